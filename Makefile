@@ -1,0 +1,49 @@
+# Stockdata: `make run` brings the whole product up on the embedded defaults;
+# `make test` runs the whole suite (SQLite + filesystem broker, or PostgreSQL + Redis
+# when DATABASE_URL / REDIS_URL are set).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-dev migrate seed worker web check bench-ingest bench-bundle bench-catalogue bench-royalties bench-load clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip wheel
+
+$(VENV)/.installed: requirements.txt $(VENV)/bin/activate
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	@HOST=$(HOST) PORT=$(PORT) ./scripts/run.sh
+
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: install-dev
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench-ingest: install-dev
+	$(PY) bench/ingest/run.py
+
+clean:
+	rm -rf var/

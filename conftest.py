@@ -1,0 +1,212 @@
+"""Fixtures that start the real parts: a Celery worker, moto's S3 server, Chromium.
+
+Mocks are for the outside world only; our own worker, database and storage are real.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+# Playwright's sync API runs an event loop in the test thread; Django's live_server
+# and ORM calls from the same thread are safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing answered on 127.0.0.1:{port} within {timeout}s")
+
+
+def pytest_collection_modifyitems(config, items):
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(f"CI needs Chromium at {CHROMIUM} for the browser tests; install it first")
+    skip = pytest.mark.skip(reason=f"Chromium not installed at {CHROMIUM} (apt-get install -y chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+# --- Celery worker ---------------------------------------------------------------------
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    user = s.get("USER") or "postgres"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, proc: subprocess.Popen, log: list[str]):
+        self.proc = proc
+        self.log = log
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def output(self) -> str:
+        return "".join(self.log)
+
+
+def start_worker(extra_env: dict | None = None, concurrency: int = 1) -> WorkerProcess:
+    """Start ``celery worker`` in its own process, on the test database and broker."""
+    from django.conf import settings
+
+    from stockdata.celery import app
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        for sub in ("queue", "processed"):
+            folder = Path(settings.CELERY_FILESYSTEM_BROKER_DIR) / sub
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True, exist_ok=True)
+    else:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("celery")
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "stockdata.settings.test",
+        "DATABASE_URL": _database_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "STOCKDATA_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PYTHONUNBUFFERED": "1",
+    } | (extra_env or {})
+    proc = subprocess.Popen(
+        [str(BIN / "celery"), "-A", "stockdata", "worker", "-l", "info", "--pool", "prefork",
+         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle", "-n", f"test{free_port()}@%h"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    log: list[str] = []
+    ready = threading.Event()
+
+    def pump():
+        for line in proc.stdout:
+            log.append(line)
+            if " ready." in line:
+                ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    if not ready.wait(60):
+        proc.kill()
+        raise RuntimeError("Celery worker did not start:\n" + "".join(log))
+    return WorkerProcess(proc, log)
+
+
+def stop_worker(worker: WorkerProcess) -> None:
+    if worker.proc.poll() is None:
+        worker.proc.terminate()
+        try:
+            worker.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.proc.kill()
+            worker.proc.wait(5)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A real worker process; tasks queued during the test go through the broker to it."""
+    from stockdata.celery import app
+
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    worker = start_worker()
+    try:
+        yield worker
+    finally:
+        stop_worker(worker)
+        app.conf.task_always_eager = True
+
+
+def wait_until(predicate, timeout: float = 30, interval: float = 0.2, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+# --- S3 (moto's server mode) -----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's standalone S3-compatible server on 127.0.0.1; yields its endpoint URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+# --- Browser ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "en-US", "viewport": {"width": 1280, "height": 900}}
+
+
+ARTEFACTS = ROOT / "var" / "test-artefacts"
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a PNG of a page as a test artefact: screenshot(page, "step-name")."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = ARTEFACTS / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from contributors import views
+
+app_name = "contributors"
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+]

@@ -1,0 +1,58 @@
+from allauth.account.forms import SignupForm
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from stockdata.accounts import services
+from stockdata.accounts.models import Organisation
+
+
+class ContributorSignupForm(SignupForm):
+    """Photographers: an email, a password and the name buyers never see but we pay."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    display_name = forms.CharField(
+        label=_("Display name"), max_length=80, required=False, help_text=_("Shown on your portal.")
+    )
+
+    def register(self, user):
+        user.full_name = self.cleaned_data["full_name"]
+        return services.contributor_register(user=user, display_name=self.cleaned_data.get("display_name", ""))
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "billing_name", "billing_address", "country", "invoice_registration_number"]
+        widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
+
+
+class BuyerSignupForm(SignupForm):
+    """Companies and universities: the person and the organisation they buy for."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation_form = OrganisationForm(data=self.data or None, prefix="org")
+        for name, field in self.organisation_form.fields.items():
+            self.fields[f"org-{name}"] = field
+        self.fields["org-name"].label = _("Organisation name")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.organisation_form.is_valid():
+            for name, errors in self.organisation_form.errors.items():
+                key = f"org-{name}" if name != "__all__" else None
+                if key in self.errors:
+                    continue  # the shared field already reported it
+                for error in errors:
+                    self.add_error(key, error)
+        return cleaned
+
+    def register(self, user):
+        user.full_name = self.cleaned_data["full_name"]
+        return services.buyer_register(user=user, **self.organisation_form.cleaned_data)
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)

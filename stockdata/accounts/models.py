@@ -1,0 +1,124 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+invoice_registration_number_validator = RegexValidator(
+    r"^T\d{13}$",
+    _("A qualified-invoice registration number is the letter T followed by 13 digits, e.g. T1234567890123."),
+)
+
+
+class Role(models.TextChoices):
+    CONTRIBUTOR = "contributor", _("Contributor")
+    BUYER = "buyer", _("Buyer")
+    STAFF = "staff", _("Reviewer / staff")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("role", Role.STAFF)
+        return self._create_user(email, password, **extra_fields)
+
+
+class Organisation(models.Model):
+    """A buyer: a company or a university. Orders, invoices and bundles belong to it."""
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        UNIVERSITY = "university", _("University / research institute")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
+    billing_name = models.CharField(_("billing name"), max_length=200)
+    billing_address = models.TextField(_("billing address"), max_length=1000)
+    country = models.CharField(_("country"), max_length=2, default="JP", help_text=_("ISO 3166 code, e.g. JP"))
+    invoice_registration_number = models.CharField(
+        _("qualified-invoice registration number"),
+        max_length=14,
+        blank=True,
+        validators=[invoice_registration_number_validator],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("buyer organisation")
+        verbose_name_plural = _("buyer organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Everyone who logs in, by email. ``role`` decides which part of the site is theirs."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.BUYER)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="buyer") | models.Q(organisation__isnull=False) | models.Q(is_active=False),
+                name="buyer_has_organisation",
+                violation_error_message=_("A buyer belongs to an organisation."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name or self.email.split("@")[0]
+
+    @property
+    def is_contributor(self) -> bool:
+        return self.role == Role.CONTRIBUTOR
+
+    @property
+    def is_buyer(self) -> bool:
+        return self.role == Role.BUYER
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.is_staff

@@ -1,0 +1,54 @@
+from allauth.account.views import SignupView
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from stockdata.accounts import services
+from stockdata.accounts.forms import BuyerSignupForm, ContributorSignupForm, OrganisationForm, ProfileForm
+from stockdata.accounts.models import Role
+from stockdata.accounts.permissions import role_required
+
+
+class SignupChoiceView(TemplateView):
+    template_name = "accounts/signup_choice.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("home")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ContributorSignupView(SignupView):
+    template_name = "accounts/signup.html"
+    form_class = ContributorSignupForm
+    extra_context = {"signup_role": "contributor"}
+
+
+class BuyerSignupView(SignupView):
+    template_name = "accounts/signup.html"
+    form_class = BuyerSignupForm
+    extra_context = {"signup_role": "buyer"}
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})
+    if request.method == "POST" and form.is_valid():
+        request.user.full_name = form.cleaned_data["full_name"]
+        request.user.save(update_fields=["full_name"])
+        messages.success(request, _("Your profile was saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@role_required(Role.BUYER)
+def organisation(request):
+    org = request.user.organisation
+    form = OrganisationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        services.organisation_update(organisation=org, **{f: form.cleaned_data[f] for f in form.changed_data})
+        messages.success(request, _("Billing details saved. They apply to your next orders."))
+        return redirect("accounts:organisation")
+    return render(request, "accounts/organisation.html", {"form": form, "organisation": org})

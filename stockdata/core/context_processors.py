@@ -1,0 +1,25 @@
+"""The navigation each role sees. Later features add their entries here."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from stockdata.accounts.permissions import user_has_role
+from stockdata.accounts.models import Role
+
+
+def _items(user):
+    items = []
+    if user_has_role(user, Role.CONTRIBUTOR):
+        items += [(_("Portal"), reverse("contributors:dashboard"))]
+    if user_has_role(user, Role.BUYER):
+        items += [(_("Organisation"), reverse("accounts:organisation"))]
+    if user_has_role(user, Role.STAFF):
+        items += [(_("Staff"), reverse("core:staff_dashboard")), (_("Admin"), reverse("admin:index"))]
+    return items
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    return {"nav_items": _items(user), "nav_role": getattr(user, "role", "") if user.is_authenticated else "anonymous"}

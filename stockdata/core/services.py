@@ -1,0 +1,12 @@
+import socket
+
+from django.db import transaction
+
+from stockdata.core.models import WorkerHeartbeat
+
+
+@transaction.atomic
+def worker_heartbeat_record(*, token: str) -> WorkerHeartbeat:
+    """Idempotent per token: a redelivered heartbeat task writes one row."""
+    beat, _ = WorkerHeartbeat.objects.get_or_create(token=token, defaults={"hostname": socket.gethostname()})
+    return beat

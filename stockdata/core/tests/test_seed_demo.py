@@ -1,0 +1,22 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict[str, int]:
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label in {"accounts", "catalog", "licensing", "contributors", "account"}
+    }
+
+
+def test_seed_demo_twice_leaves_the_same_counts():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    first = counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert counts() == first
+    assert first["accounts.User"] == 6
+    assert first["accounts.Organisation"] == 2

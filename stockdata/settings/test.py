@@ -1,0 +1,35 @@
+"""Tests: the base settings made fast and quiet; services still come from the env.
+
+With no environment the suite runs on SQLite and the filesystem broker; with
+``DATABASE_URL`` / ``REDIS_URL`` set it runs on PostgreSQL and Redis.
+"""
+
+from .base import *  # noqa: F403
+from pathlib import Path
+
+from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, env, filesystem_transport_options
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_RATE_LIMITS = False
+
+# Tests run task bodies in-process unless a test starts a real worker
+# (see the ``celery_worker`` fixture, which turns this off for its duration).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+
+MEDIA_ROOT = Path(env.str("STOCKDATA_MEDIA_ROOT", default=str(VAR_DIR / "test-media")))
+if "location" in STORAGES["default"]["OPTIONS"]:  # noqa: F405
+    STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT / "private"  # noqa: F405
+    STORAGES["public"]["OPTIONS"]["location"] = MEDIA_ROOT / "public"  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not :memory:, so that a worker process started by a test sees the rows.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-stockdata.sqlite3")}
+
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Never share a queue with a developer's `make run` worker.
+    CELERY_FILESYSTEM_BROKER_DIR = Path(
+        env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "test-celery-broker"))
+    )
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(CELERY_FILESYSTEM_BROKER_DIR)

@@ -1,0 +1,47 @@
+import re
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from stockdata.accounts import api as accounts_api
+from stockdata.accounts import views as accounts_views
+from stockdata.core import views as core_views
+
+api_v1 = [
+    path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
+    path("me/", accounts_api.MeView.as_view(), name="me"),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Role-specific sign-up pages shadow allauth's generic one.
+    path("accounts/signup/", accounts_views.SignupChoiceView.as_view(), name="account_signup"),
+    path("accounts/signup/contributor/", accounts_views.ContributorSignupView.as_view(), name="signup_contributor"),
+    path("accounts/signup/buyer/", accounts_views.BuyerSignupView.as_view(), name="signup_buyer"),
+    path("accounts/", include("stockdata.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("portal/", include("contributors.urls")),
+    path("", include("stockdata.core.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+]
+
+# Thumbnails and previews on local disk (the embedded default); on S3 they have their own
+# URLs. Private files are never under any URL.
+if not settings.STORAGES["public"]["BACKEND"].endswith("S3Storage"):
+    urlpatterns += [
+        re_path(
+            r"^%s(?P<path>.*)$" % re.escape(settings.PUBLIC_MEDIA_URL.lstrip("/")),
+            serve,
+            {"document_root": settings.STORAGES["public"]["OPTIONS"]["location"]},
+        )
+    ]
+
+handler404 = "stockdata.core.views.error_404"
+handler500 = "stockdata.core.views.error_500"
