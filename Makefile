@@ -45,5 +45,11 @@ check: install-dev
 bench-ingest: install-dev
 	$(PY) bench/ingest/run.py
 
+bench-catalogue: install-dev
+	$(PY) bench/catalogue/run.py
+
+bench-bundle: install-dev
+	$(PY) bench/bundle/run.py
+
 clean:
 	rm -rf var/

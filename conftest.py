@@ -52,6 +52,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_run_dir():
+    """Remove this run's private folder (database file, media, queue) when the run ends."""
+    from django.conf import settings
+
+    run_dir = getattr(settings, "TEST_RUN_DIR", None) if settings.configured else None
+    if run_dir is None:  # plain tests run without pytest-django
+        yield
+        return
+    Path(run_dir).mkdir(parents=True, exist_ok=True)
+    yield
+    if not os.environ.get("STOCKDATA_KEEP_TEST_RUN_DIR"):
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
 # --- Celery worker ---------------------------------------------------------------------
 
 
@@ -98,7 +113,7 @@ def start_worker(extra_env: dict | None = None, concurrency: int = 1) -> WorkerP
         "DATABASE_URL": _database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "STOCKDATA_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "STOCKDATA_TEST_RUN_DIR": str(settings.TEST_RUN_DIR),
         "PYTHONUNBUFFERED": "1",
     } | (extra_env or {})
     proc = subprocess.Popen(

@@ -1,0 +1,376 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from stockdata.storage import public_storage
+
+
+class Tag(models.Model):
+    """A keyword, in any language. Stored normalised (NFKC, lower case) so "Mask" and "ｍａｓｋ" are one tag."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgeBand(models.TextChoices):
+    CHILD = "child", _("Child (0–12)")
+    TEEN = "teen", _("Teen (13–19)")
+    AGE_20S = "20s", _("20s")
+    AGE_30S = "30s", _("30s")
+    AGE_40S = "40s", _("40s")
+    AGE_50S = "50s", _("50s")
+    AGE_60_PLUS = "60plus", _("60 and over")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    NONBINARY = "nonbinary", _("Non-binary")
+    UNDISCLOSED = "undisclosed", _("Not disclosed")
+
+
+class Lighting(models.TextChoices):
+    DAYLIGHT = "daylight", _("Daylight")
+    INDOOR = "indoor", _("Indoor")
+    NIGHT = "night", _("Night")
+    STUDIO = "studio", _("Studio")
+
+
+class Angle(models.TextChoices):
+    FRONTAL = "frontal", _("Frontal")
+    THREE_QUARTER = "three_quarter", _("Three-quarter")
+    PROFILE = "profile", _("Profile")
+
+
+def _original_key(photo: "Photo", filename: str) -> str:
+    return f"originals/{photo.contributor_id}/{photo.uuid}.{photo.extension}"
+
+
+class Photo(models.Model):
+    """One uploaded image: the original (private), its derivatives, and how it is described."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Processing(models.TextChoices):
+        PENDING = "pending", _("Waiting to be processed")
+        READY = "ready", _("Ready")
+        RETRYING = "retrying", _("Failed, retrying")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        JPEG = "JPEG", "JPEG"
+        PNG = "PNG", "PNG"
+        WEBP = "WEBP", "WebP"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contributor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="photos", verbose_name=_("contributor")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    processing = models.CharField(
+        _("processing"), max_length=20, choices=Processing.choices, default=Processing.PENDING
+    )
+    processing_error = models.CharField(_("processing error"), max_length=500, blank=True)
+    processing_attempts = models.PositiveSmallIntegerField(default=0)
+
+    # Files. Originals and cleaned copies are private; derivatives are public.
+    original = models.FileField(_("original"), upload_to=_original_key, max_length=300)
+    cleaned = models.FileField(_("cleaned copy"), max_length=300, blank=True)
+    thumbnail = models.FileField(_("thumbnail"), storage=public_storage, max_length=300, blank=True)
+    preview = models.FileField(_("watermarked preview"), storage=public_storage, max_length=300, blank=True)
+    original_filename = models.CharField(_("file name"), max_length=255)
+
+    # Measured facts, from the bytes.
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    width = models.PositiveIntegerField(_("width"), help_text=_("As displayed, after EXIF orientation."))
+    height = models.PositiveIntegerField(_("height"), help_text=_("As displayed, after EXIF orientation."))
+    orientation = models.PositiveSmallIntegerField(_("EXIF orientation"), default=1)
+    byte_size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True, db_index=True)
+    near_duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("near duplicate of")
+    )
+
+    # Description, by the contributor.
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    tags = models.ManyToManyField(Tag, related_name="photos", blank=True, verbose_name=_("tags"))
+    shoot_date = models.DateField(_("shoot date"), null=True, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, default="JP")
+    prefecture = models.CharField(_("prefecture / region"), max_length=50, blank=True)
+    lighting = models.CharField(_("lighting"), max_length=20, choices=Lighting.choices, blank=True)
+    no_people = models.BooleanField(
+        _("no people in this photo"), default=False, help_text=_("A photo with no people needs no model release.")
+    )
+
+    rejection_reason = models.CharField(_("rejection reason"), max_length=50, blank=True)
+    rejection_note = models.TextField(_("reviewer's note"), max_length=2000, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        indexes = [
+            models.Index(fields=["contributor", "status"]),
+            models.Index(fields=["status", "submitted_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(width__gt=0, height__gt=0), name="photo_has_size"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.original_filename
+
+    @property
+    def extension(self) -> str:
+        return {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[self.format]
+
+    @property
+    def megapixels(self) -> float:
+        return round(self.width * self.height / 1_000_000, 1)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.REJECTED)
+
+
+class PhotoSubject(models.Model):
+    """A person in a photo, as self-declared; buyers filter datasets on these attributes."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="subjects")
+    position = models.PositiveSmallIntegerField(_("number"), default=1)
+    age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, blank=True)
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, blank=True)
+    ethnicity = models.CharField(
+        _("ethnicity or nationality (self-declared)"), max_length=50, blank=True
+    )
+    mask = models.BooleanField(_("mask"), default=False)
+    glasses = models.BooleanField(_("glasses"), default=False)
+    hat = models.BooleanField(_("hat"), default=False)
+    angle = models.CharField(_("angle"), max_length=20, choices=Angle.choices, blank=True)
+
+    class Meta:
+        ordering = ["photo", "position"]
+        constraints = [models.UniqueConstraint(fields=["photo", "position"], name="subject_position_unique")]
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+
+    def __str__(self) -> str:
+        return f"{self.photo_id}#{self.position}"
+
+
+class PhotoHashBand(models.Model):
+    """One of nine bit-slices of a photo's 64-bit perceptual hash, indexed.
+
+    Two hashes within Hamming distance 8 agree on at least one of nine disjoint
+    slices (pigeonhole), so near-duplicate candidates come from an index lookup, not
+    a scan of every hash.
+    """
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="hash_bands")
+    band = models.PositiveSmallIntegerField()
+    value = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "value"])]
+        constraints = [models.UniqueConstraint(fields=["photo", "band"], name="hash_band_unique")]
+
+
+# --- Datasets ---------------------------------------------------------------------------
+
+
+class Edition(models.TextChoices):
+    UNEDITED = "unedited", _("Unedited")
+    ANNOTATED = "annotated", _("Edited for machine learning (annotated)")
+
+
+class Dataset(models.Model):
+    """A curated set of photos sold in two editions; what buyers get is always a frozen version."""
+
+    class Category(models.TextChoices):
+        FACES = "faces", _("Faces")
+        PEOPLE = "people", _("People")
+        SCENES = "scenes", _("Scenes and places")
+        AGRICULTURE = "agriculture", _("Agriculture")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=200)
+    description_en = models.TextField(_("description (English)"), max_length=5000, blank=True)
+    description_ja = models.TextField(_("description (Japanese)"), max_length=5000, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.FACES)
+    cover = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    required_scopes = models.JSONField(
+        _("required consent scopes"), default=list, blank=True,
+        help_text=_("Codes of the consent scopes every photo in the dataset must hold."),
+    )
+    target_size = models.PositiveIntegerField(_("target number of photos"), default=1000)
+    licence_summary_en = models.TextField(_("licence summary (English)"), max_length=3000, blank=True)
+    licence_summary_ja = models.TextField(_("licence summary (Japanese)"), max_length=3000, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    price_unedited = models.PositiveIntegerField(_("unedited edition price (yen, tax included)"), default=99_000)
+    price_annotated = models.PositiveIntegerField(_("annotated edition price (yen, tax included)"), default=165_000)
+    curation_query = models.JSONField(_("curation query"), default=dict, blank=True)
+    photos = models.ManyToManyField(Photo, through="DatasetPhoto", related_name="datasets", blank=True)
+    # Denormalised for the storefront: the version on sale and a lower-cased search text
+    # (titles, descriptions and the tags of that version), refreshed when a version is frozen.
+    latest_version = models.ForeignKey(
+        "DatasetVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["status", "category"]), models.Index(fields=["status", "published_at"])]
+        verbose_name = _("dataset")
+        verbose_name_plural = _("datasets")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price_unedited__gt=0), name="dataset_price_unedited_positive"),
+            models.CheckConstraint(condition=models.Q(price_annotated__gt=0), name="dataset_price_annotated_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    def price_for(self, edition: str) -> int:
+        return self.price_annotated if edition == Edition.ANNOTATED else self.price_unedited
+
+
+class DatasetPhoto(models.Model):
+    """The working selection a curator edits; a version freezes a copy of it."""
+
+    class Source(models.TextChoices):
+        QUERY = "query", _("From the query")
+        MANUAL = "manual", _("Added by hand")
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE)
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.QUERY)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dataset", "photo"], name="dataset_photo_unique")]
+
+
+class DatasetVersion(models.Model):
+    """An immutable list of photos and their annotations; orders name one, bundles rebuild from it."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    query = models.JSONField(_("query that made it"), default=dict)
+    photo_count = models.PositiveIntegerField(_("photos"))
+    subject_count = models.PositiveIntegerField(_("subjects"), default=0)
+    box_count = models.PositiveIntegerField(_("annotation boxes"), default=0)
+    annotated = models.BooleanField(
+        _("annotated edition available"), default=False,
+        help_text=_("Every box in it was confirmed by a person when it was frozen."),
+    )
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64)
+    statistics = models.JSONField(_("statistics"), default=dict)
+    changes = models.JSONField(_("changes from the previous version"), default=dict)
+    notes = models.TextField(_("notes"), blank=True, max_length=2000)
+    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    frozen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dataset", "-number"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "number"], name="dataset_version_unique")]
+        verbose_name = _("dataset version")
+        verbose_name_plural = _("dataset versions")
+
+    def __str__(self) -> str:
+        return f"{self.dataset.slug} v{self.number}"
+
+
+class DatasetVersionItem(models.Model):
+    """One photo as it was when the version was frozen: its file, facts, subjects and boxes."""
+
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="items")
+    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="version_items")
+    contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    file_name = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    # Snapshots, so later edits to the photo never change what was sold.
+    tags = models.JSONField(default=list)
+    attributes = models.JSONField(default=dict)
+    subjects = models.JSONField(default=list)
+    scopes = models.JSONField(default=list)
+    boxes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "photo"], name="version_item_photo_unique"),
+            models.UniqueConstraint(fields=["version", "position"], name="version_item_position_unique"),
+        ]
+
+
+class BoxLabel(models.TextChoices):
+    FACE = "face", _("Face")
+    MASK = "mask", _("Mask")
+
+
+class AnnotationBox(models.Model):
+    """A box on a photo in displayed (orientation-applied) pixels; proposed by the detector, confirmed by a person."""
+
+    class Source(models.TextChoices):
+        DETECTOR = "detector", _("Face detector")
+        HUMAN = "human", _("Drawn by staff")
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="boxes")
+    label = models.CharField(_("label"), max_length=20, choices=BoxLabel.choices, default=BoxLabel.FACE)
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    w = models.PositiveIntegerField()
+    h = models.PositiveIntegerField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.HUMAN)
+    confirmed = models.BooleanField(_("confirmed by a person"), default=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["photo", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(w__gt=0, h__gt=0), name="box_has_size")]
+
+
+class AnnotationRun(models.Model):
+    """The automatic detector has looked at this photo (so it is not proposed twice)."""
+
+    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="annotation_run")
+    detector = models.CharField(max_length=100)
+    proposed = models.PositiveSmallIntegerField(default=0)
+    ran_at = models.DateTimeField(auto_now_add=True)

@@ -6,4 +6,12 @@ app_name = "contributors"
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("upload/", views.UploadView.as_view(), name="upload"),
+    path("photos/", views.PhotoListView.as_view(), name="photo_list"),
+    path("photos/bulk/edit/", views.PhotoBulkEditView.as_view(), name="photos_bulk_edit"),
+    path("photos/bulk/submit/", views.PhotoBulkSubmitView.as_view(), name="photos_bulk_submit"),
+    path("photos/<uuid:uuid>/", views.PhotoDetailView.as_view(), name="photo_detail"),
+    path("photos/<uuid:uuid>/submit/", views.PhotoSubmitView.as_view(), name="photo_submit"),
+    path("photos/<uuid:uuid>/delete/", views.PhotoDeleteView.as_view(), name="photo_delete"),
+    path("tags/suggest/", views.TagSuggestView.as_view(), name="tag_suggest"),
 ]

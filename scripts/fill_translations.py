@@ -1,6 +1,6 @@
 """Fill Japanese msgstr entries from a {msgid: msgstr} dict in a Python file, then compile.
 
-Usage: python scripts/fill_translations.py TRANSLATIONS.py
+Usage: python scripts/fill_translations.py TRANSLATIONS.py [MORE.py ...]
 Run ``manage.py makemessages -l ja`` first; untranslated entries are listed at the end.
 """
 
@@ -14,19 +14,27 @@ import polib
 PO = Path(__file__).resolve().parent.parent / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 
 
-def main(source: str) -> None:
-    table = runpy.run_path(source)["JA"]
+def main(*sources: str) -> None:
+    table = {}
+    for source in sources:
+        table.update(runpy.run_path(source)["JA"])
     po = polib.pofile(str(PO))
     for entry in po:
         if entry.msgid in table:
-            entry.msgstr = table[entry.msgid]
+            if entry.msgid_plural:  # Japanese has one plural form
+                entry.msgstr_plural = {0: table[entry.msgid]}
+            else:
+                entry.msgstr = table[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
     po.metadata["Language"] = "ja"
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     po.save()
-    missing = [e.msgid for e in po if not e.msgstr and not e.obsolete and e.msgid]
+    missing = [
+        e.msgid for e in po
+        if e.msgid and not e.obsolete and not (e.msgstr or any(e.msgstr_plural.values()))
+    ]
     subprocess.run(["msgfmt", "--check", "-o", str(PO.with_suffix(".mo")), str(PO)], check=True)
     print(f"{len(po) - len(missing)} translated, {len(missing)} missing")
     for m in missing:
@@ -34,4 +42,4 @@ def main(source: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

@@ -13,6 +13,8 @@ from stockdata.core import views as core_views
 api_v1 = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
+    path("", include("catalog.api.urls")),
+    path("", include("licensing.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +27,9 @@ urlpatterns = [
     path("accounts/", include("stockdata.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("portal/", include("contributors.urls")),
+    path("", include("licensing.urls")),
+    path("datasets/", include("catalog.urls")),
+    path("staff/datasets/", include("catalog.staff_urls")),
     path("", include("stockdata.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -8,13 +8,23 @@ from stockdata.accounts.models import Role
 
 
 def _items(user):
-    items = []
+    items = [(_("Datasets"), reverse("catalog:list"))]  # the storefront, for everyone
     if user_has_role(user, Role.CONTRIBUTOR):
-        items += [(_("Portal"), reverse("contributors:dashboard"))]
+        items += [
+            (_("Portal"), reverse("contributors:dashboard")),
+            (_("Upload"), reverse("contributors:upload")),
+            (_("My photos"), reverse("contributors:photo_list")),
+            (_("Releases"), reverse("licensing:release_list")),
+            (_("Notifications"), reverse("licensing:notifications")),
+        ]
     if user_has_role(user, Role.BUYER):
         items += [(_("Organisation"), reverse("accounts:organisation"))]
     if user_has_role(user, Role.STAFF):
-        items += [(_("Staff"), reverse("core:staff_dashboard")), (_("Admin"), reverse("admin:index"))]
+        items += [
+            (_("Review queue"), reverse("licensing:review_queue")),
+            (_("Staff"), reverse("core:staff_dashboard")),
+            (_("Admin"), reverse("admin:index")),
+        ]
     return items
 
 

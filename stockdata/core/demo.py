@@ -78,11 +78,15 @@ def seed_accounts(out) -> None:
         out(f"  {'created' if created else 'exists '} {spec.role:<12} {spec.email}")
 
 
-STEPS = [("accounts", seed_accounts)]
+def _steps():
+    from catalog.demo import seed_photos
+    from licensing.demo import seed_releases
+
+    return [("accounts", seed_accounts), ("photos", seed_photos), ("releases and reviews", seed_releases)]
 
 
 def seed(out=print) -> None:
-    for name, step in STEPS:
+    for name, step in _steps():
         out(f"[{name}]")
         step(out)
     out("")

@@ -94,7 +94,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Writers queue on the busy timeout instead of failing when a read turns into a write.
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -295,3 +300,16 @@ LOGGING = {
 
 # The qualified-invoice registration number printed on invoices (T + 13 digits).
 STOCKDATA_INVOICE_REGISTRATION_NUMBER = env.str("STOCKDATA_INVOICE_REGISTRATION_NUMBER", default="T1234567890123")
+
+# Uploads: what the platform accepts. Every limit is checked on the server.
+STOCKDATA_UPLOAD_MIN_LONG_SIDE = env.int("STOCKDATA_UPLOAD_MIN_LONG_SIDE", default=1600)
+STOCKDATA_UPLOAD_MAX_PIXELS = env.int("STOCKDATA_UPLOAD_MAX_PIXELS", default=60_000_000)
+STOCKDATA_UPLOAD_MAX_BYTES = env.int("STOCKDATA_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+# Two photos whose 64-bit perceptual hashes differ in at most this many bits are near
+# duplicates. At most 8: the index lookup relies on one of nine bit-slices matching.
+STOCKDATA_NEAR_DUPLICATE_MAX_DISTANCE = min(env.int("STOCKDATA_NEAR_DUPLICATE_MAX_DISTANCE", default=8), 8)
+STOCKDATA_WATERMARK_TEXT = env.str("STOCKDATA_WATERMARK_TEXT", default="Stockdata SAMPLE")
+# Django's own request limits, set to what one photo upload needs.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=100)

@@ -5,6 +5,7 @@ With no environment the suite runs on SQLite and the filesystem broker; with
 """
 
 from .base import *  # noqa: F403
+import os
 from pathlib import Path
 
 from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, env, filesystem_transport_options
@@ -18,18 +19,20 @@ ACCOUNT_RATE_LIMITS = False
 # (see the ``celery_worker`` fixture, which turns this off for its duration).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 
-MEDIA_ROOT = Path(env.str("STOCKDATA_MEDIA_ROOT", default=str(VAR_DIR / "test-media")))
+# Everything a test run writes lives in one folder per run, so runs side by side
+# (and a developer's `make run`) never share a database file, media or a queue. A worker
+# started by a test inherits the folder through STOCKDATA_TEST_RUN_DIR.
+TEST_RUN_DIR = Path(env.str("STOCKDATA_TEST_RUN_DIR", default=str(VAR_DIR / f"test-run-{os.getpid()}")))
+MEDIA_ROOT = TEST_RUN_DIR / "media"
 if "location" in STORAGES["default"]["OPTIONS"]:  # noqa: F405
     STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT / "private"  # noqa: F405
     STORAGES["public"]["OPTIONS"]["location"] = MEDIA_ROOT / "public"  # noqa: F405
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that a worker process started by a test sees the rows.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-stockdata.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_RUN_DIR / "test-stockdata.sqlite3")}
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Never share a queue with a developer's `make run` worker.
-    CELERY_FILESYSTEM_BROKER_DIR = Path(
-        env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "test-celery-broker"))
-    )
+    CELERY_FILESYSTEM_BROKER_DIR = TEST_RUN_DIR / "celery-broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(CELERY_FILESYSTEM_BROKER_DIR)

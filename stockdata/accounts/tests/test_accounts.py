@@ -8,6 +8,10 @@ from stockdata.accounts.tests.factories import PASSWORD, BuyerFactory, Contribut
 
 pytestmark = pytest.mark.django_db
 
+CONTRIBUTOR_NAV = ["/datasets/", "/portal/", "/portal/upload/", "/portal/photos/", "/portal/releases/", "/portal/notifications/"]
+BUYER_NAV = ["/datasets/", "/accounts/organisation/"]
+STAFF_NAV = ["/datasets/", "/review/", "/staff/", "/admin/"]
+
 ROLE_PAGES = {
     "contributor": "/portal/",
     "buyer": "/accounts/organisation/",
@@ -37,7 +41,7 @@ def test_contributor_signs_up_and_lands_in_their_role(client):
     assert user.role == Role.CONTRIBUTOR
     assert user.organisation is None
     assert ContributorProfile.objects.get(user=user).display_name == "aiko.photo"
-    assert nav_links(client.get("/")) == ["/portal/"]
+    assert nav_links(client.get("/")) == CONTRIBUTOR_NAV
 
 
 def test_buyer_signs_up_with_an_organisation(client):
@@ -61,7 +65,7 @@ def test_buyer_signs_up_with_an_organisation(client):
     assert user.role == Role.BUYER
     assert user.organisation.billing_name == "コープビジョン株式会社"
     assert user.organisation.invoice_registration_number == "T1234567890123"
-    assert nav_links(client.get("/")) == ["/accounts/organisation/"]
+    assert nav_links(client.get("/")) == BUYER_NAV
 
 
 def test_buyer_signup_refuses_a_malformed_registration_number_and_creates_nothing(client):
@@ -89,9 +93,9 @@ def test_buyer_signup_refuses_a_malformed_registration_number_and_creates_nothin
 @pytest.mark.parametrize(
     "factory, expected_nav",
     [
-        (ContributorFactory, ["/portal/"]),
-        (BuyerFactory, ["/accounts/organisation/"]),
-        (StaffFactory, ["/staff/", "/admin/"]),
+        (ContributorFactory, CONTRIBUTOR_NAV),
+        (BuyerFactory, BUYER_NAV),
+        (StaffFactory, STAFF_NAV),
     ],
 )
 def test_each_role_logs_in_and_sees_only_its_own_navigation(client, factory, expected_nav):

@@ -1,0 +1,3 @@
+"""Staff endpoints: curation queries, freezing, annotation."""
+
+urlpatterns: list = []

@@ -1,0 +1,460 @@
+"""Every write to photos: upload, the image pipeline, description, submission, review."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog import imaging
+from catalog.models import Photo, PhotoHashBand, PhotoSubject, Tag
+from stockdata.errors import ApplicationError
+from stockdata.storage import public_storage
+
+logger = logging.getLogger(__name__)
+
+HASH_SLICES = 9  # see PhotoHashBand
+
+
+def _upload_limits() -> dict[str, int]:
+    return {
+        "min_long_side": settings.STOCKDATA_UPLOAD_MIN_LONG_SIDE,
+        "max_pixels": settings.STOCKDATA_UPLOAD_MAX_PIXELS,
+        "max_bytes": settings.STOCKDATA_UPLOAD_MAX_BYTES,
+    }
+
+
+# Refusals in the photographer's words, translated; ``imaging`` gives the specifics.
+REJECTION_MESSAGES = {
+    "empty": lambda p: _("The file is empty (0 bytes). Choose the photo again and re-upload it."),
+    "too_large_bytes": lambda p: _(
+        "The file is %(size).1f MB; files can be at most %(max).0f MB. Export it as a high-quality JPEG to make it smaller."
+    )
+    % {"size": p.get("byte_size", 0) / 1_048_576, "max": p.get("max_bytes", 0) / 1_048_576},
+    "not_an_image": lambda p: _("This file is not an image. Please upload the photo as a JPEG, PNG or WebP file."),
+    "unsupported_type": lambda p: _(
+        "%(format)s files are not accepted. Please upload the photo as a JPEG, PNG or WebP file."
+    )
+    % {"format": p.get("detected", _("These"))},
+    "corrupt": lambda p: _(
+        "The file is damaged or incomplete. Export the photo again from your editing software and upload the new file."
+    ),
+    "animated": lambda p: _("Animated images are not accepted. Upload a single still photo."),
+    "too_small": lambda p: _("The image is %(w)s×%(h)s px; the long side must be at least %(min)s px.")
+    % {"w": f"{p.get('width', 0):,}", "h": f"{p.get('height', 0):,}", "min": f"{p.get('min_long_side', 0):,}"},
+    "too_many_pixels": lambda p: _(
+        "The image has %(mp).1f megapixels; the maximum is %(max).1f megapixels. Please downscale it before uploading."
+    )
+    % {"mp": p.get("width", 0) * p.get("height", 0) / 1e6, "max": p.get("max_pixels", 0) / 1e6},
+}
+
+
+def rejection_error(exc: imaging.ImageRejected) -> ApplicationError:
+    message = REJECTION_MESSAGES[exc.code](exc.params)
+    if exc.code == "corrupt" and exc.params.get("appended_bytes"):
+        message = _(
+            "The file has unexpected data appended after the end of the image. "
+            "Export the photo again from your editing software and upload the new file."
+        )
+    return ApplicationError(message, code=exc.code, field="file")
+
+
+def normalise_tag(name: str) -> str:
+    """Tags compare in NFKC lower case, so full-width and half-width forms are one tag."""
+    return " ".join(unicodedata.normalize("NFKC", name).strip().lower().split())[:50]
+
+
+def tags_get_or_create(names: Iterable[str]) -> list[Tag]:
+    wanted = list(dict.fromkeys(n for n in (normalise_tag(x) for x in names) if n))
+    existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
+    missing = [Tag(name=n) for n in wanted if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
+    return [existing[n] for n in wanted]
+
+
+@transaction.atomic
+def photo_upload(*, contributor, file: UploadedFile) -> Photo:
+    """Accept one file as a draft photo, or refuse it with a reason and leave no trace.
+
+    The content decides (type, size, pixels, animation, corruption, exact duplicate);
+    the name and the browser's claimed type do not. The pipeline runs after commit.
+    """
+    if file.size is not None and file.size > settings.STOCKDATA_UPLOAD_MAX_BYTES:
+        raise rejection_error(
+            imaging.ImageRejected(
+                "too_large_bytes", "too large", byte_size=file.size, max_bytes=settings.STOCKDATA_UPLOAD_MAX_BYTES
+            )
+        )
+    data = file.read()
+    try:
+        probed = imaging.probe(data, **_upload_limits())
+    except imaging.ImageRejected as exc:
+        raise rejection_error(exc) from exc
+    _refuse_exact_duplicate(contributor, probed.sha256)
+
+    width, height = probed.display_size
+    photo = Photo(
+        contributor=contributor,
+        original_filename=(file.name or "photo")[-255:],
+        format=probed.format,
+        width=width,
+        height=height,
+        orientation=probed.orientation,
+        byte_size=probed.byte_size,
+        sha256=probed.sha256,
+    )
+    try:
+        with transaction.atomic():
+            photo.save()
+    except IntegrityError as exc:  # the same bytes won a race with us
+        raise _duplicate_error(contributor, Photo.objects.filter(sha256=probed.sha256).first()) from exc
+    # The row exists only inside this transaction; if storing fails, the row goes too.
+    photo.original.save(f"{photo.uuid}.{photo.extension}", ContentFile(data), save=False)
+    photo.save(update_fields=["original"])
+
+    from catalog.tasks import photo_process_task
+
+    photo_process_task.delay_on_commit(photo.pk)
+    return photo
+
+
+def _refuse_exact_duplicate(contributor, sha256: str) -> None:
+    other = Photo.objects.filter(sha256=sha256).only("uuid", "contributor_id").first()
+    if other is not None:
+        raise _duplicate_error(contributor, other)
+
+
+def _duplicate_error(contributor, other: Photo | None) -> ApplicationError:
+    if other is not None and other.contributor_id == contributor.pk:
+        return ApplicationError(
+            _("You already uploaded this exact photo."),
+            code="duplicate",
+            field="file",
+            extra={"duplicate_of": reverse("contributors:photo_detail", args=[other.uuid])},
+        )
+    return ApplicationError(
+        _("This exact photo is already on the platform, uploaded by another contributor."),
+        code="duplicate",
+        field="file",
+    )
+def _hash_slices(phash: str) -> list[tuple[int, int]]:
+    """Cut a 64-bit hash into nine disjoint slices (seven of 7 bits, two of 8 bits)."""
+    value = int(phash, 16)
+    widths = [7] * 7 + [8] * 2
+    slices, shift = [], 0
+    for band, width in enumerate(widths):
+        slices.append((band, (value >> shift) & ((1 << width) - 1)))
+        shift += width
+    return slices
+
+
+def near_duplicates_of(phash: str, *, exclude_pk: int | None = None, max_distance: int | None = None) -> list[Photo]:
+    """Photos whose perceptual hash is within ``max_distance`` bits, nearest first."""
+    limit = settings.STOCKDATA_NEAR_DUPLICATE_MAX_DISTANCE if max_distance is None else max_distance
+    q = None
+    from django.db.models import Q
+
+    for band, value in _hash_slices(phash):
+        term = Q(band=band, value=value)
+        q = term if q is None else q | term
+    candidate_ids = set(PhotoHashBand.objects.filter(q).values_list("photo_id", flat=True))
+    candidate_ids.discard(exclude_pk)
+    found = [
+        (imaging.phash_distance(phash, other.phash), other.pk, other)
+        for other in Photo.objects.filter(pk__in=candidate_ids).exclude(phash="").only("pk", "uuid", "phash", "contributor_id")
+    ]
+    return [photo for distance, _pk, photo in sorted(found) if distance <= limit]
+
+
+class TransientStorageError(Exception):
+    """Storage could not be reached; the pipeline task retries."""
+
+
+def _public_key(photo: Photo, kind: str) -> str:
+    return f"{kind}/{str(photo.uuid)[:2]}/{photo.uuid}.jpg"
+
+
+def _replace(storage, name: str, data: bytes) -> str:
+    """Write ``name`` exactly (never a suffixed copy), so a rerun leaves one set of files."""
+    if storage.exists(name):
+        storage.delete(name)
+    return storage.save(name, ContentFile(data))
+
+
+def photo_process(*, photo_id: int) -> Photo:
+    """Make the cleaned copy, thumbnail and watermarked preview, and measure the photo.
+
+    Idempotent: a photo already processed is left as it is, and a rerun after a
+    failure overwrites the same file names, so there is only ever one set of files.
+    """
+    with transaction.atomic():
+        photo = Photo.objects.select_for_update().get(pk=photo_id)
+        if photo.processing == Photo.Processing.READY:
+            return photo
+        try:
+            with default_storage.open(photo.original.name, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise TransientStorageError(str(exc)) from exc
+        try:
+            probed, cleaned, derived = imaging.process(
+                data,
+                **_upload_limits(),
+                watermark=settings.STOCKDATA_WATERMARK_TEXT,
+            )
+        except imaging.ImageRejected as exc:
+            error = rejection_error(exc)
+            photo.processing = Photo.Processing.FAILED
+            photo.processing_error = error.message
+            photo.processing_attempts += 1
+            photo.save(update_fields=["processing", "processing_error", "processing_attempts", "updated_at"])
+            return photo
+
+        public = public_storage()
+        try:
+            photo.cleaned.name = _replace(default_storage, f"cleaned/{photo.contributor_id}/{photo.uuid}.{photo.extension}", cleaned)
+            photo.thumbnail.name = _replace(public, _public_key(photo, "thumbs"), derived.thumbnail)
+            photo.preview.name = _replace(public, _public_key(photo, "previews"), derived.preview)
+        except OSError as exc:
+            raise TransientStorageError(str(exc)) from exc
+
+        photo.width, photo.height = derived.width, derived.height
+        photo.phash = derived.phash
+        photo.processing = Photo.Processing.READY
+        photo.processing_error = ""
+        photo.processing_attempts += 1
+        PhotoHashBand.objects.filter(photo=photo).delete()
+        PhotoHashBand.objects.bulk_create(
+            [PhotoHashBand(photo=photo, band=band, value=value) for band, value in _hash_slices(derived.phash)]
+        )
+        similar = near_duplicates_of(derived.phash, exclude_pk=photo.pk)
+        photo.near_duplicate_of = similar[0] if similar else None
+        photo.save(
+            update_fields=[
+                "cleaned", "thumbnail", "preview", "width", "height", "phash", "processing",
+                "processing_error", "processing_attempts", "near_duplicate_of", "updated_at",
+            ]
+        )
+        # Face boxes are proposed as soon as the photo exists, so curators find them ready.
+        from catalog.tasks import photo_propose_boxes_task
+
+        photo_propose_boxes_task.delay_on_commit(photo.pk)
+    return photo
+
+
+def photo_processing_failed(*, photo_id: int, error: str, final: bool) -> None:
+    """Record a failed attempt on the row, so the page shows "failed, retrying" or "failed"."""
+    Photo.objects.filter(pk=photo_id).exclude(processing=Photo.Processing.READY).update(
+        processing=Photo.Processing.FAILED if final else Photo.Processing.RETRYING,
+        processing_error=error[:500],
+        updated_at=timezone.now(),
+    )
+
+
+# --- Describing -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectData:
+    age_band: str = ""
+    gender: str = ""
+    ethnicity: str = ""
+    mask: bool = False
+    glasses: bool = False
+    hat: bool = False
+    angle: str = ""
+
+
+DESCRIPTION_FIELDS = ("title", "description", "shoot_date", "country", "prefecture", "lighting", "no_people")
+
+
+def _require_editable(photo: Photo) -> None:
+    if not photo.is_editable:
+        raise ApplicationError(
+            _("This photo is %(status)s and can no longer be edited.") % {"status": photo.get_status_display().lower()},
+            code="not_editable",
+            status=409,
+        )
+
+
+@transaction.atomic
+def photo_describe(
+    *,
+    photo: Photo,
+    tags: Sequence[str] | None = None,
+    subjects: Sequence[SubjectData] | None = None,
+    **fields,
+) -> Photo:
+    """Change a draft's (or a rejected photo's) description; tags are normalised, subjects replaced."""
+    _require_editable(photo)
+    unknown = set(fields) - set(DESCRIPTION_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code="invalid")
+    for name, value in fields.items():
+        setattr(photo, name, value)
+    if subjects is not None and subjects and fields.get("no_people"):
+        raise ApplicationError(
+            _("A photo marked as having no people cannot list subjects."), code="invalid", field="no_people"
+        )
+    photo.full_clean(exclude=["original", "cleaned", "thumbnail", "preview", "sha256"])
+    if fields:
+        photo.save(update_fields=[*fields, "updated_at"])
+    if tags is not None:
+        photo.tags.set(tags_get_or_create(tags))
+    if subjects is not None:
+        # Update people in place by position, so their attached releases stay linked;
+        # only people removed from the end lose their rows (and their release links).
+        existing = {s.position: s for s in photo.subjects.all()}
+        for position, data in enumerate(subjects, start=1):
+            row = existing.pop(position, None) or PhotoSubject(photo=photo, position=position)
+            for name, value in vars(data).items():
+                setattr(row, name, value)
+            row.save()
+        if existing:
+            PhotoSubject.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
+        if subjects and photo.no_people:
+            photo.no_people = False
+            photo.save(update_fields=["no_people", "updated_at"])
+    return photo
+
+
+@transaction.atomic
+def photos_bulk_edit(
+    *,
+    contributor,
+    photo_ids: Sequence[int],
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+    subject_attributes: dict | None = None,
+    **fields,
+) -> int:
+    """Apply tags and attributes to a selection of the contributor's own editable photos."""
+    photos = list(
+        Photo.objects.select_for_update().filter(contributor=contributor, pk__in=photo_ids)
+    )
+    if len(photos) != len(set(photo_ids)):
+        raise ApplicationError(_("Some of the selected photos do not exist."), code="not_found", status=404)
+    for photo in photos:
+        _require_editable(photo)
+    unknown = set(fields) - set(DESCRIPTION_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code="invalid")
+    if fields:
+        Photo.objects.filter(pk__in=[p.pk for p in photos]).update(**fields, updated_at=timezone.now())
+    add = tags_get_or_create(add_tags)
+    remove = [normalise_tag(t) for t in remove_tags]
+    through = Photo.tags.through
+    if add:
+        through.objects.bulk_create(
+            [through(photo_id=p.pk, tag_id=t.pk) for p in photos for t in add], ignore_conflicts=True
+        )
+    if remove:
+        through.objects.filter(photo_id__in=[p.pk for p in photos], tag__name__in=remove).delete()
+    if subject_attributes:
+        allowed = {f.name for f in SubjectData.__dataclass_fields__.values()}
+        bad = set(subject_attributes) - allowed
+        if bad:
+            raise ApplicationError(f"Unknown subject attributes: {', '.join(sorted(bad))}", code="invalid")
+        PhotoSubject.objects.filter(photo_id__in=[p.pk for p in photos]).update(**subject_attributes)
+    return len(photos)
+
+
+@transaction.atomic
+def photo_submit(*, photo: Photo) -> Photo:
+    """Send a described, processed photo to review; people in it must be described."""
+    _require_editable(photo)
+    problems = []
+    if photo.processing != Photo.Processing.READY:
+        problems.append(_("it is still being processed"))
+    if not photo.title.strip():
+        problems.append(_("it has no title"))
+    if not photo.tags.exists():
+        problems.append(_("it has no keywords"))
+    if not photo.no_people and not photo.subjects.exists():
+        problems.append(_("describe the people in it, or mark it as having no people"))
+    if problems:
+        raise ApplicationError(
+            _("This photo cannot be submitted yet: %(problems)s.") % {"problems": "; ".join(str(p) for p in problems)},
+            code="incomplete",
+        )
+    photo.status = Photo.Status.SUBMITTED
+    photo.submitted_at = timezone.now()
+    photo.rejection_reason = ""
+    photo.rejection_note = ""
+    photo.save(update_fields=["status", "submitted_at", "rejection_reason", "rejection_note", "updated_at"])
+    return photo
+
+
+@transaction.atomic
+def photo_delete(*, photo: Photo) -> None:
+    """A contributor may delete a draft or rejected photo; its files go with it."""
+    _require_editable(photo)
+    names = [(default_storage, photo.original.name), (default_storage, photo.cleaned.name),
+             (public_storage(), photo.thumbnail.name), (public_storage(), photo.preview.name)]
+    photo.delete()
+
+    def remove_files():
+        for storage, name in names:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(remove_files)
+
+
+# --- Review (staff) ---------------------------------------------------------------------
+
+PHOTO_REJECTION_REASONS = {
+    "quality": gettext_lazy("Technical quality: out of focus, noisy or badly exposed."),
+    "no_release": gettext_lazy("A person in the photo has no valid model release."),
+    "trademark": gettext_lazy("Logos, trademarks or artworks are recognisable."),
+    "metadata": gettext_lazy("Title, keywords or subject descriptions are missing or wrong."),
+    "duplicate": gettext_lazy("Too similar to another photo already on the platform."),
+    "other": gettext_lazy("Other (see the reviewer's note)."),
+}
+
+
+@transaction.atomic
+def photo_approve(*, photo: Photo, reviewer) -> Photo:
+    """Only a submitted photo can be approved; the decision is timestamped."""
+    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    if photo.status != Photo.Status.SUBMITTED:
+        raise ApplicationError(_("Only a photo waiting for review can be approved."), code="not_submitted", status=409)
+    photo.status = Photo.Status.APPROVED
+    photo.reviewed_at = timezone.now()
+    photo.rejection_reason = ""
+    photo.rejection_note = ""
+    photo.save(update_fields=["status", "reviewed_at", "rejection_reason", "rejection_note", "updated_at"])
+    return photo
+
+
+@transaction.atomic
+def photo_reject(*, photo: Photo, reviewer, reason: str, note: str = "") -> Photo:
+    """A rejection always carries a standard reason the contributor can act on; "other" needs a note."""
+    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    if photo.status != Photo.Status.SUBMITTED:
+        raise ApplicationError(_("Only a photo waiting for review can be rejected."), code="not_submitted", status=409)
+    if reason not in PHOTO_REJECTION_REASONS:
+        raise ApplicationError(_("Choose a rejection reason."), code="invalid", field="reason")
+    if reason == "other" and not note.strip():
+        raise ApplicationError(_("Explain the rejection in the note."), code="invalid", field="note")
+    photo.status = Photo.Status.REJECTED
+    photo.reviewed_at = timezone.now()
+    photo.rejection_reason = reason
+    photo.rejection_note = note.strip()
+    photo.save(update_fields=["status", "reviewed_at", "rejection_reason", "rejection_note", "updated_at"])
+    return photo
