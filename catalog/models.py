@@ -231,6 +231,15 @@ class Dataset(models.Model):
         help_text=_("Codes of the consent scopes every photo in the dataset must hold."),
     )
     target_size = models.PositiveIntegerField(_("target number of photos"), default=1000)
+    licence = models.ForeignKey(
+        "licensing.LicenceTerms", on_delete=models.PROTECT, null=True, blank=True, related_name="datasets",
+        verbose_name=_("licence terms"),
+    )
+    restricted = models.BooleanField(
+        _("restricted"), default=False,
+        help_text=_("Orders need staff approval of the buyer and its declared use before payment. "
+                    "The default for datasets that require the unique-identification scope."),
+    )
     licence_summary_en = models.TextField(_("licence summary (English)"), max_length=3000, blank=True)
     licence_summary_ja = models.TextField(_("licence summary (Japanese)"), max_length=3000, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)

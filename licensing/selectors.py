@@ -402,3 +402,26 @@ def photos_subject_consent(photo_ids: Iterable[int]) -> dict[int, dict[int, dict
             "scopes": granted[release_id] if release_id in valid else [],
         }
     return dict(result)
+
+
+def default_licence():
+    """The licence new datasets use: the newest in force (created if a test database was emptied)."""
+    from licensing.models import LicenceTerms
+
+    terms = LicenceTerms.objects.filter(effective_from__lte=timezone.localdate()).order_by("-effective_from").first()
+    if terms is not None:
+        return terms
+    import importlib
+
+    migration = importlib.import_module("licensing.migrations.0004_default_licence")
+    terms, _created = LicenceTerms.objects.get_or_create(
+        code="sd-ai-training-1.0",
+        defaults=dict(
+            title_en="Stockdata Dataset Licence for AI Training 1.0",
+            title_ja="Stockdata AI学習用データセット利用許諾 1.0",
+            body_en=migration.BODY_EN,
+            body_ja=migration.BODY_JA,
+            effective_from=date(2026, 1, 1),
+        ),
+    )
+    return terms

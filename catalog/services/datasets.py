@@ -28,6 +28,8 @@ from catalog.selectors import CurationQuery, curation_select, eligible_photos
 from stockdata.errors import ApplicationError
 
 __all__ = [
+    "dataset_create",
+    "dataset_update",
     "dataset_apply_query",
     "dataset_add_photos",
     "dataset_remove_photos",
@@ -42,6 +44,49 @@ __all__ = [
     "dataset_search_text",
     "SIZE_BUCKETS",
 ]
+
+
+# --- Datasets ---------------------------------------------------------------------------
+
+DATASET_FIELDS = (
+    "slug", "title_en", "title_ja", "description_en", "description_ja", "category", "required_scopes",
+    "target_size", "licence", "restricted", "licence_summary_en", "licence_summary_ja",
+    "price_unedited", "price_annotated", "cover",
+)
+UNIQUE_IDENTIFICATION = "unique_identification"
+
+
+@transaction.atomic
+def dataset_create(**fields) -> Dataset:
+    """A new draft dataset. One that requires the unique-identification scope is restricted
+    unless staff say otherwise: its buyers are approved before they can pay."""
+    unknown = set(fields) - set(DATASET_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code="invalid")
+    if "restricted" not in fields:
+        fields["restricted"] = UNIQUE_IDENTIFICATION in (fields.get("required_scopes") or [])
+    if fields.get("licence") is None:
+        from licensing.selectors import default_licence
+
+        fields["licence"] = default_licence()
+    dataset = Dataset(**fields)
+    dataset.full_clean(exclude=["cover", "latest_version"])
+    dataset.save()
+    return dataset
+
+
+@transaction.atomic
+def dataset_update(*, dataset: Dataset, **fields) -> Dataset:
+    """Edit a dataset's card and prices; frozen versions are unaffected, orders keep their prices."""
+    unknown = set(fields) - set(DATASET_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code="invalid")
+    for name, value in fields.items():
+        setattr(dataset, name, value)
+    dataset.full_clean(exclude=["cover", "latest_version"])
+    dataset.search_text = dataset_search_text(dataset, dataset.latest_version)
+    dataset.save()
+    return dataset
 
 
 # --- Curation ---------------------------------------------------------------------------
