@@ -11,16 +11,19 @@ import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Max
-from django.http import Http404
+from django.db import connection
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalog.forms import SIZE_RANGES, PAGE_SIZE, CatalogueForm, Sort, dataset_catalogue, published_datasets
+from catalog.forms import PAGE_SIZE, SIZE_RANGES, CatalogueForm, Sort, dataset_catalogue, published_datasets
 from catalog.models import AgeBand, Angle, BoxLabel, Dataset, DatasetVersion, Edition, Gender, Lighting
 from catalog.services.datasets import SIZE_BUCKETS
 from stockdata.money import format_yen, net_of_tax, tax_included
@@ -227,10 +230,28 @@ def _cache_key(*parts) -> str:
     return "catalogue:" + hashlib.sha1(raw.encode()).hexdigest()
 
 
+# The two reads every cached page makes, in SQL written once: building them with the ORM
+# costs more than running them (~0.5 ms a request, a tenth of a cached page).
+_STAMP_SQL = f"SELECT COUNT(*), MAX(updated_at) FROM {Dataset._meta.db_table}"
+_ON_SALE_SQL = (
+    f"SELECT id, updated_at, latest_version_id FROM {Dataset._meta.db_table} "
+    "WHERE slug = %s AND status = %s AND latest_version_id IS NOT NULL"
+)
+
+
 def catalogue_stamp() -> str:
     """Changes whenever a dataset is added, saved (published, priced, a version frozen) or deleted."""
-    state = Dataset.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
-    return f"{state['n']}:{state['changed'].isoformat() if state['changed'] else '-'}"
+    with connection.cursor() as cursor:
+        cursor.execute(_STAMP_SQL)
+        count, changed = cursor.fetchone()
+    return f"{count}:{changed}"  # a datetime (PostgreSQL) or its text (SQLite): either keys the cache
+
+
+def _on_sale(slug: str) -> tuple | None:
+    """(id, updated_at, latest_version_id) of the published dataset with this slug and a version, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ON_SALE_SQL, [slug, Dataset.Status.PUBLISHED.value])
+        return cursor.fetchone()
 
 
 def _list_context(request) -> dict:
@@ -254,15 +275,48 @@ def _list_context(request) -> dict:
     }
 
 
+# Anonymous visitors with no session all get the same page but for the CSRF token (in the
+# header's language switch): such a page is cached whole with this marker in the token's place,
+# and each response gets the visitor's own token. Anyone with a session (logged in, or with
+# messages waiting) gets a page rendered for them from the cached body.
+CSRF_MARKER = "csrf-token-marker-0f6a1c5e"
+
+
+def _shared_page_key(request, *parts) -> str | None:
+    if (
+        request.user.is_authenticated
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or CookieStorage.cookie_name in request.COOKIES
+    ):
+        return None
+    return _cache_key("page", request.get_full_path(), *parts)
+
+
+def _shared_response(request, html: str) -> HttpResponse:
+    return HttpResponse(html.replace(CSRF_MARKER, get_token(request)))
+
+
+def _render_page(request, template: str, context: dict, page_key: str | None) -> HttpResponse:
+    if page_key is None:
+        return render(request, template, context)
+    html = render_to_string(template, {**context, "csrf_token": CSRF_MARKER}, request=request)
+    cache.set(page_key, html, CACHE_SECONDS)
+    return _shared_response(request, html)
+
+
 def dataset_list(request):
     """The catalogue: search, filter and sort the datasets on sale."""
+    stamp = catalogue_stamp()
+    page_key = _shared_page_key(request, "list", stamp)
+    if page_key is not None and (html := cache.get(page_key)) is not None:
+        return _shared_response(request, html)
     query = urlencode(sorted((k, v) for k in request.GET for v in request.GET.getlist(k)))
-    key = _cache_key("list", catalogue_stamp(), query)
+    key = _cache_key("list", stamp, query)
     body = cache.get(key)
     if body is None:
         body = render_to_string("catalog/_catalogue.html", _list_context(request))
         cache.set(key, body, CACHE_SECONDS)
-    return render(request, "catalog/dataset_list.html", {"catalogue_html": body})
+    return _render_page(request, "catalog/dataset_list.html", {"catalogue_html": body}, page_key)
 
 
 def dataset_page_details(dataset: Dataset) -> Dataset:
@@ -353,13 +407,14 @@ def dataset_detail(request, slug: str):
     A cached page costs one small query (is it on sale, and which state is it in); building it
     costs five more, whatever the size of the dataset.
     """
-    row = list(
-        published_datasets().filter(slug=slug).order_by().values_list("pk", "updated_at", "latest_version_id")[:1]
-    )
-    if not row:
+    row = _on_sale(slug)
+    if row is None:
         raise Http404
-    pk, updated_at, version_id = row[0]
-    key = _cache_key("detail", pk, updated_at.isoformat(), version_id)
+    pk, updated_at, version_id = row
+    page_key = _shared_page_key(request, "detail", pk, updated_at, version_id)
+    if page_key is not None and (html := cache.get(page_key)) is not None:
+        return _shared_response(request, html)
+    key = _cache_key("detail", pk, updated_at, version_id)
     page = cache.get(key)
     if page is None:
         dataset = Dataset.objects.select_related("latest_version").defer("search_text", "curation_query").get(pk=pk)
@@ -373,4 +428,4 @@ def dataset_detail(request, slug: str):
         # What the add_to_cart block (the checkout issue's) needs: slug, version, editions and the choice.
         "chosen_edition": chosen,
     }
-    return render(request, "catalog/dataset_detail.html", context)
+    return _render_page(request, "catalog/dataset_detail.html", context, page_key)

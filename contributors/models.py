@@ -23,6 +23,15 @@ class ContributorProfile(models.Model):
         _("tax residency"), max_length=10, choices=TaxResidency.choices, default=TaxResidency.JAPAN
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Payout account (validated with contributors.banking; texts stored in Zengin half-width form).
+    bank_code = models.CharField(_("bank code"), max_length=4, blank=True)
+    bank_name_kana = models.CharField(_("bank name (kana)"), max_length=30, blank=True)
+    branch_code = models.CharField(_("branch code"), max_length=3, blank=True)
+    branch_name_kana = models.CharField(_("branch name (kana)"), max_length=30, blank=True)
+    account_type = models.PositiveSmallIntegerField(_("account type"), null=True, blank=True)
+    account_number = models.CharField(_("account number"), max_length=7, blank=True)
+    account_holder_kana = models.CharField(_("account holder (kana)"), max_length=60, blank=True)
+    bank_updated_at = models.DateTimeField(_("bank account updated"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("contributor profile")
@@ -30,6 +39,10 @@ class ContributorProfile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def has_bank_account(self) -> bool:
+        return bool(self.bank_code and self.branch_code and self.account_number and self.account_holder_kana)
 
 
 # --- Notifications (added with model releases and review) -------------------------------
@@ -84,3 +97,206 @@ class Notification(models.Model):
     @property
     def body(self) -> str:
         return self.text()[1]
+
+
+# --- Royalties and payouts (issue 8) -------------------------------------------------------
+#
+# The ledger is append-only: a sale, a refund, a payout and a failed transfer each add
+# rows; nothing is ever changed or removed, so a balance is always the sum of the rows.
+
+from django.utils import timezone  # noqa: E402
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or remove a ledger row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only; write a reversing entry instead.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only; write a reversing entry instead.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only; write a reversing entry instead.")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only; write a reversing entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only; write a reversing entry instead.")
+
+
+class SaleSplit(AppendOnlyModel):
+    """How one paid (or refunded) order line's net revenue was divided: pool + platform = net, to the yen."""
+
+    class Kind(models.TextChoices):
+        SALE = "sale", _("Sale")
+        REFUND = "refund", _("Refund")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    order_line = models.ForeignKey(
+        "licensing.OrderLine", on_delete=models.PROTECT, related_name="royalty_splits", verbose_name=_("order line")
+    )
+    version = models.ForeignKey("catalog.DatasetVersion", on_delete=models.PROTECT, related_name="+")
+    price = models.BigIntegerField(_("price (yen, tax included)"))
+    tax = models.BigIntegerField(_("consumption tax (yen)"))
+    net = models.BigIntegerField(_("net revenue (yen)"))
+    share_bp = models.PositiveSmallIntegerField(_("contributor share (basis points)"))
+    pool = models.BigIntegerField(_("contributor pool (yen)"))
+    platform = models.BigIntegerField(_("platform share (yen)"))
+    photo_count = models.PositiveIntegerField(_("photos"))
+    contributor_count = models.PositiveIntegerField(_("contributors"))
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("sale split")
+        verbose_name_plural = _("sale splits")
+        constraints = [
+            models.UniqueConstraint(fields=["order_line", "kind"], name="sale_split_once_per_line_kind"),
+            models.CheckConstraint(condition=models.Q(pool__exact=models.F("net") - models.F("platform")),
+                                   name="sale_split_pool_plus_platform_is_net"),
+            models.CheckConstraint(condition=models.Q(net__exact=models.F("price") - models.F("tax")),
+                                   name="sale_split_net_is_price_minus_tax"),
+        ]
+
+
+class PayoutRun(models.Model):
+    """One payout period (e.g. 2026-11): every contributor above the minimum paid once, up to a cut-off."""
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", _("Preparing")
+        PREPARED = "prepared", _("Prepared")
+        EXPORTED = "exported", _("Exported")
+        CLOSED = "closed", _("Closed")
+
+    period = models.CharField(_("period"), max_length=7, unique=True, help_text=_("YYYY-MM"))
+    cutoff = models.DateTimeField(_("entries up to"))
+    transfer_date = models.DateField(_("transfer date"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PREPARING)
+    minimum = models.PositiveIntegerField(_("minimum balance (yen)"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    exported_at = models.DateTimeField(null=True, blank=True)
+    zengin_file = models.FileField(max_length=300, blank=True)
+    csv_file = models.FileField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-period"]
+        verbose_name = _("payout run")
+        verbose_name_plural = _("payout runs")
+
+    def __str__(self) -> str:
+        return self.period
+
+
+class Payout(models.Model):
+    """One contributor's payment in a run: gross = withholding + fee + net, bank details as sent."""
+
+    class Status(models.TextChoices):
+        PREPARED = "prepared", _("Prepared")
+        EXPORTED = "exported", _("Exported")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts")
+    contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREPARED)
+    gross = models.BigIntegerField(_("gross (yen)"))
+    withholding = models.BigIntegerField(_("income tax withheld (yen)"))
+    withholding_kind = models.CharField(_("withholding"), max_length=30)
+    fee = models.BigIntegerField(_("transfer fee (yen)"))
+    net = models.BigIntegerField(_("paid (yen)"))
+    # The account as it was when the run was prepared.
+    bank_code = models.CharField(max_length=4)
+    bank_name_kana = models.CharField(max_length=30, blank=True)
+    branch_code = models.CharField(max_length=3)
+    branch_name_kana = models.CharField(max_length=30, blank=True)
+    account_type = models.PositiveSmallIntegerField()
+    account_number = models.CharField(max_length=7)
+    holder_kana = models.CharField(max_length=60)
+    failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "contributor"], name="payout_once_per_run"),
+            models.CheckConstraint(condition=models.Q(gross__gt=0, withholding__gte=0, fee__gte=0, net__gt=0),
+                                   name="payout_amounts_positive"),
+            models.CheckConstraint(
+                condition=models.Q(gross__exact=models.F("withholding") + models.F("fee") + models.F("net")),
+                name="payout_gross_adds_up",
+            ),
+        ]
+        indexes = [models.Index(fields=["contributor", "-created_at"])]
+
+
+class RoyaltyEntry(AppendOnlyModel):
+    """One signed amount on a contributor's ledger; the balance is the sum of them."""
+
+    class Kind(models.TextChoices):
+        SALE = "sale", _("Sale")
+        REFUND = "refund", _("Refund")
+        PAYOUT = "payout", _("Payout")
+        PAYOUT_REVERSAL = "payout_reversal", _("Payout returned")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    contributor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="royalty_entries", verbose_name=_("contributor")
+    )
+    order_line = models.ForeignKey(
+        "licensing.OrderLine", on_delete=models.PROTECT, null=True, blank=True, related_name="royalty_entries"
+    )
+    version = models.ForeignKey(
+        "catalog.DatasetVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    split = models.ForeignKey(SaleSplit, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    photo_count = models.PositiveIntegerField(_("your photos"), default=0)
+    net_revenue = models.BigIntegerField(_("net revenue of the line (yen)"), default=0)
+    share_bp = models.PositiveSmallIntegerField(_("contributor share (basis points)"), default=0)
+    pool = models.BigIntegerField(_("contributor pool (yen)"), default=0)
+    amount = models.BigIntegerField(_("amount (yen)"))
+    # No index of its own: a lone created_at index tempts the planner into scanning the whole
+    # ledger for one batch of contributors; (contributor, created_at) below serves every read.
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("royalty entry")
+        verbose_name_plural = _("royalty entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_line", "contributor", "kind"],
+                condition=models.Q(kind__in=["sale", "refund"]),
+                name="royalty_entry_once_per_line",
+            ),
+            models.UniqueConstraint(
+                fields=["payout", "kind"],
+                condition=models.Q(kind__in=["payout", "payout_reversal"]),
+                name="royalty_entry_once_per_payout",
+            ),
+        ]
+        indexes = [models.Index(fields=["contributor", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.contributor_id} {self.kind} {self.amount}"

@@ -15,3 +15,15 @@ urlpatterns = [
     path("photos/<uuid:uuid>/delete/", views.PhotoDeleteView.as_view(), name="photo_delete"),
     path("tags/suggest/", views.TagSuggestView.as_view(), name="tag_suggest"),
 ]
+
+# Earnings and payouts (contributors.payouts_views).
+from contributors import payouts_views
+
+urlpatterns += [
+    path("earnings/", payouts_views.EarningsView.as_view(), name="earnings"),
+    path("earnings/account/", payouts_views.PayoutAccountView.as_view(), name="payout_account"),
+    path("earnings/withholding/", payouts_views.WithholdingSummaryView.as_view(), name="withholding_summary"),
+    path("earnings/payouts/<int:pk>/", payouts_views.PayoutStatementView.as_view(), name="payout_statement"),
+    path("earnings/payouts/<int:pk>/pdf/", payouts_views.PayoutStatementPdfView.as_view(), name="payout_statement_pdf"),
+    path("earnings/payouts/<int:pk>/csv/", payouts_views.PayoutStatementCsvView.as_view(), name="payout_statement_csv"),
+]

@@ -571,8 +571,22 @@ class Invoice(models.Model):
         return self.number
 
 
+class ProvisionRecordQuerySet(models.QuerySet):
+    def delete(self):
+        # APPI: a record is kept until its retention ends; refuse the whole delete otherwise.
+        if self.filter(retain_until__gt=timezone.localdate()).exists():
+            raise ProvisionRecordRetained(_("Provision records cannot be deleted before their retention period ends."))
+        return super().delete()
+
+
+class ProvisionRecordRetained(Exception):
+    """Raised when something tries to delete a provision record still within its retention."""
+
+
 class ProvisionRecord(models.Model):
     """APPI's third-party provision record: one per subject per order line, kept at least three years."""
+
+    objects = ProvisionRecordQuerySet.as_manager()
 
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="provision_records")
     release = models.ForeignKey(ModelRelease, on_delete=models.PROTECT, null=True, blank=True, related_name="provisions")
@@ -594,6 +608,11 @@ class ProvisionRecord(models.Model):
         ]
         verbose_name = _("third-party provision record")
         verbose_name_plural = _("third-party provision records")
+
+    def delete(self, *args, **kwargs):
+        if self.retain_until and self.retain_until > timezone.localdate():
+            raise ProvisionRecordRetained(_("Provision records cannot be deleted before their retention period ends."))
+        return super().delete(*args, **kwargs)
 
 
 # --- Bundles and downloads ------------------------------------------------------------------
@@ -622,6 +641,11 @@ class BundleBase(models.Model):
     error = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The build lease: which bundle's task is writing the base, its last sign of life, and the
+    # temporary object it writes to (deleted when a retry starts clean; never served).
+    builder = models.PositiveIntegerField(null=True, blank=True, help_text=_("Id of the bundle whose task builds it"))
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    partial = models.CharField(max_length=300, blank=True, help_text=_("Temporary object being written"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "edition"], name="bundle_base_unique")]
@@ -651,6 +675,27 @@ class Bundle(models.Model):
     download_limit = models.PositiveIntegerField(null=True, blank=True, help_text=_("Empty: unlimited"))
     created_at = models.DateTimeField(auto_now_add=True)
     ready_at = models.DateTimeField(null=True, blank=True)
+    partial = models.CharField(max_length=300, blank=True, help_text=_("Temporary object being written"))
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text=_("Downloads refused from then on"))
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(files done, files total) as the buyer sees it: the shared base's progress while it is built."""
+        if self.status == self.Status.READY:
+            return self.files_total, self.files_total
+        base = self.base
+        if base is not None and base.status != BundleBase.Status.READY and base.files_total:
+            return base.files_done, base.files_total + 2  # + LICENSE.txt and MANIFEST.sha256
+        return self.files_done, self.files_total
+
+    @property
+    def percent(self) -> int:
+        done, total = self.progress
+        return int(done * 100 / total) if total else 0
 
 
 class DownloadEvent(models.Model):

@@ -161,12 +161,17 @@ def release_active_scopes(release: ModelRelease) -> list[ConsentScope]:
 
 
 def subject_photo_recipients(release: ModelRelease) -> list:
-    """Who received photos of this subject: one entry per provision (date, recipient, dataset and version).
+    """Who received photos of this subject: one entry per provision (date, recipient, dataset and version),
+    read from the third-party provision records, newest first."""
+    from licensing.models import ProvisionRecord
 
-    Orders do not exist yet: the checkout issue fills this from its third-party
-    provision records. Until then nobody has received anything, so it is empty.
-    """
-    return []
+    rows = (
+        ProvisionRecord.objects.filter(release=release)
+        .order_by("-provided_on", "recipient_name", "dataset_title")
+        .values_list("provided_on", "recipient_name", "dataset_title", "dataset_version")
+        .distinct()
+    )
+    return [f"{day:%Y-%m-%d} — {name} — {title} v{version}" for day, name, title, version in rows]
 
 
 def contributor_opt_out(contributor) -> str:

@@ -15,6 +15,7 @@ api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("", include("catalog.api.urls")),
     path("", include("licensing.api.urls")),
+    path("", include("contributors.api")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", include("licensing.urls")),
     path("datasets/", include("catalog.urls")),
     path("staff/datasets/", include("catalog.staff_urls")),
+    path("staff/payouts/", include("contributors.staff_urls")),
     path("", include("stockdata.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

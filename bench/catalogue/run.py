@@ -15,7 +15,7 @@ What it does:
    a release link for 97 % of the people, contributor AI opt-outs, and 500 datasets
    (460 published, 25 drafts, 15 retired) with 1 or 2 frozen versions of 100-400 items
    whose statistics and content hash come from the same functions as
-   ``dataset_version_freeze``.  Then ANALYZE.
+   ``dataset_version_freeze``.  Then VACUUM (ANALYZE).
 3. Times ``catalog.selectors.curation_count`` for tags "mask" and "japanese" and masked
    people over the 200,000 photos (median of 7 runs after one warm-up) and prints the
    EXPLAIN (ANALYZE, BUFFERS) plan of its SQL.
@@ -70,7 +70,7 @@ BIN = Path(sys.executable).parent
 os.environ["BENCH_DB_NAME"] = DB_NAME
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.catalogue.settings"
 
-import psycopg  # noqa: E402
+import psycopg
 
 
 def log(message: str) -> None:
@@ -102,7 +102,7 @@ def drop_database() -> None:
 _DEFAULTS = {
     "text": "", "character varying": "", "integer": 0, "bigint": 0, "smallint": 0, "numeric": 0,
     "boolean": False, "jsonb": "{}", "date": dt.date(2026, 1, 1),
-    "timestamp with time zone": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+    "timestamp with time zone": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
 }
 
 
@@ -506,9 +506,11 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
     log(f"  datasets: {len(dataset_rows)}, versions: {len(version_rows)}, version items: {len(item_rows):,} "
         f"({time.perf_counter() - t0:.1f} s)")
     with connection.cursor() as cur:
+        # A live database is vacuumed by autovacuum; after a bulk load only VACUUM sets the
+        # visibility map that index-only scans rely on.
         t = time.perf_counter()
-        cur.execute("ANALYZE")
-        log(f"  ANALYZE {time.perf_counter() - t:.1f} s")
+        cur.execute("VACUUM (ANALYZE)")
+        log(f"  VACUUM (ANALYZE) {time.perf_counter() - t:.1f} s")
     return {"detail_slug": detail_slug, "count_dataset_id": count_dataset_id}
 
 
@@ -703,6 +705,9 @@ def main() -> int:
         script.write_text(LUA)
         log(f"gunicorn: {args.workers} sync workers; wrk -t{args.threads} -c{args.connections} "
             f"-d{args.duration}s, {args.reps} interleaved runs per target")
+        one, five, fifteen = os.getloadavg()
+        log(f"load average before the runs: {one:.2f} {five:.2f} {fifteen:.2f} "
+            f"({os.cpu_count()} CPUs; other work on the machine skews the figures)")
         runs: dict[str, list[dict]] = {name: [] for name in targets}
         for rep in range(args.reps):
             for name, path in targets.items():
@@ -717,6 +722,12 @@ def main() -> int:
         log(f"{'target':<8} {'median req/s':>12} {'vs bare':>8}")
         for name in targets:
             log(f"{name:<8} {median[name]:12.1f} {median[name] / median['bare']:8.2f}")
+        paired = {
+            name: [r["rps"] / b["rps"] for r, b in zip(runs[name], runs["bare"])] for name in ("list", "search", "detail")
+        }
+        log("per-run ratios (page / bare of the same run): " + "; ".join(
+            f"{name} " + " ".join(f"{x:.2f}" for x in xs) for name, xs in paired.items()))
+        log("load average after the runs: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         log(f"curation count: {count_ms:.1f} ms median ({count:,} photos)")
         ratios = {name: median[name] / median["bare"] for name in ("list", "search", "detail")}
         log(f"RESULT catalogue list_vs_bare={ratios['list']:.2f} search_vs_bare={ratios['search']:.2f} "

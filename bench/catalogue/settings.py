@@ -12,7 +12,7 @@ os.environ.setdefault(
 )
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from stockdata.settings.production import *  # noqa: E402,F403
+from stockdata.settings.production import *
 
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1"]
@@ -22,4 +22,4 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ROOT_URLCONF = "bench.catalogue.urls"
 # collectstatic runs into this folder before gunicorn starts (the manifest storage needs it).
-STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT", str(VAR_DIR / "bench-catalogue-static"))  # noqa: F405
+STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT", str(VAR_DIR / "bench-catalogue-static"))

@@ -10,7 +10,8 @@ from pathlib import Path
 from django.http import HttpResponse
 from django.urls import path
 
-from stockdata.urls import handler404, handler500, urlpatterns as site_urlpatterns  # noqa: F401
+from stockdata.urls import handler404, handler500  # noqa: F401
+from stockdata.urls import urlpatterns as site_urlpatterns
 
 _BARE_FILE = os.environ.get("BENCH_BARE_FILE", "")
 BARE_BODY = Path(_BARE_FILE).read_bytes() if _BARE_FILE else b"<!DOCTYPE html><html><body>bare</body></html>"

@@ -236,7 +236,7 @@ def section(html: str, testid: str) -> str:
 def chart_rows(html: str, key: str) -> dict[str, int]:
     figure = section(html, f"chart-{key}")
     figure = figure[: figure.index("</figure>")]
-    rows = re.findall(r'<tr data-key="([^"]+)" data-testid="bar">.*?data-testid="bar-count">([\d,]+)<', figure, re.S)
+    rows = re.findall(r'<tr data-key="([^"]+)" data-testid="bar">.*?data-testid="bar-count">([\d,]+)<', figure, re.DOTALL)
     return {html_lib.unescape(k): int(v.replace(",", "")) for k, v in rows}
 
 
@@ -271,14 +271,14 @@ def test_detail_charts_show_exactly_the_stored_statistics(client, shop):
         assert {k: v for k, v in shown.items() if v} == {k: v for k, v in stats[key].items() if v}, key
     assert sum(chart_rows(html, "mask").values()) == version.subject_count
     assert sum(chart_rows(html, "image_sizes").values()) == 30
-    assert f'<strong data-testid="fact-photos">30</strong>' in html
+    assert '<strong data-testid="fact-photos">30</strong>' in html
     assert f'<strong data-testid="fact-people">{version.subject_count}</strong>' in html
     assert f'<strong data-testid="fact-contributors">{stats["contributors"]}</strong>' in html
     assert f'<strong data-testid="fact-boxes">{version.box_count}</strong>' in html
     # A bar's width is its share of the total, with the exact number beside it.
     masked = stats["mask"]["mask"]
     share = f"{100 * masked / version.subject_count:.1f}"
-    assert re.search(rf'<tr data-key="mask" data-testid="bar">.*?style="width: {share}%".*?>{masked}<', html, re.S)
+    assert re.search(rf'<tr data-key="mask" data-testid="bar">.*?style="width: {share}%".*?>{masked}<', html, re.DOTALL)
 
 
 def test_detail_shows_samples_consent_licence_version_and_hash(client, shop):
@@ -526,3 +526,32 @@ def test_api_schema_documents_the_catalogue(client):
     assert "/api/v1/datasets/" in paths and "/api/v1/datasets/{slug}/" in paths
     names = {p["name"] for p in paths["/api/v1/datasets/"]["get"]["parameters"]}
     assert {"q", "category", "size", "max_price", "scope", "masked", "annotated", "sort", "page"} <= names
+
+
+def test_a_cached_page_carries_each_anonymous_visitors_own_csrf_token(shop):
+    from django.test import Client
+
+    from catalog.views import CSRF_MARKER
+
+    for path in (LIST_URL, reverse("catalog:detail", args=["tokyo-streets"])):
+        for visitor in (Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)):
+            html = visitor.get(path).content.decode()
+            assert CSRF_MARKER not in html
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+            response = visitor.post("/i18n/setlang/", {"language": "ja", "next": path, "csrfmiddlewaretoken": token})
+            assert response.status_code == 302  # the language switch works: the token is this visitor's
+
+
+def test_a_logged_in_buyer_gets_their_own_header_on_cached_pages(client, shop):
+    from stockdata.accounts.tests.factories import PASSWORD, BuyerFactory
+
+    detail = reverse("catalog:detail", args=["tokyo-streets"])
+    for path in (LIST_URL, detail):
+        assert 'data-testid="login-link"' in client.get(path).content.decode()  # cached for anonymous visitors
+    buyer = BuyerFactory(full_name="Hanako Sato")
+    assert client.post(reverse("account_login"), {"login": buyer.email, "password": PASSWORD}).status_code == 302
+    for path in (LIST_URL, detail):
+        html = client.get(path).content.decode()
+        assert 'data-testid="login-link"' not in html
+        assert 'data-testid="account-link">Hanako Sato<' in html
+    assert 'data-testid="add-to-cart-button"' in client.get(detail).content.decode()

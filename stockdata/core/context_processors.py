@@ -1,10 +1,18 @@
 """The navigation each role sees. Later features add their entries here."""
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from stockdata.accounts.permissions import user_has_role
 from stockdata.accounts.models import Role
+
+
+def _payouts_item():
+    # Staff payouts live in contributors.staff_urls, mounted at /staff/payouts/ by the root URLconf.
+    try:
+        return [(_("Payouts"), reverse("payouts:run_list"))]
+    except NoReverseMatch:
+        return []
 
 
 def _items(user):
@@ -16,13 +24,20 @@ def _items(user):
             (_("My photos"), reverse("contributors:photo_list")),
             (_("Releases"), reverse("licensing:release_list")),
             (_("Notifications"), reverse("licensing:notifications")),
+            (_("Earnings"), reverse("contributors:earnings")),
         ]
     if user_has_role(user, Role.BUYER):
-        items += [(_("Organisation"), reverse("accounts:organisation"))]
+        items += [
+            (_("Cart"), reverse("licensing:cart")),
+            (_("Orders"), reverse("licensing:order_list")),
+            (_("Organisation"), reverse("accounts:organisation")),
+        ]
     if user_has_role(user, Role.STAFF):
         items += [
             (_("Review queue"), reverse("licensing:review_queue")),
+            (_("Orders"), reverse("licensing:staff_orders")),
             (_("Staff"), reverse("core:staff_dashboard")),
+            *_payouts_item(),
             (_("Admin"), reverse("admin:index")),
         ]
     return items

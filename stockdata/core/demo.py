@@ -79,10 +79,20 @@ def seed_accounts(out) -> None:
 
 
 def _steps():
-    from catalog.demo import seed_photos
+    from catalog.demo import seed_datasets, seed_photos, seed_reviews
+    from contributors.demo import seed_payouts
     from licensing.demo import seed_releases
+    from licensing.demo_orders import seed_orders
 
-    return [("accounts", seed_accounts), ("photos", seed_photos), ("releases and reviews", seed_releases)]
+    return [
+        ("accounts", seed_accounts),
+        ("photos", seed_photos),
+        ("model releases", seed_releases),
+        ("review", seed_reviews),
+        ("datasets", seed_datasets),
+        ("orders", seed_orders),
+        ("payouts", seed_payouts),
+    ]
 
 
 def seed(out=print) -> None:

@@ -313,3 +313,50 @@ STOCKDATA_WATERMARK_TEXT = env.str("STOCKDATA_WATERMARK_TEXT", default="Stockdat
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=100)
+
+# --- Bundles and downloads (issue 7) ------------------------------------------------------
+# Downloads allowed per order line; None is unlimited. Staff can set a limit per bundle.
+STOCKDATA_BUNDLE_DOWNLOAD_LIMIT = env.int("STOCKDATA_BUNDLE_DOWNLOAD_LIMIT", default=None)
+# How long a download link (S3 presigned, or the signed local link) works, in seconds.
+STOCKDATA_DOWNLOAD_URL_MAX_AGE = env.int("STOCKDATA_DOWNLOAD_URL_MAX_AGE", default=600)
+# A base build whose task has shown no sign of life for this long is taken over by another.
+STOCKDATA_BUNDLE_LEASE_SECONDS = env.int("STOCKDATA_BUNDLE_LEASE_SECONDS", default=120)
+# Tests only: sleep this long per image while building, so a worker can be killed mid-build.
+STOCKDATA_BUNDLE_THROTTLE_SECONDS = env.float("STOCKDATA_BUNDLE_THROTTLE_SECONDS", default=0.0)
+
+# Payments. Demo card payments (any Luhn-valid number) only outside production;
+# Stripe card payments when a secret key is set.
+STOCKDATA_DEMO_PAYMENTS = env.bool("STOCKDATA_DEMO_PAYMENTS", default=True)
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+
+# Royalties and payouts (contributors.services). The contributor share is stored on every
+# ledger entry, so changing it affects only sales recorded afterwards.
+STOCKDATA_CONTRIBUTOR_SHARE_BP = env.int("STOCKDATA_CONTRIBUTOR_SHARE_BP", default=4000)  # 40 % of net revenue
+STOCKDATA_PAYOUT_MINIMUM = env.int("STOCKDATA_PAYOUT_MINIMUM", default=5000)  # yen; smaller balances carry over
+# Bank fee deducted from each transfer (yen). 0: the platform bears the fee.
+STOCKDATA_PAYOUT_TRANSFER_FEE = env.int("STOCKDATA_PAYOUT_TRANSFER_FEE", default=0)
+# Withholding for non-residents without a treaty claim: 20.42 % (basis points).
+STOCKDATA_NON_RESIDENT_WITHHOLDING_BP = env.int("STOCKDATA_NON_RESIDENT_WITHHOLDING_BP", default=2042)
+STOCKDATA_PAYOUT_BATCH_SIZE = env.int("STOCKDATA_PAYOUT_BATCH_SIZE", default=1000)
+# Transfers for a month's run are dated this day of the following month.
+STOCKDATA_PAYOUT_TRANSFER_DAY = env.int("STOCKDATA_PAYOUT_TRANSFER_DAY", default=10)
+# Our own account for the Zengin file (振込依頼人); the bank assigns the requester code.
+STOCKDATA_PAYER = {
+    "requester_code": env.str("STOCKDATA_PAYER_REQUESTER_CODE", default="1234567890"),
+    "name_kana": env.str("STOCKDATA_PAYER_NAME_KANA", default="ｽﾄﾂｸﾃﾞ-ﾀ(ｶ"),
+    "bank_code": env.str("STOCKDATA_PAYER_BANK_CODE", default="0001"),
+    "branch_code": env.str("STOCKDATA_PAYER_BRANCH_CODE", default="001"),
+    "account_type": env.str("STOCKDATA_PAYER_ACCOUNT_TYPE", default="1"),
+    "account_number": env.str("STOCKDATA_PAYER_ACCOUNT_NUMBER", default="1234567"),
+}
+
+# The monthly payout run: on the 1st at 03:00 Japan time, for the month just ended.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "monthly-payout-run": {
+        "task": "contributors.tasks.payout_run_start_task",
+        "schedule": crontab(minute=0, hour=3, day_of_month=1),
+    },
+}

@@ -36,3 +36,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # Never share a queue with a developer's `make run` worker.
     CELERY_FILESYSTEM_BROKER_DIR = TEST_RUN_DIR / "celery-broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(CELERY_FILESYSTEM_BROKER_DIR)
+
+# seed_demo in tests makes a fifth of the demo photos: the same features, less waiting.
+STOCKDATA_DEMO_SCALE = 0.2

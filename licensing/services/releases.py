@@ -748,6 +748,10 @@ def consent_withdraw(
         params={"subject_id": release.subject_id, "scopes": sorted(chosen), "entire": entire},
         url=_url("licensing:release_detail", release.uuid),
     )
+    # Buyers who already received this person's photos are told which files to delete.
+    from licensing.bundles import bundle_withdrawal_notices
+
+    bundle_withdrawal_notices(withdrawal=withdrawal)
     return withdrawal
 
 

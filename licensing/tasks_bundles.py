@@ -1,0 +1,33 @@
+"""Celery tasks for bundles (issue 7): thin, take ids, call one service in ``licensing.bundles``.
+
+Imported by ``licensing.tasks`` so that autodiscovery registers them.
+"""
+
+from celery import shared_task
+from celery.exceptions import Reject
+
+from licensing import bundles
+
+MAX_RETRIES = 3
+
+
+# acks_late + reject_on_worker_lost: a worker killed mid-build gives the message back to the
+# broker and another attempt starts clean (the service deletes what the dead one wrote).
+# The time limits stay under Redis's visibility timeout (2 h), so a live build is never redelivered.
+@shared_task(
+    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES,
+    soft_time_limit=90 * 60, time_limit=100 * 60,
+)
+def bundle_build_task(self, bundle_id: int) -> None:
+    """Idempotent: a ready bundle is left alone; failures are recorded on the row, then retried."""
+    try:
+        bundles.bundle_build(bundle_id=bundle_id)
+    except Reject:
+        raise
+    except Exception as exc:  # every failure is recorded, then retried a bounded number of times
+        final = self.request.retries >= self.max_retries
+        bundles.bundle_build_failed(bundle_id=bundle_id, error=f"{type(exc).__name__}: {exc}", final=final)
+        if final or self.request.is_eager:
+            # Eager runs (tests) never re-raise into the caller's on_commit: the row says what happened.
+            return
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 30, 600)) from exc
