@@ -251,3 +251,15 @@ def test_a_real_worker_processes_an_upload(celery_worker):
     )
     assert photo.thumbnail.name and photo.preview.name and photo.cleaned.name
     assert "photo_process_task" in celery_worker.output()
+
+
+@pytest.mark.parametrize("case, name, data, code", corpus(), ids=[c[0] for c in corpus()])
+def test_each_bad_file_gets_its_specific_error_on_the_upload_page_and_leaves_nothing(client, contributor, case, name, data, code):
+    client.force_login(contributor)
+    response = client.post("/portal/upload/", {"files": [SimpleUploadedFile(name, data)]})
+    assert response.status_code == 200
+    [result] = response.context["results"]
+    assert (result["name"], result["ok"], result["message"]) == (name, False, expected_message(case, code))
+    assert expected_message(case, code).replace("'", "&#x27;") in response.content.decode()
+    assert Photo.objects.count() == 0
+    assert stored_files() == []
