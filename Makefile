@@ -51,5 +51,8 @@ bench-catalogue: install-dev
 bench-bundle: install-dev
 	$(PY) bench/bundle/run.py
 
+bench-royalties: install-dev
+	$(PY) bench/royalties/run.py
+
 clean:
 	rm -rf var/
