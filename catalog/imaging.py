@@ -780,9 +780,7 @@ def _strip_jpeg(data: bytes, layout: _Layout) -> bytes:
                     out.append(b"\xff\xe0" + struct.pack(">H", 16) + payload)
                 else:
                     out.append(view[start:end])
-            elif marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00"):
-                out.append(view[start:end])
-            elif marker == 0xEE and payload.startswith(b"Adobe"):
+            elif (marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00")) or (marker == 0xEE and payload.startswith(b"Adobe")):
                 out.append(view[start:end])
             # everything else in APPn/COM is dropped
             continue

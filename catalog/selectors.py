@@ -42,7 +42,7 @@ class CurationQuery:
     exclude: list[str] = field(default_factory=list)  # photo uuids removed by hand
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "CurationQuery":
+    def from_dict(cls, data: dict[str, Any] | None) -> CurationQuery:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in (data or {}).items() if k in known})
 

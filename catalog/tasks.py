@@ -20,7 +20,7 @@ def photo_process_task(self, photo_id: int) -> None:
         if final:
             logger.error("photo %s failed for good: %s", photo_id, exc)
             raise
-        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 300))
+        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 300)) from exc
 
 
 @shared_task(bind=True, max_retries=3, time_limit=120, soft_time_limit=100, acks_late=True)
@@ -28,4 +28,4 @@ def photo_propose_boxes_task(self, photo_id: int) -> int:
     try:
         return services.photo_propose_boxes(photo_id=photo_id)
     except TRANSIENT as exc:
-        raise self.retry(exc=exc, countdown=10 * (self.request.retries + 1))
+        raise self.retry(exc=exc, countdown=10 * (self.request.retries + 1)) from exc

@@ -13,7 +13,7 @@ class ContributorProfileAdmin(admin.ModelAdmin):
 
 # --- Notifications (added with model releases and review) --------------------------------
 
-from contributors.models import Notification  # noqa: E402
+from contributors.models import Notification
 
 
 @admin.register(Notification)

@@ -104,7 +104,7 @@ class Notification(models.Model):
 # The ledger is append-only: a sale, a refund, a payout and a failed transfer each add
 # rows; nothing is ever changed or removed, so a balance is always the sum of the rows.
 
-from django.utils import timezone  # noqa: E402
+from django.utils import timezone
 
 
 class AppendOnlyError(Exception):

@@ -211,9 +211,9 @@ class ContributorOptOutAdmin(admin.ModelAdmin):
 
 # --- Bundles and downloads (issue 7) ---------------------------------------------------------
 
-from licensing import bundles as bundle_services  # noqa: E402
-from licensing.models import Bundle, BundleBase, DownloadEvent, WithdrawalNotice  # noqa: E402
-from stockdata.errors import ApplicationError  # noqa: E402
+from licensing import bundles as bundle_services
+from licensing.models import Bundle, BundleBase, DownloadEvent, WithdrawalNotice
+from stockdata.errors import ApplicationError
 
 
 class DownloadEventInline(ReadOnlyInline):
@@ -292,4 +292,4 @@ class WithdrawalNoticeAdmin(admin.ModelAdmin):
         return False
 
 
-from licensing import admin_orders  # noqa: E402,F401  (orders, invoices, provision records)
+from licensing import admin_orders  # noqa: F401  (orders, invoices, provision records)

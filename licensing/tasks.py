@@ -10,4 +10,4 @@ def notification_email_task(self, notification_id: int) -> None:
         services.notification_email_send(notification_id=notification_id)
     except (ConnectionError, OSError) as exc:
         raise self.retry(exc=exc, countdown=min(2**self.request.retries * 30, 600)) from exc
-from licensing.tasks_bundles import bundle_build_task  # noqa: E402,F401  (issue 7: registered with the app)
+from licensing.tasks_bundles import bundle_build_task  # noqa: F401  (issue 7: registered with the app)

@@ -27,7 +27,7 @@ urlpatterns = [
 ]
 
 # Bundles and downloads (issue 7)
-from licensing import views_bundles  # noqa: E402
+from licensing import views_bundles
 
 urlpatterns += [
     path("orders/<uuid:order_uuid>/lines/<int:line_id>/bundle/", views_bundles.bundle_status, name="bundle_status"),
@@ -38,7 +38,7 @@ urlpatterns += [
 ]
 
 # --- Cart, checkout, orders, invoices, payments (issue 6) ---------------------------------
-from licensing import views_orders  # noqa: E402
+from licensing import views_orders
 
 urlpatterns += [
     path("cart/", views_orders.CartView.as_view(), name="cart"),

@@ -55,10 +55,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-from PIL import Image, ImageCms, ImageDraw, ImageFilter  # noqa: E402
+import numpy as np
+from PIL import Image, ImageCms, ImageDraw, ImageFilter
 
-from catalog import imaging  # noqa: E402
+from catalog import imaging
 
 SIZES = {"12mp": (4000, 3000), "50mp": (8660, 5773)}
 CACHE = Path(tempfile.gettempdir()) / "stockdata-bench-ingest-v2"

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from catalog.models import Angle, AgeBand, Gender, Lighting, Photo, PhotoSubject
+from catalog.models import AgeBand, Angle, Gender, Lighting, Photo, PhotoSubject
 
 
 class SubjectSerializer(serializers.ModelSerializer):

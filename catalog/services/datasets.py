@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 import json
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
@@ -28,21 +28,21 @@ from catalog.selectors import CurationQuery, curation_select, eligible_photos
 from stockdata.errors import ApplicationError
 
 __all__ = [
-    "dataset_create",
-    "dataset_update",
-    "dataset_apply_query",
-    "dataset_add_photos",
-    "dataset_remove_photos",
-    "dataset_version_freeze",
-    "dataset_publish",
-    "dataset_retire",
-    "box_save",
+    "SIZE_BUCKETS",
     "box_delete",
+    "box_save",
     "boxes_replace",
+    "dataset_add_photos",
+    "dataset_apply_query",
+    "dataset_create",
+    "dataset_publish",
+    "dataset_remove_photos",
+    "dataset_retire",
+    "dataset_search_text",
+    "dataset_update",
+    "dataset_version_freeze",
     "photo_propose_boxes",
     "version_file_name",
-    "dataset_search_text",
-    "SIZE_BUCKETS",
 ]
 
 

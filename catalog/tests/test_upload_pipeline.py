@@ -1,7 +1,6 @@
 """Uploads through the API and the real pipeline: refusals, metadata, duplicates, idempotence."""
 
 import io
-import os
 from pathlib import Path
 
 import pytest

@@ -18,7 +18,7 @@ urlpatterns = [
 ]
 
 # Cart, orders and invoices (issue 6)
-from licensing.api import orders as orders_api  # noqa: E402
+from licensing.api import orders as orders_api
 
 urlpatterns += [
     path("cart/", orders_api.CartApiView.as_view(), name="cart"),

@@ -11,7 +11,7 @@ import types
 
 from licensing.services import releases as _releases
 from licensing.services.releases import *
-from licensing.services.releases import (
+from licensing.services.releases import (  # noqa: F401  (re-exported)
     DEFAULT_CONSENT_SCOPES,
     RELEASE_DOCUMENT_MAX_BYTES,
     RELEASE_REJECTION_REASONS,

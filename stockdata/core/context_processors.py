@@ -3,8 +3,8 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from stockdata.accounts.permissions import user_has_role
 from stockdata.accounts.models import Role
+from stockdata.accounts.permissions import user_has_role
 
 
 def _payouts_item():

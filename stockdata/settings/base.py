@@ -352,7 +352,7 @@ STOCKDATA_PAYER = {
 }
 
 # The monthly payout run: on the 1st at 03:00 Japan time, for the month just ended.
-from celery.schedules import crontab  # noqa: E402
+from celery.schedules import crontab
 
 CELERY_BEAT_SCHEDULE = {
     "monthly-payout-run": {

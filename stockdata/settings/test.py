@@ -4,10 +4,10 @@ With no environment the suite runs on SQLite and the filesystem broker; with
 ``DATABASE_URL`` / ``REDIS_URL`` set it runs on PostgreSQL and Redis.
 """
 
-from .base import *  # noqa: F403
 import os
 from pathlib import Path
 
+from .base import *
 from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, env, filesystem_transport_options
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -24,9 +24,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 # started by a test inherits the folder through STOCKDATA_TEST_RUN_DIR.
 TEST_RUN_DIR = Path(env.str("STOCKDATA_TEST_RUN_DIR", default=str(VAR_DIR / f"test-run-{os.getpid()}")))
 MEDIA_ROOT = TEST_RUN_DIR / "media"
-if "location" in STORAGES["default"]["OPTIONS"]:  # noqa: F405
-    STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT / "private"  # noqa: F405
-    STORAGES["public"]["OPTIONS"]["location"] = MEDIA_ROOT / "public"  # noqa: F405
+if "location" in STORAGES["default"]["OPTIONS"]:
+    STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT / "private"
+    STORAGES["public"]["OPTIONS"]["location"] = MEDIA_ROOT / "public"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that a worker process started by a test sees the rows.

@@ -1,8 +1,8 @@
-from datetime import datetime, timezone
-from urllib.parse import parse_qs, urlparse
 import urllib.error
 import urllib.request
 import uuid
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
@@ -67,8 +67,8 @@ def test_s3_storage_saves_reads_and_presigns_with_an_expiry(s3_server):
     # X-Amz-Expires (real S3 does), so the expiry is checked on the signed parameters.
     query = parse_qs(urlparse(url).query)
     assert query["X-Amz-Expires"] == ["2"]
-    signed_at = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-    assert abs((signed_at - datetime.now(timezone.utc)).total_seconds()) < 5
+    signed_at = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert abs((signed_at - datetime.now(UTC)).total_seconds()) < 5
     assert "x-amz-expires" not in query["X-Amz-SignedHeaders"][0]
     tampered = url.replace("X-Amz-Expires=2", "X-Amz-Expires=604800")
     assert tampered != url

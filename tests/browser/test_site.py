@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -8,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_home_switches_to_japanese_and_back_and_a_demo_buyer_logs_in(page, live_server, screenshot):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     page.goto(live_server.url + "/")
     expect(page.locator("h1")).to_have_text("Photo datasets for AI, with consent you can prove")
     page.get_by_test_id("lang-ja").click()

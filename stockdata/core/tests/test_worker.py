@@ -15,7 +15,7 @@ def test_a_real_worker_process_picks_up_a_task_and_writes_its_result(celery_work
     beat = wait_until(lambda: WorkerHeartbeat.objects.filter(token=token).first(), timeout=60, message="heartbeat row")
     assert beat.token == token
     # Written by the worker process, not by this one.
-    assert f"Task stockdata.core.tasks.worker_heartbeat_record_task[" in celery_worker.output()
+    assert "Task stockdata.core.tasks.worker_heartbeat_record_task[" in celery_worker.output()
     assert "succeeded" in celery_worker.output()
 
 
