@@ -120,6 +120,10 @@ class Photo(models.Model):
 
     rejection_reason = models.CharField(_("rejection reason"), max_length=50, blank=True)
     rejection_note = models.TextField(_("reviewer's note"), max_length=2000, blank=True)
+    # The consent scopes the photo holds now, one bit per ConsentScope (``ConsentScope.bit``),
+    # so a curation query filters 200,000 photos without reading every release. Kept by
+    # ``licensing.services.photos_scope_masks_refresh``; ``photos_consent_scopes`` stays the rule.
+    scope_mask = models.BigIntegerField(_("consent scopes held (bit mask)"), default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -133,6 +137,14 @@ class Photo(models.Model):
         indexes = [
             models.Index(fields=["contributor", "status"]),
             models.Index(fields=["status", "submitted_at"]),
+            # What a curation count joins to: the photos that may enter a dataset, in id order
+            # (as the tag index hands them over), with their consent mask (PostgreSQL only).
+            models.Index(
+                fields=["id"],
+                include=["scope_mask"],
+                condition=models.Q(status="approved", processing="ready"),
+                name="photo_eligible",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(width__gt=0, height__gt=0), name="photo_has_size"),
@@ -172,6 +184,8 @@ class PhotoSubject(models.Model):
     class Meta:
         ordering = ["photo", "position"]
         constraints = [models.UniqueConstraint(fields=["photo", "position"], name="subject_position_unique")]
+        # "Masked faces" is the catalogue's headline filter: its photos without a scan of every person.
+        indexes = [models.Index(fields=["photo"], condition=models.Q(mask=True), name="subject_masked")]
         verbose_name = _("subject")
         verbose_name_plural = _("subjects")
 

@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from catalog import services
 from catalog.models import AnnotationBox, Dataset, DatasetPhoto, DatasetVersion, Photo
-from catalog.selectors import CurationQuery, curation_count, curation_select, tag_suggestions
+from catalog.selectors import CurationQuery, curation_count, curation_select, eligible_photos, tag_suggestions
 from catalog.staff_forms import AddPhotosForm, CurationQueryForm, DatasetForm, FreezeForm
 from stockdata.accounts.permissions import StaffRequiredMixin
 from stockdata.errors import ApplicationError
@@ -110,6 +110,15 @@ class CurateView(StaffRequiredMixin, View):
         )
         versions = dataset.versions.select_related("frozen_by").order_by("-number")
         unconfirmed = AnnotationBox.objects.filter(photo__datasetphoto__dataset=dataset, confirmed=False).count()
+        # Photos in the selection that may no longer enter (consent withdrawn, a scope gone, no
+        # longer approved): freezing leaves them out, the curator should see which before.
+        eligible = eligible_photos(required_scopes=dataset.required_scopes, stored=True).filter(
+            datasetphoto__dataset=dataset
+        )
+        ineligible = set(
+            Photo.objects.filter(datasetphoto__dataset=dataset).exclude(pk__in=eligible.values("pk"))
+            .values_list("pk", flat=True)
+        )
         return {
             "dataset": dataset,
             "form": form,
@@ -119,6 +128,7 @@ class CurateView(StaffRequiredMixin, View):
             "selection_count": DatasetPhoto.objects.filter(dataset=dataset).count(),
             "versions": versions,
             "unconfirmed": unconfirmed,
+            "ineligible": ineligible,
             "excluded": len(query.exclude),
             "preview": _preview_context(dataset, query),
         }

@@ -23,8 +23,9 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalog.forms import PAGE_SIZE, SIZE_RANGES, CatalogueForm, Sort, dataset_catalogue, published_datasets
+from catalog.forms import PAGE_SIZE, CatalogueForm
 from catalog.models import AgeBand, Angle, BoxLabel, Dataset, DatasetVersion, Edition, Gender, Lighting
+from catalog.selectors import SIZE_RANGES, Sort, dataset_catalogue, published_datasets
 from catalog.services.datasets import SIZE_BUCKETS
 from stockdata.money import format_yen, net_of_tax, tax_included
 

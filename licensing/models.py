@@ -11,6 +11,19 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import AgeBand
 
+MAX_SCOPE_BIT = 62  # Photo.scope_mask is a signed 64-bit integer
+
+
+def scope_bits_free(count: int) -> list[int]:
+    """The ``count`` lowest bits no consent scope uses yet."""
+    from django.core.exceptions import ValidationError
+
+    used = set(ConsentScope.objects.values_list("bit", flat=True))
+    free = [b for b in range(MAX_SCOPE_BIT + 1) if b not in used][:count]
+    if len(free) < count:
+        raise ValidationError(_("There can be at most 63 consent scopes."))
+    return free
+
 
 class ConsentScope(models.Model):
     """One use a subject can consent to, as ticked on the release form.
@@ -36,14 +49,30 @@ class ConsentScope(models.Model):
     is_biometric = models.BooleanField(
         _("biometric use"), default=False, help_text=_("Removed when a contributor opts out of biometric uses.")
     )
+    # A photo stores the scopes it holds as bits of a 64-bit integer (Photo.scope_mask): each
+    # scope owns one bit, the lowest free one when it is created (see ``save``).
+    bit = models.PositiveSmallIntegerField(_("bit in the photos' consent mask"), unique=True, editable=False)
 
     class Meta:
         ordering = ["position", "code"]
         verbose_name = _("consent scope")
         verbose_name_plural = _("consent scopes")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(bit__lte=MAX_SCOPE_BIT), name="consent_scope_bit_fits_mask"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.bit is None:
+            self.bit = scope_bits_free(1)[0]
+        super().save(*args, **kwargs)
+
+    @property
+    def mask(self) -> int:
+        """This scope's bit in ``Photo.scope_mask``, as a value."""
+        return 1 << self.bit
 
     @property
     def name(self) -> str:
@@ -646,9 +675,17 @@ class BundleBase(models.Model):
     builder = models.PositiveIntegerField(null=True, blank=True, help_text=_("Id of the bundle whose task builds it"))
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     partial = models.CharField(max_length=300, blank=True, help_text=_("Temporary object being written"))
+    # Items of the version left out because their photo no longer holds the dataset's required
+    # scopes when the base was chosen (consent withdrawn, release ended, opted out): sorted file
+    # names, and the SHA-256 of them joined by newlines ("" when nothing is left out). A base is
+    # one per (version, edition, what is left out), so buyers after a withdrawal get a new one.
+    excluded = models.JSONField(default=list, blank=True)
+    excluded_key = models.CharField(max_length=64, default="", blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["version", "edition"], name="bundle_base_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "edition", "excluded_key"], name="bundle_base_unique_excluded")
+        ]
 
 
 class Bundle(models.Model):

@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Photo, PhotoSubject
@@ -153,6 +153,37 @@ def photos_holding_scopes(queryset: QuerySet[Photo], scopes: Collection[str]) ->
         )
         queryset = queryset.exclude(Exists(opted_out))
     return queryset
+
+
+def scopes_mask(scopes: Collection[str]) -> int | None:
+    """The bits of ``Photo.scope_mask`` that stand for these scope codes; None if one does not exist."""
+    wanted = set(scopes)
+    bits = list(ConsentScope.objects.filter(code__in=wanted).values_list("bit", flat=True))
+    if len(bits) != len(wanted):
+        return None
+    return sum(1 << bit for bit in bits)
+
+
+def photos_scope_masks(photo_ids: Iterable[int]) -> dict[int, int]:
+    """Each photo's consent scopes (by :func:`photos_consent_scopes`, the rule) as a ``scope_mask`` value."""
+    bits = {code: 1 << bit for bit, code in ConsentScope.objects.values_list("bit", "code")}
+    return {pk: sum(bits[code] for code in held) for pk, held in photos_consent_scopes(photo_ids).items()}
+
+
+def photos_holding_scopes_stored(queryset: QuerySet[Photo], scopes: Collection[str]) -> QuerySet[Photo]:
+    """The photos of ``queryset`` holding every scope in ``scopes``, read from their stored ``scope_mask``.
+
+    The same answer as :func:`photos_holding_scopes` while the masks are current (every
+    consent service refreshes the photos it touches; a nightly task refreshes them all, which
+    is when an expired release stops counting), without reading a single release: what a
+    live curation count over the whole library needs. Freezing a version uses the rule itself.
+    """
+    mask = scopes_mask(scopes)
+    if mask is None:
+        return queryset.none()
+    if not mask:
+        return queryset
+    return queryset.alias(held_scopes=F("scope_mask").bitand(mask)).filter(held_scopes=mask)
 
 
 def release_active_scopes(release: ModelRelease) -> list[ConsentScope]:

@@ -47,7 +47,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,39 +63,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DB_NAME = "stockdata_bench_catalogue"
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 BIN = Path(sys.executable).parent
 
 os.environ["BENCH_DB_NAME"] = DB_NAME
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.catalogue.settings"
 
-import psycopg
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
-
+from bench.common import PG, database_create, database_drop, free_port, log, wait_for
 
 # ---------------------------------------------------------------------------
 # Database
 # ---------------------------------------------------------------------------
-
-
-def admin_execute(sql: str) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:
-        conn.execute(sql)
-
-
-def create_database() -> None:
-    admin_execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    admin_execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    admin_execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 _DEFAULTS = {
@@ -505,6 +481,22 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
             reset_sequence(cur, table)
     log(f"  datasets: {len(dataset_rows)}, versions: {len(version_rows)}, version items: {len(item_rows):,} "
         f"({time.perf_counter() - t0:.1f} s)")
+    # Each photo's stored consent mask, by the same service the nightly task runs; then
+    # checked against the scopes the fill computed on its own.
+    from catalog.models import Photo
+    from licensing.services import photos_scope_masks_refresh
+
+    t = time.perf_counter()
+    changed = photos_scope_masks_refresh()
+    log(f"  consent masks of {len(photos):,} photos (the nightly refresh): {changed:,} set in "
+        f"{time.perf_counter() - t:.1f} s")
+    cur_scope = dict(Photo.objects.values_list("pk", "scope_mask"))
+    from licensing.models import ConsentScope
+
+    bit = {code: 1 << b for code, b in ConsentScope.objects.values_list("code", "bit")}
+    wrong = sum(1 for p in photos if cur_scope[p["id"]] != sum(bit[c] for c in p["scopes"]))
+    if wrong:
+        raise RuntimeError(f"{wrong} photos' stored consent masks disagree with the fill's own reckoning")
     with connection.cursor() as cur:
         # A live database is vacuumed by autovacuum; after a bulk load only VACUUM sets the
         # visibility map that index-only scans rely on.
@@ -539,15 +531,6 @@ def measure_count(dataset_id: int, runs: int = 7) -> tuple[float, int, str]:
     with connection.cursor() as cur:
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
         plan = "\n".join(row[0] for row in cur.fetchall())
-        # For comparison only: the same count with PostgreSQL's JIT compiler off for the session.
-        cur.execute("SET jit = off")
-        no_jit = []
-        for _ in range(3):
-            t = time.perf_counter()
-            curation_count(dataset=dataset, query=query)
-            no_jit.append((time.perf_counter() - t) * 1000)
-        cur.execute("RESET jit")
-    log(f"  for comparison, with jit = off: median {statistics.median(no_jit):.1f} ms")
     return statistics.median(times), count, plan
 
 
@@ -574,24 +557,6 @@ function done(summary, latency, requests)
   io.write(string.format("NON2XX %d\\n", total))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer 200 within {timeout}s")
 
 
 def run_wrk(url: str, *, duration: int, threads: int, connections: int, script: Path) -> dict:
@@ -655,7 +620,7 @@ def main() -> int:
     server = None
     try:
         log(f"database {DB_NAME} on {PG['host']}:{PG['port']}")
-        create_database()
+        database_create(DB_NAME)
         import django
         from django.core.management import call_command
 
@@ -742,7 +707,7 @@ def main() -> int:
                 server.kill()
         if not args.keep_db:
             try:
-                drop_database()
+                database_drop(DB_NAME)
             except Exception as exc:  # noqa: BLE001 - report, never mask the run's own error
                 print(f"could not drop {DB_NAME}: {exc}", file=sys.stderr)
         shutil.rmtree(work, ignore_errors=True)

@@ -1,6 +1,6 @@
 """Public, read-only catalogue endpoints: the storefront's list and dataset page, as JSON.
 
-Same search, filters, sort and query counts as the pages (``catalog.forms`` and
+Same search, filters, sort and query counts as the pages (``catalog.forms``, ``catalog.selectors`` and
 ``catalog.views`` build both); no login needed.
 """
 
@@ -13,7 +13,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from catalog.api.catalogue_serializers import CatalogueQuerySerializer, DatasetCardSerializer, DatasetDetailSerializer
-from catalog.forms import PAGE_SIZE, CatalogueForm, dataset_catalogue
+from catalog.forms import PAGE_SIZE, CatalogueForm
+from catalog.selectors import dataset_catalogue
 from catalog.views import consent_scopes, dataset_page, decorate_cards
 
 

@@ -114,6 +114,15 @@ class PhotoFactory(DjangoModelFactory):
         if create and extracted:
             store_preview(obj, seed=obj.pk, mask=kwargs.get("mask"))
 
+    @factory.post_generation
+    def scope_mask(obj, create, extracted, **kwargs):
+        """The row was written directly, not by a service: keep its stored consent mask as the services do."""
+        if create:
+            from licensing.services import photos_scope_masks_refresh
+
+            photos_scope_masks_refresh([obj.pk])
+            obj.refresh_from_db(fields=["scope_mask"])
+
 
 class PhotoSubjectFactory(DjangoModelFactory):
     class Meta:

@@ -244,3 +244,25 @@ def test_the_forms_and_the_editor_pages_render_for_staff(staff_client, staff, co
     assert 'id="box-editor-data"' in response.content.decode()
     single = staff_client.get(reverse("curation:photo_boxes", args=[first.uuid]))
     assert single.status_code == 200 and single.context["editor"]["photo"]["width"] == 2400
+
+
+def test_the_curation_page_marks_selected_photos_whose_consent_was_withdrawn(staff_client, staff, contributor):
+    from licensing import services as licensing_services
+
+    ds = dataset()
+    masked, _bare = masked_and_bare(contributor, staff)
+    staff_client.post(reverse("curation:apply", args=[ds.slug]),
+                      {"tags_all": "portrait", "mask": "yes", "people": "any", "exclude_near_duplicates": "on"})
+    page = staff_client.get(reverse("curation:curate", args=[ds.slug])).content.decode()
+    assert 'data-testid="ineligible"' not in page
+
+    release = masked[0].subjects.get().release_link.release
+    licensing_services.consent_withdraw(release=release)
+    page = staff_client.get(reverse("curation:curate", args=[ds.slug])).content.decode()
+    assert page.count('data-testid="ineligible"') == 1
+    assert "1 photo in the selection can no longer enter this dataset" in page
+    # Still in the working selection, but the freeze leaves it out.
+    assert DatasetPhoto.objects.filter(dataset=ds).count() == 3
+    staff_client.post(reverse("curation:freeze", args=[ds.slug]), {"edition": "unedited", "notes": ""})
+    version = DatasetVersion.objects.get(dataset=ds)
+    assert set(version.items.values_list("photo_id", flat=True)) == {masked[1].pk, masked[2].pk}

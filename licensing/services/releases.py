@@ -35,6 +35,7 @@ from licensing.models import (
     ReleaseScope,
     ReviewDecision,
     new_subject_id,
+    scope_bits_free,
 )
 from stockdata.errors import ApplicationError
 
@@ -93,8 +94,55 @@ def consent_scopes_ensure() -> int:
     """Create the default scopes that are missing; existing rows (perhaps edited by staff) are left as they are."""
     existing = set(ConsentScope.objects.values_list("code", flat=True))
     missing = [ConsentScope(**scope) for scope in DEFAULT_CONSENT_SCOPES if scope["code"] not in existing]
+    for scope, bit in zip(missing, scope_bits_free(len(missing)), strict=True):
+        scope.bit = bit
     ConsentScope.objects.bulk_create(missing)
+    if missing:  # photos without people hold every scope, the new ones too
+        photos_scope_masks_refresh(Photo.objects.filter(no_people=True).values_list("pk", flat=True))
     return len(missing)
+
+
+# --- The stored consent masks ----------------------------------------------------------------
+
+SCOPE_MASK_BATCH = 5000
+
+
+def photos_scope_masks_refresh(photo_ids: Iterable[int] | None = None) -> int:
+    """Recompute ``Photo.scope_mask`` from the consent rule for these photos (all with None).
+
+    Every service below that changes what a photo holds calls this for the photos it
+    touched; the nightly ``scope_masks_refresh_task`` runs it over every photo, which is
+    when a release that expired stops counting. Returns how many masks changed.
+    """
+    from licensing.selectors import photos_scope_masks
+
+    if photo_ids is None:
+        photo_ids = Photo.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=SCOPE_MASK_BATCH)
+    changed = 0
+    batch: list[int] = []
+    for pk in photo_ids:
+        batch.append(pk)
+        if len(batch) == SCOPE_MASK_BATCH:
+            changed += _masks_write(photos_scope_masks(batch))
+            batch = []
+    if batch:
+        changed += _masks_write(photos_scope_masks(batch))
+    return changed
+
+
+def _masks_write(masks: dict[int, int]) -> int:
+    current = dict(Photo.objects.filter(pk__in=list(masks)).values_list("pk", "scope_mask"))
+    by_mask: dict[int, list[int]] = {}
+    for pk, mask in masks.items():
+        if pk in current and current[pk] != mask:
+            by_mask.setdefault(mask, []).append(pk)
+    for mask, ids in by_mask.items():  # a handful of distinct masks: one UPDATE each
+        Photo.objects.filter(pk__in=ids).update(scope_mask=mask)
+    return sum(len(ids) for ids in by_mask.values())
+
+
+def _release_photo_ids(release: ModelRelease) -> list[int]:
+    return list(ReleaseLink.objects.filter(release=release).values_list("subject__photo_id", flat=True))
 
 
 # --- The signed document ------------------------------------------------------------------
@@ -388,8 +436,10 @@ def release_attach(*, release: ModelRelease, subject: PhotoSubject, by=None) -> 
         link.release = release
         link.linked_by = by
         link.save(update_fields=["release", "linked_by"])
-        return link
-    return ReleaseLink.objects.create(subject=subject, release=release, linked_by=by)
+    else:
+        link = ReleaseLink.objects.create(subject=subject, release=release, linked_by=by)
+    photos_scope_masks_refresh([photo.pk])
+    return link
 
 
 @transaction.atomic
@@ -403,6 +453,7 @@ def release_detach(*, subject: PhotoSubject) -> None:
             status=409,
         )
     ReleaseLink.objects.filter(subject=subject).delete()
+    photos_scope_masks_refresh([photo.pk])
 
 
 # --- Review ---------------------------------------------------------------------------------
@@ -473,6 +524,7 @@ def release_approve(*, release: ModelRelease, reviewer) -> ModelRelease:
     release.rejection_reason = ""
     release.rejection_note = ""
     release.save(update_fields=["status", "reviewed_at", "rejection_reason", "rejection_note", "updated_at"])
+    photos_scope_masks_refresh(_release_photo_ids(release))
     _record(kind=ReviewDecision.Kind.RELEASE, obj=release, decision=ReviewDecision.Decision.APPROVED, reviewer=reviewer)
     notification_send(
         user=release.contributor,
@@ -742,6 +794,7 @@ def consent_withdraw(
         release.status = ModelRelease.Status.WITHDRAWN
         release.withdrawn_at = now
         release.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    photos_scope_masks_refresh(_release_photo_ids(release))
     notification_send(
         user=release.contributor,
         kind="consent_withdrawn",
@@ -770,6 +823,7 @@ def opt_out_set(*, contributor, kind: str, photos: Sequence[Photo] | None = None
         ContributorOptOut.objects.filter(contributor=contributor, photo__isnull=True).delete()
         if kind:
             ContributorOptOut.objects.create(contributor=contributor, kind=kind)
+        photos_scope_masks_refresh(Photo.objects.filter(contributor=contributor).values_list("pk", flat=True))
         return
     if any(p.contributor_id != contributor.pk for p in photos):
         raise ApplicationError(_("Not found."), code="not_found", status=404)
@@ -779,6 +833,7 @@ def opt_out_set(*, contributor, kind: str, photos: Sequence[Photo] | None = None
         ContributorOptOut.objects.bulk_create(
             [ContributorOptOut(contributor=contributor, photo_id=pk, kind=kind) for pk in ids]
         )
+    photos_scope_masks_refresh(ids)
 
 
 # --- Notifications ------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ def png_bytes(width: int = 1000, height: int = 1400) -> bytes:
 class PhotoFactory(DjangoModelFactory):
     class Meta:
         model = Photo
+        skip_postgeneration_save = True
 
     contributor = factory.SubFactory(ContributorFactory)
     status = Photo.Status.DRAFT
@@ -48,6 +49,13 @@ class PhotoFactory(DjangoModelFactory):
     sha256 = factory.Sequence(lambda n: hashlib.sha256(f"photo-{n}".encode()).hexdigest())
     title = factory.Sequence(lambda n: f"Portrait {n}")
     submitted_at = factory.LazyAttribute(lambda o: timezone.now() if o.status != Photo.Status.DRAFT else None)
+
+    @factory.post_generation
+    def scope_mask(obj, create, extracted, **kwargs):
+        """The row was written directly, not by a service: keep its stored consent mask as the services do."""
+        if create:
+            services.photos_scope_masks_refresh([obj.pk])
+            obj.refresh_from_db(fields=["scope_mask"])
 
 
 class SubjectFactory(DjangoModelFactory):

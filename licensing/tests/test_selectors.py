@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Photo
-from licensing import selectors, services
+from licensing import selectors, services, tasks
 from licensing.models import ContributorOptOut
 from licensing.tests.factories import (
     ALL_SCOPES,
@@ -32,14 +32,17 @@ def reviewer():
 
 
 def held(photo) -> frozenset[str]:
-    """The scalar selector, the bulk one and the SQL filter must always agree."""
+    """The scalar selector, the bulk one, the SQL filter and the stored mask must always agree."""
     one = selectors.photo_consent_scopes(photo)
     assert selectors.photos_consent_scopes([photo.pk])[photo.pk] == one
     qs = Photo.objects.filter(pk=photo.pk)
     for code in ALL_SCOPES:
         assert selectors.photos_holding_scopes(qs, [code]).exists() == (code in one), code
+        assert selectors.photos_holding_scopes_stored(qs, [code]).exists() == (code in one), code
     if one:
         assert selectors.photos_holding_scopes(qs, one).exists()
+        assert selectors.photos_holding_scopes_stored(qs, one).exists()
+    assert Photo.objects.get(pk=photo.pk).scope_mask == selectors.photos_scope_masks([photo.pk])[photo.pk]
     return one
 
 
@@ -62,9 +65,13 @@ def test_an_expired_release_gives_no_scopes(contributor, reviewer):
     release = make_release(contributor, approve_by=reviewer, expires_on=timezone.localdate() + timedelta(days=30))
     attach(release, photo)
     assert held(photo) == EVERYTHING
-    # Time passes: the expiry date is now behind us.
+    # Time passes: the expiry date is now behind us. The rule sees it at once; the stored
+    # mask (what a live curation count reads) until the nightly refresh has run.
     release.expires_on = timezone.localdate() - timedelta(days=1)
     release.save(update_fields=["expires_on"])
+    assert selectors.photo_consent_scopes(photo) == frozenset()
+    assert selectors.photos_holding_scopes_stored(Photo.objects.filter(pk=photo.pk), ["publication"]).exists()
+    assert tasks.scope_masks_refresh_task.apply().get() == 1
     assert held(photo) == frozenset()
 
 
@@ -179,4 +186,61 @@ def test_queryset_filter_agrees_with_the_bulk_selector_over_a_mixed_catalogue(co
     for wanted in [["publication"], ["ai_training"], ["publication", "biometric"], list(ALL_SCOPES)]:
         expected = {pk for pk, scopes in by_photo.items() if set(wanted) <= scopes}
         assert set(selectors.photos_holding_scopes(everything, wanted).values_list("pk", flat=True)) == expected, wanted
+        stored = selectors.photos_holding_scopes_stored(everything, wanted)
+        assert set(stored.values_list("pk", flat=True)) == expected, wanted
     assert not selectors.photos_holding_scopes(everything, ["no_such_scope"]).exists()
+    assert not selectors.photos_holding_scopes_stored(everything, ["no_such_scope"]).exists()
+    # The nightly refresh finds nothing to correct: every service kept the masks current.
+    assert services.photos_scope_masks_refresh() == 0
+
+
+def test_stored_masks_follow_every_consent_change(contributor, reviewer):
+    """Link, approve, withdraw part and all, detach, opt out and back, describe: the mask follows each step."""
+    photo = photo_with_people(contributor, people=1)
+    release = make_release(contributor)
+    attach(release, photo)
+    assert held(photo) == frozenset()
+    services.release_approve(release=release, reviewer=reviewer)
+    assert held(photo) == EVERYTHING
+    services.opt_out_set(contributor=contributor, kind="biometric")
+    assert held(photo) == {"publication", "ai_training"}
+    services.opt_out_set(contributor=contributor, kind="")
+    assert held(photo) == EVERYTHING
+    services.opt_out_set(contributor=contributor, kind="ai_training", photos=[photo])
+    assert held(photo) == {"publication"}
+    services.opt_out_set(contributor=contributor, kind="", photos=[photo])
+    services.consent_withdraw(release=release, scopes=["unique_identification"])
+    assert held(photo) == {"publication", "ai_training", "biometric"}
+    services.consent_withdraw(release=release)
+    assert held(photo) == frozenset()
+
+    draft = photo_with_people(contributor, people=1)
+    second = make_release(contributor, approve_by=reviewer)
+    attach(second, draft)
+    assert held(draft) == EVERYTHING
+    services.release_detach(subject=draft.subjects.get())
+    assert held(draft) == frozenset()
+    from catalog import services as catalog_services
+
+    catalog_services.photo_describe(photo=draft, subjects=[], no_people=True)
+    assert held(draft) == EVERYTHING
+    assert services.photos_scope_masks_refresh() == 0
+
+
+def test_each_scope_owns_the_lowest_free_bit_of_the_mask_and_at_most_63_exist():
+    from django.core.exceptions import ValidationError
+
+    from licensing.models import ConsentScope
+
+    bits = sorted(ConsentScope.objects.values_list("bit", flat=True))
+    assert bits == list(range(len(bits)))
+    gone = ConsentScope.objects.create(code="gone", name_en="Gone", name_ja="削除")
+    assert gone.bit == len(bits)
+    gone.delete()
+    again = ConsentScope.objects.create(code="again", name_en="Again", name_ja="再び")
+    assert again.bit == len(bits)  # a freed bit is used again, ids keep growing
+    for n in range(62 - len(bits)):
+        ConsentScope.objects.create(code=f"extra-{n}", name_en="Extra", name_ja="追加")
+    assert ConsentScope.objects.count() == 63
+    with pytest.raises(ValidationError, match="at most 63 consent scopes"):
+        ConsentScope.objects.create(code="one-too-many", name_en="No", name_ja="不可")

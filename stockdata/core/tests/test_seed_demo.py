@@ -22,3 +22,9 @@ def test_seed_demo_twice_leaves_the_same_counts():
     assert counts() == first
     assert first["accounts.User"] == 6
     assert first["accounts.Organisation"] == 2
+    # Every demo photo's stored consent mask was kept by the services that made it.
+    from catalog.models import Photo
+    from licensing.services import photos_scope_masks_refresh
+
+    assert photos_scope_masks_refresh() == 0
+    assert Photo.objects.exclude(scope_mask=0).count() > 0
