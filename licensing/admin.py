@@ -261,10 +261,15 @@ class BundleAdmin(admin.ModelAdmin):
 class BundleBaseAdmin(admin.ModelAdmin):
     """The shared part of the bundles of one version and edition; read-only."""
 
-    list_display = ["id", "version", "edition", "status", "files_done", "files_total", "attempts", "error", "finished_at"]
+    list_display = ["id", "version", "edition", "status", "left_out", "files_done", "files_total", "attempts", "error",
+                    "finished_at"]
     list_filter = ["status", "edition"]
     list_select_related = ["version__dataset"]
     exclude = ["index"]
+
+    @admin.display(description=_("photos left out (consent withdrawn)"))
+    def left_out(self, obj) -> int:
+        return len(obj.excluded)
 
     def has_add_permission(self, request):
         return False

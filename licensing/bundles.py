@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from licensing import bundle as core
 from licensing.models import Bundle, BundleBase, ConsentWithdrawal, DownloadEvent, OrderLine, WithdrawalNotice
+from licensing.selectors import photos_consent_scopes
 from stockdata.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,38 @@ def bundle_request(*, line: OrderLine) -> Bundle:
         order_line=line, defaults={"download_limit": download_limit_default()}
     )
     if created:
-        from licensing.tasks_bundles import bundle_build_task
-
-        bundle_build_task.delay_on_commit(bundle.pk)
+        transaction.on_commit(lambda: bundle_build_enqueue(bundle.pk))
     return bundle
+
+
+def bundle_build_enqueue(bundle_id: int) -> bool:
+    """Queue one bundle's build. If the broker cannot be reached the bundle stays 'waiting'
+    (the payment is not undone, nothing is lost): ``bundles_requeue_stalled`` queues it later."""
+    from kombu.exceptions import OperationalError
+
+    from licensing.tasks_bundles import bundle_build_task
+
+    try:
+        bundle_build_task.delay(bundle_id)
+    except OperationalError as exc:
+        logger.warning("bundle %s not queued (broker unreachable), the sweeper will queue it: %s", bundle_id, exc)
+        return False
+    return True
+
+
+def bundles_requeue_stalled(*, older_than_seconds: int | None = None) -> int:
+    """Queue again every bundle still waiting after ``older_than_seconds`` (its message never
+    reached the broker, or the broker lost it). Building is idempotent, so a bundle queued twice
+    is still built once. Returns how many were queued."""
+    if older_than_seconds is None:
+        older_than_seconds = int(_setting("STOCKDATA_BUNDLE_REQUEUE_AFTER_SECONDS", 15 * 60))
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    ids = list(
+        Bundle.objects.filter(status=Bundle.Status.PENDING, created_at__lte=cutoff, revoked_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    return sum(1 for pk in ids if bundle_build_enqueue(pk))
 
 
 @transaction.atomic
@@ -96,9 +125,7 @@ def bundle_rebuild(*, bundle: Bundle) -> Bundle:
     bundle.attempts = 0
     bundle.error = ""
     bundle.save(update_fields=["status", "attempts", "error"])
-    from licensing.tasks_bundles import bundle_build_task
-
-    bundle_build_task.delay_on_commit(bundle.pk)
+    transaction.on_commit(lambda: bundle_build_enqueue(bundle.pk))
     return bundle
 
 
@@ -162,8 +189,54 @@ def _delete_quietly(name: str) -> None:
         logger.warning("could not delete temporary bundle object %s", name, exc_info=True)
 
 
-def version_info(version) -> dict:
+class NothingToDeliver(ApplicationError):
+    """Every photo of the version was left out: there is no archive to build (retrying will not help)."""
+
+
+def version_exclusions(version, *, required_scopes) -> list[str]:
+    """The file names (sorted) of the version's items that may no longer be delivered.
+
+    An item stays only if its photo still holds every scope in ``required_scopes`` by the consent
+    rule (:func:`licensing.selectors.photos_consent_scopes`: approved, unexpired releases, scopes
+    not withdrawn, no opt-out), evaluated now. A dataset that requires no scope still loses the
+    photos that hold none at all (a person in them withdrew their whole consent), as the
+    withdrawal notices treat a whole withdrawal.
+    """
+    rows = list(version.items.order_by("position").values_list("file_name", "photo_id"))
+    held = photos_consent_scopes([photo_id for _name, photo_id in rows])
+    needed = frozenset(required_scopes or ())
+    return sorted(
+        name
+        for name, photo_id in rows
+        if not needed <= held.get(photo_id, frozenset()) or not held.get(photo_id)
+    )
+
+
+def exclusion_key(excluded: Iterable[str]) -> str:
+    """The SHA-256 (hex) of the sorted left-out file names joined by newlines; "" when none are left out."""
+    names = sorted(excluded)
+    return hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest() if names else ""
+
+
+def left_out_notes(*, count: int, version_number: int) -> list[str]:
+    """The README line saying how many photos are left out, in English and (once translated) Japanese."""
+    if not count:
+        return []
+    notes: list[str] = []
+    for language in ("en", "ja"):
+        with translation.override(language):
+            note = _(
+                "%(count)d photo(s) of version %(version)d are left out: "
+                "the people in them withdrew consent after the version was frozen."
+            ) % {"count": count, "version": version_number}
+        if note not in notes:
+            notes.append(note)
+    return notes
+
+
+def version_info(version, *, excluded: Iterable[str] = ()) -> dict:
     dataset = version.dataset
+    excluded = list(excluded)
     return {
         "slug": dataset.slug,
         "title": dataset.title_en,
@@ -174,13 +247,18 @@ def version_info(version) -> dict:
         "required_scopes": list(dataset.required_scopes or []),
         "licence_name": dataset.licence.title_en if dataset.licence_id else "Stockdata licence",
         "url": settings.SITE_URL.rstrip("/") + f"/datasets/{dataset.slug}/",
+        "notes": left_out_notes(count=len(excluded), version_number=version.number),
     }
 
 
-def version_items(version, *, edition: str) -> list[dict]:
-    """The frozen items as the bundle formats take them: pseudonymous subjects only, boxes for the annotated edition."""
+def version_items(version, *, edition: str, excluded: Iterable[str] = ()) -> list[dict]:
+    """The frozen items as the bundle formats take them: pseudonymous subjects only, boxes for the annotated
+    edition, without the items whose file names are in ``excluded`` (so every format agrees)."""
+    left_out = set(excluded)
     rows = []
     for item in version.items.order_by("position"):
+        if item.file_name in left_out:
+            continue
         rows.append(
             {
                 "file_name": item.file_name,
@@ -249,10 +327,14 @@ def _base_claim(base_id: int, bundle_id: int) -> tuple[str, BundleBase]:
 
 def _base_build(base: BundleBase, bundle_id: int) -> None:
     version = base.version
-    info = version_info(version)
-    entries = core.base_entries(
-        version_items(version, edition=base.edition), info, edition=base.edition, open_image=_image_opener(version)
-    )
+    info = version_info(version, excluded=base.excluded)
+    items = version_items(version, edition=base.edition, excluded=base.excluded)
+    if not items:  # checked when the base was chosen; a base row written by hand must not give an empty zip
+        raise NothingToDeliver(
+            _("Every photo of this version was left out: consent was withdrawn for all of them."),
+            code="nothing_to_deliver",
+        )
+    entries = core.base_entries(items, info, edition=base.edition, open_image=_image_opener(version))
     BundleBase.objects.filter(pk=base.pk).update(files_total=len(entries))
     progress = _Progress(BundleBase, base.pk, heartbeat=True)
     with default_storage.open(base.partial, "wb") as fh:
@@ -268,9 +350,32 @@ def _base_build(base: BundleBase, bundle_id: int) -> None:
         _delete_quietly(base.partial)
 
 
+def _base_choose(line: OrderLine) -> BundleBase:
+    """The base this line's bundle is built from: its version+edition without what may no longer be
+    delivered now. A withdrawal since the last base was built makes a new one, without the photo;
+    bundles already built keep theirs (their buyers get a withdrawal notice instead)."""
+    version = line.version
+    required = line.dataset.required_scopes
+    excluded = version_exclusions(version, required_scopes=required)
+    if excluded and len(excluded) >= version.items.count():
+        raise NothingToDeliver(
+            _(
+                "Version %(version)d of %(title)s has no photo left to deliver: consent was withdrawn for all "
+                "%(count)d of them after it was frozen."
+            )
+            % {"version": version.number, "title": version.dataset.title_en, "count": len(excluded)},
+            code="nothing_to_deliver",
+        )
+    base, _created = BundleBase.objects.get_or_create(
+        version_id=line.version_id, edition=line.edition, excluded_key=exclusion_key(excluded),
+        defaults={"excluded": excluded},
+    )
+    return base
+
+
 def _base_ready(bundle: Bundle) -> BundleBase:
-    line = bundle.order_line
-    base, _created = BundleBase.objects.get_or_create(version_id=line.version_id, edition=line.edition)
+    line = OrderLine.objects.select_related("version__dataset", "dataset").get(pk=bundle.order_line_id)
+    base = _base_choose(line)
     if bundle.base_id != base.pk:
         Bundle.objects.filter(pk=bundle.pk).update(base=base)
     deadline = time.monotonic() + int(_setting("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60))
@@ -332,7 +437,7 @@ def bundle_build(*, bundle_id: int) -> Bundle:
     line = OrderLine.objects.select_related("order__organisation", "order__licence", "version__dataset__licence").get(
         pk=bundle.order_line_id
     )
-    info = version_info(line.version)
+    info = version_info(line.version, excluded=base.excluded)
     partial = _reserve(f"bundles/orders/{line.order.uuid}/{line.pk}/partial")
     Bundle.objects.filter(pk=bundle.pk).update(partial=partial)
     index = core.BaseIndex.from_json(base.index)

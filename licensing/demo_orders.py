@@ -61,3 +61,28 @@ def seed_orders(out) -> None:
                                 detail="Research on identification robustness under masks, internal use only.")
         out(f"  {'created' if created else 'kept'} restricted order {order.number} awaiting approval")
     services.cart_for(buyer).lines.all().delete()
+
+
+def seed_withdrawal(out) -> None:
+    """A person in the paid demo order withdraws their consent through their link, so the demo
+    shows what follows: the buyer's notice naming the files to delete, the subject's page, the
+    curator's selection marking the photo "left out at freeze", and bundles built from now on
+    without it. Idempotent: once there is a withdrawal, nothing more is withdrawn."""
+    from licensing.models import ConsentWithdrawal, ProvisionRecord
+
+    if ConsentWithdrawal.objects.exists():
+        out("  kept the existing consent withdrawal")
+        return
+    order = Order.objects.filter(placed_by__email=BUYER_EMAIL, idempotency_key="demo-paid").first()
+    if order is None or order.status != Order.Status.PAID:
+        out("  no paid demo order yet: no withdrawal")
+        return
+    record = (
+        ProvisionRecord.objects.filter(order_line__order=order, release__isnull=False)
+        .select_related("release").order_by("subject_id").first()
+    )
+    if record is None:
+        out("  the paid demo order has no people: no withdrawal")
+        return
+    services.consent_withdraw(release=record.release, note="Demo: the subject withdrew from their link.")
+    out(f"  subject {record.subject_id} withdrew consent; the buyer of order {order.number} was told which files")

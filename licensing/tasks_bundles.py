@@ -5,6 +5,8 @@ Imported by ``licensing.tasks`` so that autodiscovery registers them.
 
 from celery import shared_task
 from celery.exceptions import Reject
+from django.conf import settings
+from django.db import close_old_connections, connection
 
 from licensing import bundles
 
@@ -24,10 +26,22 @@ def bundle_build_task(self, bundle_id: int) -> None:
         bundles.bundle_build(bundle_id=bundle_id)
     except Reject:
         raise
+    except bundles.NothingToDeliver as exc:  # every photo was left out: retrying cannot help, staff are told now
+        bundles.bundle_build_failed(bundle_id=bundle_id, error=exc.message, final=True)
     except Exception as exc:  # every failure is recorded, then retried a bounded number of times
         final = self.request.retries >= self.max_retries
+        # A database connection that died mid-build is unusable: drop it so the failure can be recorded.
+        if not connection.in_atomic_block:
+            close_old_connections()
         bundles.bundle_build_failed(bundle_id=bundle_id, error=f"{type(exc).__name__}: {exc}", final=final)
         if final or self.request.is_eager:
             # Eager runs (tests) never re-raise into the caller's on_commit: the row says what happened.
             return
-        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 30, 600)) from exc
+        base = int(getattr(settings, "STOCKDATA_BUNDLE_RETRY_SECONDS", 30))
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * base, 600)) from exc
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def bundles_requeue_stalled_task(older_than_seconds: int | None = None) -> int:
+    """Beat, every few minutes: queue bundles whose build was never queued (broker down at payment)."""
+    return bundles.bundles_requeue_stalled(older_than_seconds=older_than_seconds)

@@ -145,6 +145,8 @@ def base_entries(
     root = bundle_root(info, edition)
     annotated = edition == ANNOTATED
     items = list(items)
+    if not items:
+        raise ValueError("a bundle needs at least one image")
     generated: dict[str, bytes] = {
         formats.METADATA_JSONL: metadata_jsonl(items),
         formats.METADATA_CSV: metadata_csv(items),
@@ -169,6 +171,7 @@ def base_entries(
         required_scopes=info.get("required_scopes") or (),
         image_count=len(items),
         annotated=annotated,
+        notes=info.get("notes") or (),
     )
     entries = [Entry(f"{root}/{path}", data, compress=True) for path, data in sorted(generated.items())]
     sizes = image_sizes or {}

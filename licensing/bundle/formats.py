@@ -766,8 +766,13 @@ def readme_txt(
     required_scopes: Iterable[str],
     image_count: int,
     annotated: bool,
+    notes: Iterable[str] = (),
 ) -> bytes:
-    """``README.txt``: what is in the bundle and how to load it.  Buyer-independent (it lives in the base)."""
+    """``README.txt``: what is in the bundle and how to load it.  Buyer-independent (it lives in the base).
+
+    ``notes`` are lines printed under the photo count (e.g. how many photos of the version are
+    left out because consent was withdrawn after it was frozen).
+    """
     scopes = ", ".join(sorted(required_scopes)) or "none"
     desc = "\n".join(textwrap.fill(p, 78) for p in description.replace("\r\n", "\n").split("\n"))
     lines = [
@@ -777,6 +782,7 @@ def readme_txt(
         f"Dataset {dataset_slug}, version {version}, {edition} edition; frozen {frozen_at}.",
         f"Content hash: {content_hash}",
         f"Photos: {image_count}. Consent scopes held by every photo: {scopes}.",
+        *(str(n) for n in notes),
         "",
         desc,
         "",

@@ -557,7 +557,7 @@ def _verify_base(base: BinaryIO, index: BaseIndex) -> None:
         infos = zf.infolist()
         if len(infos) != len(index.entries):
             raise ValueError("base and index list a different number of entries")
-        for info, rec in zip(infos, index.entries):
+        for info, rec in zip(infos, index.entries, strict=True):
             got = (info.filename, info.CRC, info.file_size, info.compress_size, info.header_offset, info.compress_type)
             want = (rec.name, rec.crc32, rec.size, rec.compressed_size, rec.header_offset, rec.method)
             if got != want:

@@ -366,7 +366,7 @@ def test_hf_imagefolder_loads_every_row(bundle, version, tmp_path, monkeypatch):
         ds = datasets.load_dataset("imagefolder", data_dir=str(data_dir), split="train", cache_dir=str(tmp_path / "c"))
         assert len(ds) == len(items)
         rows = sorted(ds, key=lambda r: r["subject_ids"][0])
-        for row, want in zip(rows, expected):
+        for row, want in zip(rows, expected, strict=True):
             image = row.pop("image")
             assert image.size == (want["width"], want["height"])
             assert Path(image.filename).name == want["file_name"]

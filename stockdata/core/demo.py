@@ -82,7 +82,7 @@ def _steps():
     from catalog.demo import seed_datasets, seed_photos, seed_reviews
     from contributors.demo import seed_payouts
     from licensing.demo import seed_releases
-    from licensing.demo_orders import seed_orders
+    from licensing.demo_orders import seed_orders, seed_withdrawal
 
     return [
         ("accounts", seed_accounts),
@@ -91,6 +91,7 @@ def _steps():
         ("review", seed_reviews),
         ("datasets", seed_datasets),
         ("orders", seed_orders),
+        ("consent withdrawal", seed_withdrawal),
         ("payouts", seed_payouts),
     ]
 
