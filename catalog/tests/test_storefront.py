@@ -278,7 +278,7 @@ def test_detail_charts_show_exactly_the_stored_statistics(client, shop):
     # A bar's width is its share of the total, with the exact number beside it.
     masked = stats["mask"]["mask"]
     share = f"{100 * masked / version.subject_count:.1f}"
-    assert re.search(rf'<tr data-key="mask" data-testid="bar">.*?style="width: {share}%".*?>{masked}<', html, re.DOTALL)
+    assert re.search(rf'<tr data-key="mask" data-testid="bar">.*?<rect class="bar" width="{share}%".*?>{masked}<', html, re.DOTALL)
 
 
 def test_detail_shows_samples_consent_licence_version_and_hash(client, shop):

@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 
+from stockdata.accounts import two_factor
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """Signs people up with their role in one transaction.
@@ -18,3 +20,10 @@ class AccountAdapter(DefaultAccountAdapter):
             return register(user)
         user.save()
         return user
+
+    def get_login_redirect_url(self, request):
+        """Staff who owe a second factor go to the code prompt (or to setup) first."""
+        url = super().get_login_redirect_url(request)
+        if two_factor.staff_verification_needed(request.user):
+            return two_factor.verification_url(request.user, url)
+        return url

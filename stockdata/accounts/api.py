@@ -2,12 +2,13 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stockdata.accounts import two_factor
+from stockdata.accounts.lockout import lockout_message
 from stockdata.accounts.models import Organisation, User
 from stockdata.errors import ApplicationError
 
@@ -19,7 +20,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    organisation = OrganisationSerializer(read_only=True)
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)  # null for all but buyers
 
     class Meta:
         model = User
@@ -37,6 +38,13 @@ class MeView(APIView):
 class TokenSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    otp = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="Staff with two-factor authentication: the current code from the authenticator app.",
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -44,7 +52,11 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class TokenView(ObtainAuthToken):
-    """Exchange an email and password for an API token (send it as ``Authorization: Token <key>``)."""
+    """Exchange an email and password for an API token (send it as ``Authorization: Token <key>``).
+
+    Staff who need a second factor also send ``otp``: a token is as good as a verified session.
+    Repeated wrong passwords lock the email out from that address, as on the login page.
+    """
 
     permission_classes = [AllowAny]
 
@@ -52,10 +64,35 @@ class TokenView(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
         serializer = TokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # django-axes records the attempt on the Django request, where its middleware looks.
         user = authenticate(
-            request, email=serializer.validated_data["email"], password=serializer.validated_data["password"]
+            request._request, email=serializer.validated_data["email"], password=serializer.validated_data["password"]
         )
         if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                raise ApplicationError(lockout_message(), code="locked_out", status=429)
             raise ApplicationError(_("Email or password is wrong."), code="authentication_failed")
-        token, _created = Token.objects.get_or_create(user=user)
+        if two_factor.second_factor_required(user):
+            self._require_second_factor(user, serializer.validated_data.get("otp", ""))
+        token = two_factor.api_token_issue(user=user)
         return Response({"token": token.key})
+
+    @staticmethod
+    def _require_second_factor(user, code: str) -> None:
+        if not two_factor.user_has_authenticator(user):
+            raise ApplicationError(
+                _("Staff accounts need two-factor authentication: set it up in the browser, then ask for a token."),
+                code="two_factor_setup_required",
+                status=403,
+            )
+        if not code.strip():
+            raise ApplicationError(
+                _("Enter the current code from your authenticator app in the otp field."),
+                code="otp_required",
+                field="otp",
+            )
+        try:
+            two_factor.second_factor_verify(user=user, code=code)
+        except ApplicationError as exc:
+            exc.field = "otp"
+            raise

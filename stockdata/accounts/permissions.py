@@ -11,8 +11,10 @@ from functools import wraps
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.shortcuts import redirect
 from rest_framework.permissions import BasePermission
 
+from stockdata.accounts import two_factor
 from stockdata.accounts.models import Role
 
 
@@ -20,7 +22,8 @@ def user_has_role(user, role: str) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if role == Role.STAFF:
-        return user.is_staff
+        # A staff session that owes its second factor is not staff yet (see two_factor).
+        return user.is_staff and not two_factor.staff_verification_needed(user)
     return user.role == role
 
 
@@ -30,6 +33,8 @@ def role_required(role: str):
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            if role == Role.STAFF and two_factor.staff_verification_needed(request.user):
+                return redirect(two_factor.verification_url(request.user, request.get_full_path()))
             if not user_has_role(request.user, role):
                 raise Http404
             return view(request, *args, **kwargs)
@@ -45,6 +50,8 @@ class RoleRequiredMixin(AccessMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
+        if self.role == Role.STAFF and two_factor.staff_verification_needed(request.user):
+            return redirect(two_factor.verification_url(request.user, request.get_full_path()))
         if not user_has_role(request.user, self.role):
             raise Http404
         return super().dispatch(request, *args, **kwargs)

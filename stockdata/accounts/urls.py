@@ -1,10 +1,14 @@
 from django.urls import path
 
-from stockdata.accounts import views
+from stockdata.accounts import two_factor_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("organisation/", views.organisation, name="organisation"),
+    path("2fa/", two_factor_views.overview, name="two_factor"),
+    path("2fa/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path("2fa/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path("2fa/disable/", two_factor_views.disable, name="two_factor_disable"),
 ]
