@@ -1,4 +1,7 @@
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from stockdata.accounts.permissions import StaffRequiredMixin
@@ -17,4 +20,8 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    # No request context processors: the session, the user or the database may be what failed.
+    if request.path.startswith("/api/"):  # API clients get the API's one error format
+        body = {"error": {"code": "server_error", "message": _("Something went wrong on our side; try again later.")}}
+        return JsonResponse(body, status=500)
+    return HttpResponseServerError(loader.render_to_string("500.html"))
