@@ -54,5 +54,8 @@ bench-bundle: install-dev
 bench-royalties: install-dev
 	$(PY) bench/royalties/run.py
 
+bench-load: install-dev
+	$(PY) bench/load/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var/

@@ -94,25 +94,26 @@ class WorkerProcess:
         return "".join(self.log)
 
 
-def start_worker(extra_env: dict | None = None, concurrency: int = 1) -> WorkerProcess:
-    """Start ``celery worker`` in its own process, on the test database and broker."""
+def start_worker(extra_env: dict | None = None, concurrency: int = 1, broker_url: str | None = None) -> WorkerProcess:
+    """Start ``celery worker`` in its own process, on the test database and broker (or ``broker_url``)."""
     from django.conf import settings
 
     from stockdata.celery import app
 
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+    broker_url = broker_url or settings.CELERY_BROKER_URL
+    if broker_url.startswith("filesystem://"):
         for sub in ("queue", "processed"):
             folder = Path(settings.CELERY_FILESYSTEM_BROKER_DIR) / sub
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True, exist_ok=True)
     else:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(broker_url) as conn:
             conn.default_channel.queue_purge("celery")
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "stockdata.settings.test",
         "DATABASE_URL": _database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": broker_url,
         "STOCKDATA_TEST_RUN_DIR": str(settings.TEST_RUN_DIR),
         "PYTHONUNBUFFERED": "1",
     } | (extra_env or {})

@@ -9,6 +9,11 @@ from catalog.models import AgeBand, Angle, Dataset, Gender, Lighting
 from catalog.selectors import BALANCE_ATTRIBUTES, CurationQuery
 
 RESTRICTED_AUTO, RESTRICTED_YES, RESTRICTED_NO = "", "yes", "no"
+# Sane upper bounds: a million photos, a hundred million yen (the catalogue's price filter goes as high).
+MAX_COUNT = 1_000_000
+MAX_PRICE = 100_000_000
+# Photos added by hand in one submission: one query, well inside every database's parameter limit.
+MAX_ADD_PHOTOS = 1000
 TRI_STATE = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
 
 
@@ -34,11 +39,12 @@ class DatasetForm(forms.Form):
         label=_("Required consent scopes"), widget=forms.CheckboxSelectMultiple, required=False,
         help_text=_("Only photos whose every subject consented to all of these can enter the dataset."),
     )
-    target_size = forms.IntegerField(label=_("Target number of photos"), min_value=1, initial=1000)
+    target_size = forms.IntegerField(label=_("Target number of photos"), min_value=1, max_value=MAX_COUNT,
+                                     initial=1000)
     price_unedited = forms.IntegerField(label=_("Unedited edition price (yen, tax included)"), min_value=0,
-                                        initial=99_000)
+                                        max_value=MAX_PRICE, initial=99_000)
     price_annotated = forms.IntegerField(label=_("Annotated edition price (yen, tax included)"), min_value=0,
-                                         initial=165_000)
+                                         max_value=MAX_PRICE, initial=165_000)
     restricted = forms.ChoiceField(
         label=_("Restricted"), required=False,
         choices=[(RESTRICTED_AUTO, _("From the scopes (restricted if unique identification is required)")),
@@ -94,10 +100,10 @@ BALANCE_LABELS = {"gender": _("Gender"), "age_band": _("Age band"), "mask": _("M
 
 
 class CurationQueryForm(forms.Form):
-    tags_all = forms.CharField(label=_("All of these tags"), required=False,
+    tags_all = forms.CharField(label=_("All of these tags"), required=False, max_length=2000,
                                help_text=_("Separate tags with commas."))
-    tags_any = forms.CharField(label=_("Any of these tags"), required=False)
-    tags_none = forms.CharField(label=_("None of these tags"), required=False)
+    tags_any = forms.CharField(label=_("Any of these tags"), required=False, max_length=2000)
+    tags_none = forms.CharField(label=_("None of these tags"), required=False, max_length=2000)
     age_band = forms.MultipleChoiceField(label=_("Age band"), choices=AgeBand.choices, required=False,
                                          widget=forms.CheckboxSelectMultiple)
     gender = forms.MultipleChoiceField(label=_("Gender"), choices=Gender.choices, required=False,
@@ -113,14 +119,16 @@ class CurationQueryForm(forms.Form):
         label=_("People"), required=False,
         choices=[("any", _("Any")), ("with", _("With people")), ("without", _("Without people"))],
     )
-    max_per_contributor = forms.IntegerField(label=_("At most per contributor"), min_value=1, required=False)
-    max_per_subject = forms.IntegerField(label=_("At most per subject"), min_value=1, required=False)
+    max_per_contributor = forms.IntegerField(label=_("At most per contributor"), min_value=1, max_value=MAX_COUNT,
+                                             required=False)
+    max_per_subject = forms.IntegerField(label=_("At most per subject"), min_value=1, max_value=MAX_COUNT,
+                                         required=False)
     exclude_near_duplicates = forms.BooleanField(label=_("Exclude near duplicates"), required=False)
     balance_by = forms.ChoiceField(
         label=_("Balance by"), required=False,
         choices=[("", _("No balancing"))] + [(a, BALANCE_LABELS[a]) for a in BALANCE_ATTRIBUTES],
     )
-    limit = forms.IntegerField(label=_("Limit"), min_value=1, required=False,
+    limit = forms.IntegerField(label=_("Limit"), min_value=1, max_value=MAX_COUNT, required=False,
                                help_text=_("Empty: the dataset's target size."))
 
     @classmethod
@@ -166,6 +174,11 @@ class AddPhotosForm(forms.Form):
         import uuid as uuidlib
 
         values = [v for v in re.split(r"[\s,]+", self.cleaned_data["uuids"]) if v]
+        if len(values) > MAX_ADD_PHOTOS:
+            raise forms.ValidationError(
+                _("At most %(max)s photo ids at a time; you entered %(count)s.")
+                % {"max": MAX_ADD_PHOTOS, "count": len(values)}
+            )
         out = []
         for v in values:
             try:

@@ -23,6 +23,12 @@ def photo_process_task(self, photo_id: int) -> None:
         raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 300)) from exc
 
 
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def photos_requeue_stalled_task(older_than_seconds: int | None = None) -> int:
+    """Beat, every few minutes: queue photos whose processing was never queued or was lost."""
+    return services.photos_requeue_stalled(older_than_seconds=older_than_seconds)
+
+
 @shared_task(bind=True, max_retries=3, time_limit=120, soft_time_limit=100, acks_late=True)
 def photo_propose_boxes_task(self, photo_id: int) -> int:
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from contributors import services
 
@@ -19,7 +20,7 @@ def payout_run_start_task(self, period: str | None = None, by_id: int | None = N
     except services.ApplicationError:
         raise
     except Exception as exc:  # a database hiccup: try again a little later
-        raise self.retry(exc=exc, countdown=60) from exc
+        raise self.retry(exc=exc, countdown=int(getattr(settings, "STOCKDATA_PAYOUT_RETRY_SECONDS", 60))) from exc
     return run.status
 
 

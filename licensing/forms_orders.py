@@ -35,6 +35,14 @@ class CheckoutForm(forms.Form):
         self.fields["payment_method"].choices = list(payment_methods)
         self.fields["payment_method"].initial = Order.PaymentMethod.BANK_TRANSFER
 
+    def clean(self):
+        data = super().clean()
+        if "idempotency_key" in self._errors:
+            # A hidden field the page never shows: say what to do where the page shows errors.
+            del self._errors["idempotency_key"]
+            self.add_error(None, _("The checkout form expired; reload the page and submit again."))
+        return data
+
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("decline", _("Decline"))])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import secrets
 
@@ -11,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, RawPostDataException
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -23,7 +24,7 @@ from catalog.models import Dataset
 from licensing import payments, services
 from licensing.forms_orders import BankStatementForm, CartAddForm, CheckoutForm, DecisionForm, DemoCardForm
 from licensing.invoices import invoice_context
-from licensing.models import Invoice, Order, OrderLine, ProvisionRecord
+from licensing.models import CartLine, Invoice, Order, OrderLine, ProvisionRecord
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import BuyerRequiredMixin, StaffRequiredMixin, user_has_role
 from stockdata.errors import ApplicationError
@@ -90,6 +91,7 @@ class CartAddView(LoginRequiredMixin, View):
 
 class CartLineView(BuyerRequiredMixin, View):
     def post(self, request, line_id: int):
+        get_object_or_404(CartLine, cart__user=request.user, pk=line_id)  # another buyer's line: 404
         try:
             if request.POST.get("action") == "update":
                 services.cart_line_update_version(user=request.user, line_id=line_id)
@@ -139,7 +141,9 @@ class CheckoutView(BuyerRequiredMixin, View):
         if not form.is_valid():
             # A resubmit of an order already placed with this key finds that order.
             key = request.POST.get("idempotency_key", "")
-            existing = Order.objects.filter(placed_by=request.user, idempotency_key=key).first() if key else None
+            # Only a key the form could have sent: PostgreSQL refuses a NUL in a query parameter.
+            sane = key and len(key) <= 100 and key.isprintable()
+            existing = Order.objects.filter(placed_by=request.user, idempotency_key=key).first() if sane else None
             if existing is not None:
                 return redirect("licensing:order_detail", uuid=existing.uuid)
             return self._render(request, form, status=400)
@@ -334,7 +338,25 @@ class BankStatementView(StaffRequiredMixin, View):
         if not form.is_valid():
             messages.error(request, _("Choose a CSV file."))
             return redirect("licensing:staff_orders")
-        report = services.bank_statement_import(data=form.cleaned_data["statement"].read(), by=request.user)
+        raw = form.cleaned_data["statement"].read()
+        try:
+            # Banks in Japan often export Shift_JIS (cp932); UTF-8 (with or without a BOM) first.
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("cp932")
+            except UnicodeDecodeError:
+                text = None
+        if text is not None:
+            try:
+                list(csv.reader(io.StringIO(text)))  # every line readable before any order is marked paid
+            except csv.Error:
+                text = None
+        if text is None or "\x00" in text:
+            messages.error(request, _("The statement is not a CSV text file (UTF-8 or Shift_JIS). "
+                                      "Export it from the bank again as CSV and upload that file."))
+            return redirect("licensing:staff_orders")
+        report = services.bank_statement_import(data=text, by=request.user)
         return render(request, "licensing/orders/statement_report.html", {"report": report})
 
 
@@ -375,7 +397,11 @@ def _records_csv(records) -> HttpResponse:
 class StripeWebhookView(View):
     def post(self, request):
         try:
-            event = payments.stripe_event_verify(request.body, request.headers.get("Stripe-Signature", ""))
+            payload = request.body
+        except RawPostDataException:  # a form, already parsed by a middleware: never a Stripe event
+            return HttpResponse(status=400)
+        try:
+            event = payments.stripe_event_verify(payload, request.headers.get("Stripe-Signature", ""))
         except payments.WebhookRefused as exc:
             logger.warning("stripe webhook refused: %s", exc)
             return HttpResponse(status=400)

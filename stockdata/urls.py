@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from stockdata.accounts import api as accounts_api
 from stockdata.accounts import views as accounts_views
+from stockdata.core import health_views
 from stockdata.core import views as core_views
 
 api_v1 = [
@@ -20,6 +21,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("healthz/", health_views.liveness, name="healthz"),
+    path("healthz/ready/", health_views.readiness, name="healthz_ready"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Role-specific sign-up pages shadow allauth's generic one.
     path("accounts/signup/", accounts_views.SignupChoiceView.as_view(), name="account_signup"),
@@ -36,7 +39,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    # The split view serves its init script as a file, so the CSP needs no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
 ]
 
 # Thumbnails and previews on local disk (the embedded default); on S3 they have their own

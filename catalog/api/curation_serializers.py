@@ -5,6 +5,9 @@ from rest_framework import serializers
 from catalog.models import AgeBand, Angle, AnnotationBox, BoxLabel, DatasetVersion, Gender, Lighting
 from catalog.selectors import BALANCE_ATTRIBUTES
 
+# Caps and limits are photo counts: a million is far above any dataset, and keeps numbers sane.
+MAX_COUNT = 1_000_000
+
 
 class CurationQuerySerializer(serializers.Serializer):
     """A curation query, as stored on the dataset and with every frozen version."""
@@ -20,11 +23,15 @@ class CurationQuerySerializer(serializers.Serializer):
     glasses = serializers.BooleanField(required=False, allow_null=True, default=None)
     hat = serializers.BooleanField(required=False, allow_null=True, default=None)
     people = serializers.ChoiceField(["any", "with", "without"], required=False, default="any")
-    max_per_contributor = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    max_per_subject = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    max_per_contributor = serializers.IntegerField(
+        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True, default=None
+    )
+    max_per_subject = serializers.IntegerField(
+        min_value=1, max_value=MAX_COUNT, required=False, allow_null=True, default=None
+    )
     exclude_near_duplicates = serializers.BooleanField(required=False, default=True)
     balance_by = serializers.ChoiceField(["", *BALANCE_ATTRIBUTES], required=False, default="")
-    limit = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_COUNT, required=False, allow_null=True, default=None)
     exclude = serializers.ListField(child=serializers.UUIDField(format="hex_verbose"), required=False, default=list)
 
     def validate_exclude(self, value):

@@ -1,7 +1,18 @@
+import re
+
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from catalog.models import AgeBand, Angle, Gender, Lighting, Photo, PhotoSubject
+
+
+def country_code(value: str) -> str:
+    """Two letters, as the portal's form takes them ("jp" is JP); anything else is refused."""
+    value = (value or "").strip().upper()
+    if value and not re.fullmatch(r"[A-Z]{2}", value):
+        raise serializers.ValidationError(_("Enter a two-letter country code, for example JP."))
+    return value
 
 
 class SubjectSerializer(serializers.ModelSerializer):
@@ -47,6 +58,9 @@ class PhotoSerializer(serializers.ModelSerializer):
             "byte_size", "sha256", "phash", "rejection_reason", "rejection_note", "created_at", "submitted_at",
         ]
 
+    def validate_country(self, value):
+        return country_code(value)
+
     def get_thumbnail_url(self, photo) -> str | None:
         return photo.thumbnail.url if photo.thumbnail else None
 
@@ -91,6 +105,9 @@ class BulkEditSerializer(serializers.Serializer):
     age_band = serializers.ChoiceField(choices=AgeBand.choices, required=False)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
     angle = serializers.ChoiceField(choices=Angle.choices, required=False)
+
+    def validate_country(self, value):
+        return country_code(value)
 
 
 class BulkEditResultSerializer(serializers.Serializer):

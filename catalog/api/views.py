@@ -50,7 +50,8 @@ class PhotoViewSet(
         return Response(PhotoSerializer(self.get_queryset().get(pk=photo.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": BatchUploadSerializer}, responses=UploadResultSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    # A plain list, neither paginated nor filtered (without this the schema says a page of results).
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def batch(self, request):
         """Upload many photos at once (repeat the ``files`` field); each file succeeds or fails alone."""
         serializer = BatchUploadSerializer(data=request.data)

@@ -6,7 +6,9 @@ import logging
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta as _timedelta
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -23,6 +25,9 @@ from stockdata.errors import ApplicationError
 from stockdata.storage import public_storage
 
 logger = logging.getLogger(__name__)
+
+# Storage could not be reached or refused the write (S3 down, disk full): the upload gets a 503.
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 HASH_SLICES = 9  # see PhotoHashBand
 
@@ -122,13 +127,61 @@ def photo_upload(*, contributor, file: UploadedFile) -> Photo:
     except IntegrityError as exc:  # the same bytes won a race with us
         raise _duplicate_error(contributor, Photo.objects.filter(sha256=probed.sha256).first()) from exc
     # The row exists only inside this transaction; if storing fails, the row goes too.
-    photo.original.save(f"{photo.uuid}.{photo.extension}", ContentFile(data), save=False)
+    try:
+        photo.original.save(f"{photo.uuid}.{photo.extension}", ContentFile(data), save=False)
+    except STORAGE_ERRORS as exc:
+        logger.error("upload of %s not stored: %s: %s", file.name, type(exc).__name__, exc)
+        raise ApplicationError(
+            _(
+                "Photo storage is unavailable right now, so this file was not saved. "
+                "Please upload it again in a few minutes."
+            ),
+            code="storage_unavailable",
+            field="file",
+            status=503,
+        ) from exc
     photo.save(update_fields=["original"])
 
+    # Queued after commit; if the queue is down the photo stays pending and the sweeper queues it.
+    transaction.on_commit(lambda: photo_process_enqueue(photo.pk))
+    return photo
+
+
+def photo_process_enqueue(photo_id: int) -> bool:
+    """Queue the pipeline for one photo. If the broker cannot be reached the photo stays
+    'pending' (never lost): ``photos_requeue_stalled`` queues it again later."""
     from catalog.tasks import photo_process_task
 
-    photo_process_task.delay_on_commit(photo.pk)
-    return photo
+    return _enqueue(photo_process_task, photo_id, then="the sweeper will queue it")
+
+
+def _enqueue(task, photo_id: int, *, then: str = "not retried") -> bool:
+    from kombu.exceptions import OperationalError
+
+    try:
+        task.delay(photo_id)
+    except OperationalError as exc:
+        logger.warning("photo %s not queued for %s (broker unreachable), %s: %s", photo_id, task.name, then, exc)
+        return False
+    return True
+
+
+def photos_requeue_stalled(*, older_than_seconds: int | None = None) -> int:
+    """Queue again every photo still waiting (or retrying) after ``older_than_seconds``: its
+    message was never queued, or the broker lost it. Processing is idempotent, so a photo
+    queued twice is still processed once. Returns how many were queued."""
+    if older_than_seconds is None:
+        older_than_seconds = int(getattr(settings, "STOCKDATA_PHOTO_REQUEUE_AFTER_SECONDS", 15 * 60))
+    cutoff = timezone.now() - _timedelta(seconds=older_than_seconds)
+    ids = list(
+        Photo.objects.filter(
+            processing__in=[Photo.Processing.PENDING, Photo.Processing.RETRYING], updated_at__lte=cutoff
+        )
+        .exclude(original="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    return sum(1 for pk in ids if photo_process_enqueue(pk))
 
 
 def _refuse_exact_duplicate(contributor, sha256: str) -> None:
@@ -251,9 +304,10 @@ def photo_process(*, photo_id: int) -> Photo:
             ]
         )
         # Face boxes are proposed as soon as the photo exists, so curators find them ready.
+        # The photo is processed whatever the broker does: a proposal that cannot be queued is logged.
         from catalog.tasks import photo_propose_boxes_task
 
-        photo_propose_boxes_task.delay_on_commit(photo.pk)
+        transaction.on_commit(lambda: _enqueue(photo_propose_boxes_task, photo.pk))
     return photo
 
 
@@ -330,6 +384,10 @@ def photo_describe(
         if subjects and photo.no_people:
             photo.no_people = False
             photo.save(update_fields=["no_people", "updated_at"])
+    if subjects is not None or "no_people" in fields:
+        from licensing.services import photos_scope_masks_refresh
+
+        photos_scope_masks_refresh([photo.pk])
     return photo
 
 
@@ -371,6 +429,10 @@ def photos_bulk_edit(
         if bad:
             raise ApplicationError(f"Unknown subject attributes: {', '.join(sorted(bad))}", code="invalid")
         PhotoSubject.objects.filter(photo_id__in=[p.pk for p in photos]).update(**subject_attributes)
+    if "no_people" in fields:
+        from licensing.services import photos_scope_masks_refresh
+
+        photos_scope_masks_refresh([p.pk for p in photos])
     return len(photos)
 
 

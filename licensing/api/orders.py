@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from catalog.models import Dataset, Edition
 from licensing import services
-from licensing.models import IntendedUse, Invoice, Order
+from licensing.models import CartLine, IntendedUse, Invoice, Order
 from licensing.views_orders import organisation_orders
 from stockdata.accounts.permissions import IsBuyer
 from stockdata.errors import ApplicationError
@@ -83,7 +83,7 @@ class OrderPlaceSerializer(serializers.Serializer):
 
 class InvoiceSerializer(serializers.ModelSerializer):
     order = serializers.CharField(source="order.number")
-    credits = serializers.CharField(source="credits.number", default=None)
+    credits = serializers.CharField(source="credits.number", default=None, allow_null=True)  # credit notes only
     pdf_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -122,6 +122,7 @@ class CartLineApiView(APIView):
 
     @extend_schema(responses={204: None}, summary="Remove a cart line")
     def delete(self, request, line_id: int):
+        get_object_or_404(CartLine, cart__user=request.user, pk=line_id)  # another buyer's line: 404
         services.cart_remove(user=request.user, line_id=line_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -144,6 +145,11 @@ class OrderListApiView(APIView):
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             raise ApplicationError("Send an Idempotency-Key header (one new key per order).", code="idempotency_key")
+        if len(key) > 100 or not key.isprintable():
+            # Checked before the lookup: PostgreSQL refuses a NUL in a query parameter outright.
+            raise ApplicationError(
+                "The Idempotency-Key header must be at most 100 printable characters.", code="idempotency_key"
+            )
         existing = Order.objects.filter(placed_by=request.user, idempotency_key=key).first()
         if existing is None:
             data = OrderPlaceSerializer(data=request.data)

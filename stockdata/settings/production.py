@@ -28,3 +28,10 @@ STORAGES["staticfiles"] = {
 }
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 STOCKDATA_DEMO_PAYMENTS = False
+
+# Logs: one JSON object per line by default (LOG_FORMAT=plain for text), Celery included.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+# Staff pages and the admin need a session verified with a second factor.
+STOCKDATA_STAFF_REQUIRE_2FA = env.bool("STOCKDATA_STAFF_REQUIRE_2FA", default=True)

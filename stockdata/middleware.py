@@ -1,0 +1,154 @@
+"""Refuse requests that are too large, or that Django's own limits refuse, with a message a person can act on.
+
+``RequestSizeLimitMiddleware`` is the first middleware. It looks at ``Content-Length`` before
+anything reads the body, so a 2 GB upload is refused with 413 after its headers, not after
+its last byte. Then it parses form bodies once, so that Django's own limits (too many files,
+too many fields, too much form text: ``DATA_UPLOAD_MAX_*``) come back as a clear error in our
+format instead of a bare "Bad Request (400)" raised from deep inside another middleware.
+
+The web server in front (nginx ``client_max_body_size``, gunicorn's ``limit_request_*``) should
+refuse the same sizes earlier still; this is the limit that holds whatever is in front.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+MB = 1024 * 1024
+
+FORM_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def max_request_bytes() -> int:
+    """The largest body of any request: one photo at the upload limit plus room for the form around it."""
+    return getattr(settings, "STOCKDATA_MAX_REQUEST_BYTES", None) or settings.STOCKDATA_UPLOAD_MAX_BYTES + MB
+
+
+def max_batch_request_bytes() -> int:
+    """The largest body of the two requests that carry many photos at once (upload page without
+    JavaScript, ``POST /api/v1/photos/batch/``)."""
+    return (
+        getattr(settings, "STOCKDATA_MAX_BATCH_REQUEST_BYTES", None)
+        or 10 * settings.STOCKDATA_UPLOAD_MAX_BYTES + MB
+    )
+
+
+def _megabytes(size: int) -> str:
+    """Whole megabytes, rounded up, so "at most 51 MB" never reads smaller than the real limit."""
+    return f"{math.ceil(size / MB):,}"
+
+
+def too_large_message(size: int, limit: int) -> str:
+    return _(
+        "What you sent is %(size)s MB; at most %(limit)s MB can be sent at once. "
+        "Send fewer or smaller files and try again."
+    ) % {"size": _megabytes(size), "limit": _megabytes(limit)}
+
+
+def refusal_for(exc: Exception) -> tuple[int, str, str] | None:
+    """(HTTP status, error code, message) for the errors Django raises while reading a request body."""
+    if isinstance(exc, TooManyFilesSent):
+        return 400, "too_many_files", _(
+            "Too many files in one request: at most %(max)s. Upload them in smaller groups."
+        ) % {"max": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+    if isinstance(exc, TooManyFieldsSent):
+        return 400, "too_many_fields", _("Too many form fields in one request: at most %(max)s.") % {
+            "max": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
+    if isinstance(exc, RequestDataTooBig):
+        return 413, "request_too_large", _(
+            "The text in the form is too long: at most %(limit)s MB in all, not counting files. "
+            "Shorten it and try again."
+        ) % {"limit": _megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+    if isinstance(exc, MultiPartParserError):
+        return 400, "malformed_body", _(
+            "The form could not be read: the upload was cut off or is not valid multipart data. Try again."
+        )
+    return None
+
+
+class RequestSizeLimitMiddleware:
+    """413 for bodies over the limit, before reading them; clear errors for Django's body limits."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._batch_paths: frozenset[str] | None = None
+
+    def batch_paths(self) -> frozenset[str]:
+        if self._batch_paths is None:
+            paths = set()
+            for name in ("contributors:upload", "api:photo-batch"):
+                with contextlib.suppress(NoReverseMatch):  # an app not mounted in this URLconf
+                    paths.add(reverse(name))
+            self._batch_paths = frozenset(paths)
+        return self._batch_paths
+
+    def limit_for(self, request) -> int:
+        if request.content_type != "multipart/form-data":
+            # JSON, form-encoded and anything else is read into memory whole: Django's memory limit.
+            return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.path_info in self.batch_paths():
+            return max_batch_request_bytes()
+        return max_request_bytes()
+
+    def __call__(self, request):
+        # Refusals are worded in the visitor's language: this runs before LocaleMiddleware.
+        with translation.override(translation.get_language_from_request(request)):
+            refusal = self.check(request)
+        return refusal or self.get_response(request)
+
+    def check(self, request) -> HttpResponse | None:
+        raw_length = request.META.get("CONTENT_LENGTH") or ""
+        if raw_length:
+            try:
+                length = int(raw_length)
+                if length < 0:
+                    raise ValueError
+            except ValueError:
+                return self.refuse(request, 400, "invalid_content_length", _("The Content-Length header is not a number."))
+            limit = self.limit_for(request)
+            if length > limit:
+                return self.refuse(request, 413, "request_too_large", too_large_message(length, limit), limit=limit)
+        elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # Django reads only Content-Length bytes: a chunked body would silently arrive empty.
+            return self.refuse(
+                request, 411, "length_required",
+                _("Send the request with a Content-Length header; bodies of unknown length are refused."),
+            )
+        if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+            try:
+                request.POST  # noqa: B018 - parse now, so Django's limits are reported here
+            except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, MultiPartParserError) as exc:
+                status, code, message = refusal_for(exc)
+                return self.refuse(request, status, code, message)
+        return None
+
+    def refuse(self, request, status: int, code: str, message: str, **extra) -> HttpResponse:
+        """Our error format: JSON under /api/ (see stockdata.api), a translated page elsewhere."""
+        if request.path_info.startswith("/api/"):
+            body = {"code": code, "message": message}
+            body.update(extra)
+            response = JsonResponse({"error": body}, status=status)
+        else:
+            response = HttpResponse(
+                render_to_string(
+                    "413.html",
+                    {"status": status, "code": code, "message": message, "LANGUAGE_CODE": translation.get_language()},
+                ),
+                status=status,
+            )
+        response["X-Content-Type-Options"] = "nosniff"
+        # The inner middleware that would add it never runs. With a length the client can read the
+        # answer while the server drops the unread body, instead of waiting for the connection to close.
+        response["Content-Length"] = str(len(response.content))
+        return response
