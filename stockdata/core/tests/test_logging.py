@@ -124,6 +124,9 @@ def test_production_settings_log_json_lines_end_to_end(tmp_path):
     """The real production LOGGING config, in its own process: a request writes JSON to stderr."""
     script = (
         "import django; django.setup()\n"
+        # As after collectstatic: WhiteNoise warns (not logs) about a missing static folder.
+        "from pathlib import Path; from django.conf import settings\n"
+        "Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)\n"
         "from django.test import Client\n"
         "response = Client().get('/healthz/', HTTP_X_REQUEST_ID='probe-42')\n"
         "print(response.status_code, response['X-Request-ID'])\n"
