@@ -226,3 +226,24 @@ def screenshot(request):
         return path
 
     return take
+
+
+# --- Accounts used across apps ---------------------------------------------------------------
+
+
+@pytest.fixture
+def contributor():
+    """A contributor account; a test module that needs another kind defines its own."""
+    from stockdata.accounts.tests.factories import ContributorFactory
+
+    return ContributorFactory()
+
+
+@pytest.fixture
+def api(contributor):
+    """A DRF client signed in as ``contributor``."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(contributor)
+    return client

@@ -240,9 +240,9 @@ def _other_image_format(data: bytes) -> str | None:
         return "TIFF or camera RAW"
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return _HEIF_BRANDS[head[8:12]]
-    if head.startswith(b"\x00\x00\x00\x0cjP  \r\n\x87\n") or head.startswith(b"\xff\x4f\xff\x51"):
+    if head.startswith((b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xffO\xffQ")):
         return "JPEG 2000"
-    if head.startswith(b"\xff\x0a") or head.startswith(b"\x00\x00\x00\x0cJXL \r\n\x87\n"):
+    if head.startswith((b"\xff\n", b"\x00\x00\x00\x0cJXL \r\n\x87\n")):
         return "JPEG XL"
     if head.startswith(b"8BPS"):
         return "Photoshop (PSD)"
@@ -579,7 +579,7 @@ def _orientation_from_exif(exif: bytes | None) -> int:
         parsed = Image.Exif()
         parsed.load(exif)
         value = parsed.get(0x0112, 1)
-    except Exception:  # malformed EXIF must not make a good photo unusable
+    except Exception:  # noqa: BLE001  (malformed EXIF raises many types; it must not make a good photo unusable)
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -917,7 +917,7 @@ def _to_web_mode(img: Image.Image, icc: bytes | None) -> tuple[Image.Image, byte
                     outputMode="RGB",
                 )
                 return img, _srgb_icc()
-            except Exception:  # broken profile: fall back to the plain formula
+            except Exception:  # noqa: BLE001, S110  (a broken ICC profile: fall back to the plain formula)
                 pass
         img, icc = img.convert("RGB"), None
     elif mode.startswith("I;16") or mode in ("I", "F"):

@@ -1439,7 +1439,7 @@ def _accessories(s: SyntheticSubject) -> tuple[str, str]:
     if not en:
         return "", ""
     en_text = en[0] if len(en) == 1 else ", ".join(en[:-1]) + " and " + en[-1]
-    ja_text = "、".join(te[:-1] + [final[-1]])
+    ja_text = "、".join([*te[:-1], final[-1]])
     return f" wearing {en_text}", ja_text
 
 

@@ -102,7 +102,7 @@ def reject_reason_choices(*, photo: bool, release: bool):
         )
     if release:
         groups.append((_("The model release"), [(f"release:{k}", v) for k, v in RELEASE_REJECTION_REASONS.items()]))
-    return [("", _("Choose a reason…"))] + groups
+    return [("", _("Choose a reason…")), *groups]
 
 
 class RejectForm(forms.Form):
@@ -155,7 +155,7 @@ class PaperWithdrawalForm(WithdrawForm):
 class OptOutForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("For all my photos"),
-        choices=[("", _("Offer my photos for every use their releases allow"))] + list(ContributorOptOut.Kind.choices),
+        choices=[("", _("Offer my photos for every use their releases allow")), *list(ContributorOptOut.Kind.choices)],
         required=False,
         widget=forms.RadioSelect,
     )

@@ -12,6 +12,7 @@ in a dataset) is for the caller to filter.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import uuid
 from collections import defaultdict
@@ -253,10 +254,8 @@ def contributor_releases(contributor, *, query: str = "", status: str = "") -> Q
     query = query.strip()
     if query:
         q = Q(subject_id__icontains=query) | Q(reference__icontains=query) | Q(shoot_place__icontains=query)
-        try:
+        with contextlib.suppress(ValueError):
             q |= Q(shoot_date=date.fromisoformat(query))
-        except ValueError:
-            pass
         releases = releases.filter(q)
     return releases
 

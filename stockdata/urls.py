@@ -48,7 +48,7 @@ urlpatterns = [
 if not settings.STORAGES["public"]["BACKEND"].endswith("S3Storage"):
     urlpatterns += [
         re_path(
-            r"^%s(?P<path>.*)$" % re.escape(settings.PUBLIC_MEDIA_URL.lstrip("/")),
+            r"^{}(?P<path>.*)$".format(re.escape(settings.PUBLIC_MEDIA_URL.lstrip("/"))),
             serve,
             {"document_root": settings.STORAGES["public"]["OPTIONS"]["location"]},
         )

@@ -281,7 +281,7 @@ def time_personalise(paths: list[Path], work: Path, reps: int) -> dict[str, floa
     out = work / "buyer2.zip"
     times: dict[str, list[float]] = {"base": [], "personalise": [], "tail": []}
     ok = True
-    for rep in range(reps):
+    for _rep in range(reps):
         base_path.unlink(missing_ok=True)
         subprocess.run(["sync"], check=True)
         t0 = time.perf_counter()

@@ -342,7 +342,7 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
             p["scopes"] = scopes or set()
         copy_rows(cur, "licensing_releaselink", ["subject_id", "release_id", "linked_at", "linked_by_id"], iter(link_rows))
 
-        opted_all = {c: k for c, k in zip(rng.sample(contributor_ids, 16), ["ai_training"] * 8 + ["biometric"] * 8)}
+        opted_all = {c: k for c, k in zip(rng.sample(contributor_ids, 16), ["ai_training"] * 8 + ["biometric"] * 8, strict=False)}
         opt_rows = [(c, None, k, now) for c, k in opted_all.items()]
         for p in rng.sample(photos, 500):
             if p["contributor_id"] not in opted_all:
@@ -647,7 +647,7 @@ def main() -> int:
         sizes = page_sizes(list(targets.values()))
         (work / "bare.html").write_bytes(bare_page(int(statistics.median(sizes))))
         targets["bare"] = "/bench/bare/"
-        log("page sizes: " + ", ".join(f"{k} {s:,} B" for k, s in zip(targets, sizes))
+        log("page sizes: " + ", ".join(f"{k} {s:,} B" for k, s in zip(targets, sizes, strict=False))
             + f", bare {len((work / 'bare.html').read_bytes()):,} B")
 
         from django.db import connections
@@ -688,7 +688,7 @@ def main() -> int:
         for name in targets:
             log(f"{name:<8} {median[name]:12.1f} {median[name] / median['bare']:8.2f}")
         paired = {
-            name: [r["rps"] / b["rps"] for r, b in zip(runs[name], runs["bare"])] for name in ("list", "search", "detail")
+            name: [r["rps"] / b["rps"] for r, b in zip(runs[name], runs["bare"], strict=False)] for name in ("list", "search", "detail")
         }
         log("per-run ratios (page / bare of the same run): " + "; ".join(
             f"{name} " + " ".join(f"{x:.2f}" for x in xs) for name, xs in paired.items()))

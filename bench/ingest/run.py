@@ -237,7 +237,7 @@ def peak_delta_mb(mode: str, path: Path, runs: int = 3) -> tuple[float, float]:
 
 def sanity_check(path: Path) -> None:
     """Make sure the timed function really does the job (no GPS left, sizes right)."""
-    probed, cleaned, d = imaging.process(path.read_bytes())
+    _probed, cleaned, d = imaging.process(path.read_bytes())
     with Image.open(io.BytesIO(cleaned)) as im:
         exif = im.getexif()
         assert not exif.get_ifd(0x8825) and 0x013B not in exif, "personal EXIF left"
@@ -263,7 +263,7 @@ def main() -> int:
     print(f"  {len(files)} files, {total_mb:.1f} MB", flush=True)
     sanity_check(files[0])
     vips_version = subprocess.run(
-        ["vipsthumbnail", "--vips-version"], capture_output=True, text=True
+        ["vipsthumbnail", "--vips-version"], capture_output=True, text=True, check=True
     ).stdout.strip()
 
     results = {}

@@ -21,11 +21,12 @@ import re
 import time
 import urllib.parse
 from html.parser import HTMLParser
+from pathlib import Path
 
 from locust import HttpUser, between, events, task
 from locust.exception import StopUser
 
-PLAN = json.loads(open(os.environ["BENCH_LOAD_PLAN"], encoding="utf-8").read())
+PLAN = json.loads(Path(os.environ["BENCH_LOAD_PLAN"]).read_text(encoding="utf-8"))
 OUT_PATH = os.environ.get("BENCH_LOAD_OUT", "")
 # Think time between two actions of one user, in seconds (a person reading a page).
 WAIT_MIN = float(os.environ.get("BENCH_LOAD_WAIT_MIN", "1"))
@@ -52,8 +53,7 @@ def _record(request_type, name, response_time, response_length, exception=None, 
 def _write(environment, **_kwargs):
     if OUT_PATH:
         with open(OUT_PATH, "w", encoding="utf-8") as out:
-            for kind, name, at, ms, ok in _records:
-                out.write(json.dumps([kind, name, round(at, 3), round(ms, 2), ok]) + "\n")
+            out.writelines(json.dumps([kind, name, round(at, 3), round(ms, 2), ok]) + "\n" for kind, name, at, ms, ok in _records)
 
 
 class FormParser(HTMLParser):

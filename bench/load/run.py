@@ -85,7 +85,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import database_create, database_drop, free_port, log, wait_for  # noqa: E402
+from bench.common import database_create, database_drop, free_port, log, wait_for
 
 DB_NAME = "stockdata_bench_load"
 BIN = Path(sys.executable).parent

@@ -25,7 +25,7 @@ os.environ.setdefault(
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from stockdata.settings.production import *  # noqa: E402
+from stockdata.settings.production import *
 
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1"]
@@ -37,8 +37,8 @@ STOCKDATA_DEMO_PAYMENTS = True
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 ACCOUNT_RATE_LIMITS = {"login": "1000/m/ip"}
 ROOT_URLCONF = "bench.load.urls"
-STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT", str(VAR_DIR / "bench-load-static"))  # noqa: F405
+STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT", str(VAR_DIR / "bench-load-static"))
 # Production's storage, without the gzip/brotli copies it writes at collectstatic (minutes of
 # CPU for 40 MB of admin and API-docs assets): the load test fetches pages, not assets, and
 # {% static %} still resolves through the same kind of manifest.
-STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}  # noqa: F405
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}

@@ -427,7 +427,7 @@ def photo_propose_boxes(*, photo_id: int) -> int:
     with default_storage.open(photo.cleaned.name, "rb") as fh:
         found = detect_faces(fh.read(), display_size=(photo.width, photo.height))
     with transaction.atomic():
-        run, created = AnnotationRun.objects.get_or_create(
+        _run, created = AnnotationRun.objects.get_or_create(
             photo=photo, defaults={"detector": DETECTOR_NAME, "proposed": len(found)}
         )
         if not created:

@@ -265,7 +265,7 @@ def photo_process(*, photo_id: int) -> Photo:
         except OSError as exc:
             raise TransientStorageError(str(exc)) from exc
         try:
-            probed, cleaned, derived = imaging.process(
+            _probed, cleaned, derived = imaging.process(
                 data,
                 **_upload_limits(),
                 watermark=settings.STOCKDATA_WATERMARK_TEXT,

@@ -13,6 +13,7 @@ import io
 import struct
 import zipfile
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -785,5 +786,5 @@ def test_process_forwards_limits_and_refuses_unknown_options(good_jpeg: bytes) -
 
 
 def test_module_does_not_import_django() -> None:
-    source = open(imaging.__file__, encoding="utf-8").read()
+    source = Path(imaging.__file__).read_text(encoding="utf-8")
     assert "import django" not in source and "from django" not in source

@@ -35,18 +35,6 @@ def empty_media():
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
-@pytest.fixture
-def contributor():
-    return ContributorFactory()
-
-
-@pytest.fixture
-def api(contributor):
-    client = APIClient()
-    client.force_authenticate(contributor)
-    return client
-
-
 def upload(api, name: str, data: bytes, capture=None):
     return api.post("/api/v1/photos/", {"file": SimpleUploadedFile(name, data)}, format="multipart")
 

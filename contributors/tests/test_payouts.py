@@ -179,7 +179,7 @@ def test_only_an_exported_payout_can_be_marked_paid():
     user = contributor_with_bank()
     credit(user, 12_000)
     run = payout_run_start(period=this_period())
-    with pytest.raises(ApplicationError, match="Only an exported payout can be marked paid."):
+    with pytest.raises(ApplicationError, match=r"Only an exported payout can be marked paid\."):
         payout_mark_paid(payout=run.payouts.get())
 
 
@@ -190,7 +190,7 @@ def test_a_zengin_file_for_three_payees_has_120_byte_records_and_a_matching_trai
         contributor_with_bank(entity_type="corporation", account_number="7654321"),
         contributor_with_bank(account_number="0000042"),
     ]
-    for user, amount in zip(payees, [100_000, 250_000, 8_000]):
+    for user, amount in zip(payees, [100_000, 250_000, 8_000], strict=False):
         credit(user, amount)
     run = payout_run_export(run=payout_run_start(period=this_period()))
     with default_storage.open(run.zengin_file.name, "rb") as f:

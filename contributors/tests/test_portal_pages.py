@@ -259,8 +259,8 @@ def test_submitting_an_incomplete_photo_shows_why(client, contributor):
     response = client.post(f"/portal/photos/{photo.uuid}/submit/", follow=True)
     assert response.redirect_chain == [(f"/portal/photos/{photo.uuid}/", 302)]
     assert [str(m) for m in response.context["messages"]] == [
-        "This photo cannot be submitted yet: it has no title; it has no keywords; "
-        "describe the people in it, or mark it as having no people."
+        ("This photo cannot be submitted yet: it has no title; it has no keywords; "
+        "describe the people in it, or mark it as having no people.")
     ]
     photo.refresh_from_db()
     assert photo.status == Photo.Status.DRAFT
@@ -396,8 +396,8 @@ def test_bulk_submit_sends_the_complete_photos_and_explains_the_others(client, c
         "/portal/photos/bulk/submit/", {"photos": [str(ready.uuid), str(incomplete.uuid)]}, follow=True
     )
     assert [str(m) for m in response.context["messages"]] == [
-        "IMG_0002.jpg: This photo cannot be submitted yet: it has no title; it has no keywords; "
-        "describe the people in it, or mark it as having no people.",
+        ("IMG_0002.jpg: This photo cannot be submitted yet: it has no title; it has no keywords; "
+        "describe the people in it, or mark it as having no people."),
         "1 photo submitted for review.",
     ]
     ready.refresh_from_db()

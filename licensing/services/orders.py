@@ -340,7 +340,7 @@ def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order
                 title=_line_title(line.dataset, line.version, line.edition), price=price,
                 restricted=line.dataset.restricted,
             )
-            for line, price in zip(cart_lines, prices)
+            for line, price in zip(cart_lines, prices, strict=False)
         ]
     )
     OrderEvent.objects.create(order=order, from_status="", to_status=status, by=user)

@@ -29,18 +29,6 @@ FORM = {
 }
 
 
-@pytest.fixture
-def contributor():
-    return ContributorFactory()
-
-
-@pytest.fixture
-def api(contributor):
-    client = APIClient()
-    client.force_authenticate(contributor)
-    return client
-
-
 def test_create_a_release_with_its_document_then_read_it(api, contributor):
     response = api.post(
         "/api/v1/releases/", {**FORM, "document": SimpleUploadedFile("form.pdf", PDF)}, format="multipart"

@@ -100,9 +100,8 @@ def grant_consent(version: DatasetVersion) -> dict[int, list]:
     photos hold the dataset's required scopes by the consent rule (bundles leave out photos that do not).
     Returns the releases per photo id."""
     from catalog.models import PhotoSubject
-    from licensing.tests.factories import attach, make_release
-
     from licensing import services as licensing_services
+    from licensing.tests.factories import attach, make_release
 
     # Transactional tests flush the tables, the scopes of the data migration with them.
     licensing_services.consent_scopes_ensure()

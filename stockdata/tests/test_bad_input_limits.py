@@ -14,29 +14,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
-from rest_framework.test import APIClient
 
 from catalog.models import Photo
 from catalog.tests.badfiles import good_jpeg
 from catalog.tests.factories import PhotoFactory
-from stockdata.accounts.tests.factories import ContributorFactory
 from stockdata.middleware import too_large_message
 
 pytestmark = pytest.mark.django_db
 
 MB = 1024 * 1024
-
-
-@pytest.fixture
-def contributor():
-    return ContributorFactory()
-
-
-@pytest.fixture
-def api(contributor):
-    client = APIClient()
-    client.force_authenticate(contributor)
-    return client
 
 
 @pytest.fixture

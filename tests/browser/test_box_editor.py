@@ -154,10 +154,10 @@ def test_a_curator_draws_a_box_and_corrects_a_proposal_then_saves(page, live_ser
     corrected, drawn = saved
     assert (corrected.label, corrected.source) == ("face", "detector")
     expected_corrected = (proposal.x + 60, proposal.y + 40, proposal.w + 50, proposal.h + 30)
-    for got, want in zip((corrected.x, corrected.y, corrected.w, corrected.h), expected_corrected):
+    for got, want in zip((corrected.x, corrected.y, corrected.w, corrected.h), expected_corrected, strict=False):
         assert abs(got - want) <= tolerance, (corrected.x, corrected.y, corrected.w, corrected.h, expected_corrected)
     assert (drawn.label, drawn.source) == ("mask", "human")
-    for got, want in zip((drawn.x, drawn.y, drawn.w, drawn.h), (1200, 100, 400, 400)):
+    for got, want in zip((drawn.x, drawn.y, drawn.w, drawn.h), (1200, 100, 400, 400), strict=False):
         assert abs(got - want) <= tolerance, (drawn.x, drawn.y, drawn.w, drawn.h)
 
     # The annotated edition can now be frozen from the page.
