@@ -109,18 +109,40 @@ def start_worker(extra_env: dict | None = None, concurrency: int = 1, broker_url
     else:
         with app.connection_for_write(broker_url) as conn:
             conn.default_channel.queue_purge("celery")
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "stockdata.settings.test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_BROKER_URL": broker_url,
-        "STOCKDATA_TEST_RUN_DIR": str(settings.TEST_RUN_DIR),
-        "PYTHONUNBUFFERED": "1",
-    } | (extra_env or {})
+    env = (
+        os.environ
+        | {
+            "DJANGO_SETTINGS_MODULE": "stockdata.settings.test",
+            "DATABASE_URL": _database_url(),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_BROKER_URL": broker_url,
+            "STOCKDATA_TEST_RUN_DIR": str(settings.TEST_RUN_DIR),
+            "PYTHONUNBUFFERED": "1",
+        }
+        | (extra_env or {})
+    )
     proc = subprocess.Popen(
-        [str(BIN / "celery"), "-A", "stockdata", "worker", "-l", "info", "--pool", "prefork",
-         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle", "-n", f"test{free_port()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            str(BIN / "celery"),
+            "-A",
+            "stockdata",
+            "worker",
+            "-l",
+            "info",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"test{free_port()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     log: list[str] = []
     ready = threading.Event()
@@ -182,7 +204,8 @@ def s3_server():
     port = free_port()
     proc = subprocess.Popen(
         [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port(port)
@@ -201,8 +224,13 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
         ],
     }
 

@@ -69,7 +69,8 @@ class JsonLogger(glogging.Logger):
         from pythonjsonlogger.json import JsonFormatter
 
         formatter = JsonFormatter(
-            "%(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level", "name": "logger"},
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "level", "name": "logger"},
             timestamp="time",
         )
         for log in (self.error_log, self.access_log):

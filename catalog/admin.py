@@ -17,9 +17,27 @@ class PhotoAdmin(admin.ModelAdmin):
     search_fields = ["title", "original_filename", "sha256", "uuid", "contributor__email"]
     list_select_related = ["contributor"]
     readonly_fields = [
-        "uuid", "original", "cleaned", "thumbnail", "preview", "format", "width", "height", "orientation",
-        "byte_size", "sha256", "phash", "near_duplicate_of", "processing", "processing_error",
-        "processing_attempts", "submitted_at", "reviewed_at", "status", "rejection_reason", "rejection_note",
+        "uuid",
+        "original",
+        "cleaned",
+        "thumbnail",
+        "preview",
+        "format",
+        "width",
+        "height",
+        "orientation",
+        "byte_size",
+        "sha256",
+        "phash",
+        "near_duplicate_of",
+        "processing",
+        "processing_error",
+        "processing_attempts",
+        "submitted_at",
+        "reviewed_at",
+        "status",
+        "rejection_reason",
+        "rejection_note",
     ]
     autocomplete_fields = ["tags"]
     raw_id_fields = ["contributor"]

@@ -63,7 +63,9 @@ def seed_photos(out, plan=PLAN) -> None:
         made = 0
         for index in range(have, count):
             # Every fourth photo is a masked portrait, so mask datasets have material.
-            synthetic = make_photo(base + index, mask=True if index % 4 == 0 else None, kind="portrait" if index % 4 == 0 else None)
+            synthetic = make_photo(
+                base + index, mask=True if index % 4 == 0 else None, kind="portrait" if index % 4 == 0 else None
+            )
             with transaction.atomic():
                 try:
                     photo = services.photo_upload(
@@ -110,7 +112,9 @@ def seed_reviews(out) -> None:
             approved += 1
         except services.ApplicationError as exc:
             out(f"  left {photo.uuid} in the queue: {exc.message}")
-    out(f"  approved {approved} photos, rejected {rejected}, {Photo.objects.filter(status=Photo.Status.SUBMITTED).count()} still waiting")
+    out(
+        f"  approved {approved} photos, rejected {rejected}, {Photo.objects.filter(status=Photo.Status.SUBMITTED).count()} still waiting"
+    )
 
 
 DEMO_DATASETS = [

@@ -23,7 +23,8 @@ class CatalogueForm(forms.Form):
         label=_("Category"), required=False, choices=[("", _("All categories")), *Dataset.Category.choices]
     )
     size = forms.ChoiceField(
-        label=_("Size"), required=False,
+        label=_("Size"),
+        required=False,
         choices=[("", _("Any size")), *((code, label) for code, (label, _lo, _hi) in SIZE_RANGES.items())],
     )
     max_price = forms.IntegerField(

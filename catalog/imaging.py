@@ -222,8 +222,7 @@ def _sniff(data: bytes) -> str:
     what = _describe_non_image(data)
     raise ImageRejected(
         "not_an_image",
-        f"This file is not an image ({what}); renaming a file does not change "
-        f"its format. {_ACCEPTED}",
+        f"This file is not an image ({what}); renaming a file does not change its format. {_ACCEPTED}",
         detected=what,
     )
 
@@ -278,8 +277,7 @@ def _describe_non_image(data: bytes) -> str:
 def _animated() -> ImageRejected:
     return ImageRejected(
         "animated",
-        "Animated images are not accepted. Upload a single still photo as a "
-        "JPEG, PNG or WebP file.",
+        "Animated images are not accepted. Upload a single still photo as a JPEG, PNG or WebP file.",
     )
 
 
@@ -334,9 +332,7 @@ class _Layout:
     animated: bool = False
 
 
-_SOF_MARKERS: Final = frozenset(
-    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-)
+_SOF_MARKERS: Final = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 # First real marker after entropy-coded data: 0xFF followed by anything but a
 # stuffed zero, a restart marker (which stays inside the scan) or fill.
 _NEXT_MARKER: Final = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
@@ -419,9 +415,7 @@ def _check_jpeg_trailer(data: bytes, layout: _Layout) -> None:
     n = len(data)
     if layout.end == n or _is_padding(data[layout.end :]):
         return
-    has_mpf = any(
-        pid == 0xE2 and data[s + 4 : s + 8] == b"MPF\x00" for pid, s, _ in layout.parts
-    )
+    has_mpf = any(pid == 0xE2 and data[s + 4 : s + 8] == b"MPF\x00" for pid, s, _ in layout.parts)
     pos = layout.end
     if has_mpf:
         while pos < n:
@@ -618,8 +612,7 @@ def _open(data: bytes, fmt: str) -> Image.Image:
     except Image.DecompressionBombError as exc:
         raise ImageRejected(
             "too_many_pixels",
-            "The image has too many pixels to process. Please downscale it "
-            "before uploading.",
+            "The image has too many pixels to process. Please downscale it before uploading.",
         ) from exc
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
         raise _corrupt("the image header could not be read") from exc
@@ -650,9 +643,7 @@ def probe(
     return _probe(data, min_long_side, max_pixels, max_bytes)[0]
 
 
-def _probe(
-    data: bytes, min_long_side: int, max_pixels: int, max_bytes: int
-) -> tuple[ProbedImage, _Layout]:
+def _probe(data: bytes, min_long_side: int, max_pixels: int, max_bytes: int) -> tuple[ProbedImage, _Layout]:
     size = len(data)
     if size == 0:
         raise ImageRejected(
@@ -689,8 +680,7 @@ def _probe(
     if long_side < min_long_side:
         raise ImageRejected(
             "too_small",
-            f"The image is {layout.width:,}×{layout.height:,} px; the long side "
-            f"must be at least {min_long_side:,} px.",
+            f"The image is {layout.width:,}×{layout.height:,} px; the long side must be at least {min_long_side:,} px.",
             width=layout.width,
             height=layout.height,
             min_long_side=min_long_side,
@@ -780,7 +770,9 @@ def _strip_jpeg(data: bytes, layout: _Layout) -> bytes:
                     out.append(b"\xff\xe0" + struct.pack(">H", 16) + payload)
                 else:
                     out.append(view[start:end])
-            elif (marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00")) or (marker == 0xEE and payload.startswith(b"Adobe")):
+            elif (marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00")) or (
+                marker == 0xEE and payload.startswith(b"Adobe")
+            ):
                 out.append(view[start:end])
             # everything else in APPn/COM is dropped
             continue
@@ -794,12 +786,7 @@ def _strip_jpeg(data: bytes, layout: _Layout) -> bytes:
 
 
 def _png_chunk(ctype: bytes, body: bytes) -> bytes:
-    return (
-        struct.pack(">I", len(body))
-        + ctype
-        + body
-        + struct.pack(">I", zlib.crc32(ctype + body))
-    )
+    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", zlib.crc32(ctype + body))
 
 
 def _strip_png(data: bytes, layout: _Layout) -> bytes:
@@ -950,9 +937,7 @@ def _fit(width: int, height: int, long_side: int) -> tuple[int, int]:
 
 
 @functools.lru_cache(maxsize=8)
-def _watermark_layer(
-    size: tuple[int, int], text: str, mode: str
-) -> tuple[Image.Image, Image.Image]:
+def _watermark_layer(size: tuple[int, int], text: str, mode: str) -> tuple[Image.Image, Image.Image]:
     """Diagonal, repeated text as (colour, alpha): light fill with a dark outline.
 
     Light text with a dark outline stays legible on both bright skies and
@@ -964,9 +949,7 @@ def _watermark_layer(
     width, height = size
     font_px = max(10, round(min(width, height) / 14))
     try:
-        font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.load_default(
-            size=font_px
-        )
+        font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.load_default(size=font_px)
     except (TypeError, OSError):  # Pillow without FreeType: fixed bitmap font
         font = ImageFont.load_default()
     stroke = max(1, font_px // 14)
@@ -975,9 +958,7 @@ def _watermark_layer(
     origin = (stroke - left, stroke - top)
     line_tile = Image.new("L", (tile_w, tile_h), 0)
     fill_tile = Image.new("L", (tile_w, tile_h), 0)
-    ImageDraw.Draw(line_tile).text(
-        origin, text, fill=255, font=font, stroke_width=stroke, stroke_fill=255
-    )
+    ImageDraw.Draw(line_tile).text(origin, text, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
     ImageDraw.Draw(fill_tile).text(origin, text, fill=255, font=font)
     angle = 30.0
     line_tile = line_tile.rotate(angle, Image.Resampling.BICUBIC, expand=True)
@@ -1073,8 +1054,7 @@ def _derive(
     except Image.DecompressionBombError as exc:
         raise ImageRejected(
             "too_many_pixels",
-            "The image has too many pixels to process. Please downscale it "
-            "before uploading.",
+            "The image has too many pixels to process. Please downscale it before uploading.",
         ) from exc
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
         raise _corrupt("the image data could not be decoded") from exc
@@ -1087,9 +1067,7 @@ def _derive(
         # PNG/WebP); bicubic with Pillow's antialiasing support is sharp and
         # clearly cheaper than Lanczos here.  reducing_gap only matters for
         # large factors (PNG/WebP), where it box-reduces first.
-        img = img.resize(
-            (preview_w, preview_h), Image.Resampling.BICUBIC, reducing_gap=3.0
-        )
+        img = img.resize((preview_w, preview_h), Image.Resampling.BICUBIC, reducing_gap=3.0)
     if orientation in _TRANSPOSE:
         img = img.transpose(_TRANSPOSE[orientation])
         full_w, full_h = (full_h, full_w) if orientation >= 5 else (full_w, full_h)
@@ -1175,9 +1153,7 @@ def process(data: bytes, **limits: Any) -> tuple[ProbedImage, bytes, Derivatives
     if unknown:
         raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
     options = {**_DEFAULTS, **limits}
-    probed, layout = _probe(
-        data, options["min_long_side"], options["max_pixels"], options["max_bytes"]
-    )
+    probed, layout = _probe(data, options["min_long_side"], options["max_pixels"], options["max_bytes"])
     cleaned = _strip(data, probed.format, layout)
     # The cleaned file keeps the orientation, so the container need not be
     # walked again (that is a full scan of the compressed data for JPEG).

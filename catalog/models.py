@@ -173,9 +173,7 @@ class PhotoSubject(models.Model):
     position = models.PositiveSmallIntegerField(_("number"), default=1)
     age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, blank=True)
     gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, blank=True)
-    ethnicity = models.CharField(
-        _("ethnicity or nationality (self-declared)"), max_length=50, blank=True
-    )
+    ethnicity = models.CharField(_("ethnicity or nationality (self-declared)"), max_length=50, blank=True)
     mask = models.BooleanField(_("mask"), default=False)
     glasses = models.BooleanField(_("glasses"), default=False)
     hat = models.BooleanField(_("hat"), default=False)
@@ -241,18 +239,27 @@ class Dataset(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.FACES)
     cover = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     required_scopes = models.JSONField(
-        _("required consent scopes"), default=list, blank=True,
+        _("required consent scopes"),
+        default=list,
+        blank=True,
         help_text=_("Codes of the consent scopes every photo in the dataset must hold."),
     )
     target_size = models.PositiveIntegerField(_("target number of photos"), default=1000)
     licence = models.ForeignKey(
-        "licensing.LicenceTerms", on_delete=models.PROTECT, null=True, blank=True, related_name="datasets",
+        "licensing.LicenceTerms",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="datasets",
         verbose_name=_("licence terms"),
     )
     restricted = models.BooleanField(
-        _("restricted"), default=False,
-        help_text=_("Orders need staff approval of the buyer and its declared use before payment. "
-                    "The default for datasets that require the unique-identification scope."),
+        _("restricted"),
+        default=False,
+        help_text=_(
+            "Orders need staff approval of the buyer and its declared use before payment. "
+            "The default for datasets that require the unique-identification scope."
+        ),
     )
     licence_summary_en = models.TextField(_("licence summary (English)"), max_length=3000, blank=True)
     licence_summary_ja = models.TextField(_("licence summary (Japanese)"), max_length=3000, blank=True)
@@ -314,7 +321,8 @@ class DatasetVersion(models.Model):
     subject_count = models.PositiveIntegerField(_("subjects"), default=0)
     box_count = models.PositiveIntegerField(_("annotation boxes"), default=0)
     annotated = models.BooleanField(
-        _("annotated edition available"), default=False,
+        _("annotated edition available"),
+        default=False,
         help_text=_("Every box in it was confirmed by a person when it was frozen."),
     )
     content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64)

@@ -325,7 +325,13 @@ def dataset_catalogue(
         datasets.select_related("latest_version", "cover")
         # The list never shows these; a version's statistics and changes can be large.
         .defer(
-            "licence_summary_en", "licence_summary_ja", "search_text", "curation_query", "latest_version__statistics", "latest_version__changes", "latest_version__query",
+            "licence_summary_en",
+            "licence_summary_ja",
+            "search_text",
+            "curation_query",
+            "latest_version__statistics",
+            "latest_version__changes",
+            "latest_version__query",
             "latest_version__notes",
         )
         .order_by(*order)

@@ -92,8 +92,13 @@ def _preview_context(dataset: Dataset, query: CurationQuery) -> dict:
     in_selection = set(
         DatasetPhoto.objects.filter(dataset=dataset, photo__in=sample).values_list("photo_id", flat=True)
     )
-    return {"count": curation_count(dataset=dataset, query=query), "selected": len(selected), "sample": sample,
-            "dataset": dataset, "in_selection": in_selection}
+    return {
+        "count": curation_count(dataset=dataset, query=query),
+        "selected": len(selected),
+        "sample": sample,
+        "dataset": dataset,
+        "in_selection": in_selection,
+    }
 
 
 class CurateView(StaffRequiredMixin, View):
@@ -116,7 +121,8 @@ class CurateView(StaffRequiredMixin, View):
             datasetphoto__dataset=dataset
         )
         ineligible = set(
-            Photo.objects.filter(datasetphoto__dataset=dataset).exclude(pk__in=eligible.values("pk"))
+            Photo.objects.filter(datasetphoto__dataset=dataset)
+            .exclude(pk__in=eligible.values("pk"))
             .values_list("pk", flat=True)
         )
         return {
@@ -210,14 +216,19 @@ class FreezeView(StaffRequiredMixin, View):
         if form.is_valid():
             try:
                 version = services.dataset_version_freeze(
-                    dataset=dataset, by=request.user, annotated=form.cleaned_data["edition"] == "annotated",
+                    dataset=dataset,
+                    by=request.user,
+                    annotated=form.cleaned_data["edition"] == "annotated",
                     notes=form.cleaned_data["notes"],
                 )
             except ApplicationError as exc:
                 exc.add_to_form(form)
             else:
-                messages.success(request, _("Version %(number)d frozen with %(count)d photos.")
-                                 % {"number": version.number, "count": version.photo_count})
+                messages.success(
+                    request,
+                    _("Version %(number)d frozen with %(count)d photos.")
+                    % {"number": version.number, "count": version.photo_count},
+                )
                 return redirect(reverse("curation:curate", kwargs={"slug": slug}) + "#versions")
         return render(request, CurateView.template, CurateView().context(dataset, freeze_form=form), status=400)
 
@@ -243,19 +254,30 @@ class StatusView(StaffRequiredMixin, View):
 
 
 def _box_data(box: AnnotationBox) -> dict:
-    return {"id": box.pk, "label": box.label, "x": box.x, "y": box.y, "w": box.w, "h": box.h,
-            "source": box.source, "confirmed": box.confirmed}
+    return {
+        "id": box.pk,
+        "label": box.label,
+        "x": box.x,
+        "y": box.y,
+        "w": box.w,
+        "h": box.h,
+        "source": box.source,
+        "confirmed": box.confirmed,
+    }
 
 
 def _editor_context(photo: Photo, *, dataset: Dataset | None, order: list[int]) -> dict:
     """What the box editor needs; ``order`` is the working selection's photo ids, for next / previous."""
     position = order.index(photo.pk)
-    neighbours = {"prev": order[position - 1] if position > 0 else None,
-                  "next": order[position + 1] if position + 1 < len(order) else None}
+    neighbours = {
+        "prev": order[position - 1] if position > 0 else None,
+        "next": order[position + 1] if position + 1 < len(order) else None,
+    }
     uuids = dict(Photo.objects.filter(pk__in=[pk for pk in neighbours.values() if pk]).values_list("pk", "uuid"))
     links = {
         which: (reverse("curation:annotate", kwargs={"slug": dataset.slug}) + f"?photo={uuids[pk]}")
-        if pk and dataset is not None else ""
+        if pk and dataset is not None
+        else ""
         for which, pk in neighbours.items()
     }
 
@@ -265,8 +287,13 @@ def _editor_context(photo: Photo, *, dataset: Dataset | None, order: list[int]) 
     else:
         unconfirmed = sum(1 for b in boxes if not b.confirmed)
     editor = {
-        "photo": {"uuid": str(photo.uuid), "width": photo.width, "height": photo.height,
-                  "preview": photo.preview.url if photo.preview else "", "name": photo.original_filename},
+        "photo": {
+            "uuid": str(photo.uuid),
+            "width": photo.width,
+            "height": photo.height,
+            "preview": photo.preview.url if photo.preview else "",
+            "name": photo.original_filename,
+        },
         "boxes": [_box_data(b) for b in boxes],
         "api": reverse("api:curation-photo-boxes", kwargs={"uuid": photo.uuid}),
         "propose_api": reverse("api:curation-photo-boxes-propose", kwargs={"uuid": photo.uuid}),
@@ -284,8 +311,12 @@ def _editor_context(photo: Photo, *, dataset: Dataset | None, order: list[int]) 
         },
     }
     return {
-        "photo": photo, "dataset": dataset, "editor": editor, "position": position + 1,
-        "total": len(order), "unconfirmed": unconfirmed,
+        "photo": photo,
+        "dataset": dataset,
+        "editor": editor,
+        "position": position + 1,
+        "total": len(order),
+        "unconfirmed": unconfirmed,
     }
 
 
@@ -299,7 +330,9 @@ class AnnotateView(StaffRequiredMixin, View):
     def get(self, request, slug):
         dataset = get_object_or_404(Dataset, slug=slug)
         order = list(
-            DatasetPhoto.objects.filter(dataset=dataset).order_by("added_at", "photo_id").values_list("photo_id", flat=True)
+            DatasetPhoto.objects.filter(dataset=dataset)
+            .order_by("added_at", "photo_id")
+            .values_list("photo_id", flat=True)
         )
         if not order:
             messages.warning(request, _("The working selection is empty; apply a query or add photos first."))
@@ -308,8 +341,8 @@ class AnnotateView(StaffRequiredMixin, View):
         if wanted:
             photo = get_object_or_404(Photo, uuid=wanted, pk__in=order)
         else:
-            first_open = (
-                AnnotationBox.objects.filter(photo_id__in=order, confirmed=False).values_list("photo_id", flat=True)
+            first_open = AnnotationBox.objects.filter(photo_id__in=order, confirmed=False).values_list(
+                "photo_id", flat=True
             )
             ids = set(first_open)
             photo = Photo.objects.get(pk=next((pk for pk in order if pk in ids), order[0]))

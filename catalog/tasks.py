@@ -20,7 +20,7 @@ def photo_process_task(self, photo_id: int) -> None:
         if final:
             logger.error("photo %s failed for good: %s", photo_id, exc)
             raise
-        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 300)) from exc
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 300)) from exc
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)

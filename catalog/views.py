@@ -101,17 +101,27 @@ def edition_offers(dataset: Dataset, version: DatasetVersion) -> list[EditionOff
     """The editions on sale: unedited always, annotated only when every box of the version was confirmed."""
     offers = [
         EditionOffer(
-            Edition.UNEDITED, str(Edition.UNEDITED.label), dataset.price_unedited,
-            tax_included(dataset.price_unedited), net_of_tax(dataset.price_unedited),
+            Edition.UNEDITED,
+            str(Edition.UNEDITED.label),
+            dataset.price_unedited,
+            tax_included(dataset.price_unedited),
+            net_of_tax(dataset.price_unedited),
             str(_("The original images with a per-image metadata table and Croissant metadata.")),
         )
     ]
     if version.annotated:
         offers.append(
             EditionOffer(
-                Edition.ANNOTATED, str(Edition.ANNOTATED.label), dataset.price_annotated,
-                tax_included(dataset.price_annotated), net_of_tax(dataset.price_annotated),
-                str(_("Everything in the unedited edition, plus every face marked with a box: COCO JSON, YOLO and Pascal VOC.")),
+                Edition.ANNOTATED,
+                str(Edition.ANNOTATED.label),
+                dataset.price_annotated,
+                tax_included(dataset.price_annotated),
+                net_of_tax(dataset.price_annotated),
+                str(
+                    _(
+                        "Everything in the unedited edition, plus every face marked with a box: COCO JSON, YOLO and Pascal VOC."
+                    )
+                ),
             )
         )
     return offers
@@ -162,7 +172,10 @@ def version_charts(statistics: dict) -> list[Chart]:
         _chart("angle", _("Face angle"), people, statistics.get("angle"), Angle.choices),
         _chart("lighting", _("Lighting"), photos, statistics.get("lighting"), Lighting.choices),
         _chart(
-            "image_sizes", _("Image size"), photos, statistics.get("image_sizes"),
+            "image_sizes",
+            _("Image size"),
+            photos,
+            statistics.get("image_sizes"),
             [(name, name) for _floor, name in SIZE_BUCKETS],
         ),
     ]
@@ -195,7 +208,10 @@ def _active_filters(form: CatalogueForm, filters: dict, params: dict, scopes: di
         chips.append({"label": SIZE_RANGES[filters["size"]][0], "url": _without(params, "size")})
     if "max_price" in filters:
         chips.append(
-            {"label": _("Up to %(label)s") % {"label": format_yen(filters["max_price"])}, "url": _without(params, "max_price")}
+            {
+                "label": _("Up to %(label)s") % {"label": format_yen(filters["max_price"])},
+                "url": _without(params, "max_price"),
+            }
         )
     for badge in scope_badges(filters.get("scope", []), scopes):
         chips.append({"label": badge["label"], "url": _without(params, "scope", badge["code"])})
@@ -341,9 +357,7 @@ def dataset_page_details(dataset: Dataset) -> Dataset:
 
     dataset.samples = samples
     dataset.held_scopes = [{**b, "name": b["title"]} for b in scope_badges(held or (), scopes)]
-    dataset.history = list(
-        dataset.versions.order_by("-number").defer("statistics", "changes", "query", "notes")[:10]
-    )
+    dataset.history = list(dataset.versions.order_by("-number").defer("statistics", "changes", "query", "notes")[:10])
     dataset.display_title = localised(dataset, "title")
     dataset.display_description = localised(dataset, "description")
     dataset.display_licence_summary = localised(dataset, "licence_summary")

@@ -27,8 +27,20 @@ class RoyaltyEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RoyaltyEntry
-        fields = ["id", "kind", "created_at", "dataset", "version", "edition", "photo_count",
-                  "net_revenue", "share_bp", "pool", "amount", "payout_id"]
+        fields = [
+            "id",
+            "kind",
+            "created_at",
+            "dataset",
+            "version",
+            "edition",
+            "photo_count",
+            "net_revenue",
+            "share_bp",
+            "pool",
+            "amount",
+            "payout_id",
+        ]
 
     def get_dataset(self, obj) -> str | None:
         return obj.version.dataset.slug if obj.version_id else None
@@ -46,8 +58,20 @@ class PayoutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Payout
-        fields = ["id", "period", "transfer_date", "status", "gross", "withholding", "withholding_kind", "fee", "net",
-                  "created_at", "paid_at", "failed_at"]
+        fields = [
+            "id",
+            "period",
+            "transfer_date",
+            "status",
+            "gross",
+            "withholding",
+            "withholding_kind",
+            "fee",
+            "net",
+            "created_at",
+            "paid_at",
+            "failed_at",
+        ]
 
 
 class BalanceSerializer(serializers.Serializer):
@@ -62,12 +86,14 @@ class BalanceView(APIView):
 
     @extend_schema(responses=BalanceSerializer)
     def get(self, request):
-        return Response({
-            "balance": selectors.royalty_balance(contributor_id=request.user.pk),
-            "minimum": services.payout_minimum(),
-            "next_payout_date": services.next_payout_date().isoformat(),
-            "currency": "JPY",
-        })
+        return Response(
+            {
+                "balance": selectors.royalty_balance(contributor_id=request.user.pk),
+                "minimum": services.payout_minimum(),
+                "next_payout_date": services.next_payout_date().isoformat(),
+                "currency": "JPY",
+            }
+        )
 
 
 class LedgerView(generics.ListAPIView):

@@ -13,10 +13,18 @@ from contributors import services
 from contributors.models import ContributorProfile, PayoutRun, RoyaltyEntry
 
 DEMO_BANK = {
-    "contributor@demo.stockdata.jp": {"entity_type": "individual", "tax_residency": "jp",
-                                      "account_number": "1234567", "holder_name": "ヤマダ ハナコ"},
-    "contributor2@demo.stockdata.jp": {"entity_type": "individual", "tax_residency": "jp",
-                                       "account_number": "7654321", "holder_name": "タカハシ ケンジ"},
+    "contributor@demo.stockdata.jp": {
+        "entity_type": "individual",
+        "tax_residency": "jp",
+        "account_number": "1234567",
+        "holder_name": "ヤマダ ハナコ",
+    },
+    "contributor2@demo.stockdata.jp": {
+        "entity_type": "individual",
+        "tax_residency": "jp",
+        "account_number": "7654321",
+        "holder_name": "タカハシ ケンジ",
+    },
 }
 
 

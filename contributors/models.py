@@ -165,10 +165,14 @@ class SaleSplit(AppendOnlyModel):
         verbose_name_plural = _("sale splits")
         constraints = [
             models.UniqueConstraint(fields=["order_line", "kind"], name="sale_split_once_per_line_kind"),
-            models.CheckConstraint(condition=models.Q(pool__exact=models.F("net") - models.F("platform")),
-                                   name="sale_split_pool_plus_platform_is_net"),
-            models.CheckConstraint(condition=models.Q(net__exact=models.F("price") - models.F("tax")),
-                                   name="sale_split_net_is_price_minus_tax"),
+            models.CheckConstraint(
+                condition=models.Q(pool__exact=models.F("net") - models.F("platform")),
+                name="sale_split_pool_plus_platform_is_net",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(net__exact=models.F("price") - models.F("tax")),
+                name="sale_split_net_is_price_minus_tax",
+            ),
         ]
 
 
@@ -240,8 +244,10 @@ class Payout(models.Model):
         verbose_name_plural = _("payouts")
         constraints = [
             models.UniqueConstraint(fields=["run", "contributor"], name="payout_once_per_run"),
-            models.CheckConstraint(condition=models.Q(gross__gt=0, withholding__gte=0, fee__gte=0, net__gt=0),
-                                   name="payout_amounts_positive"),
+            models.CheckConstraint(
+                condition=models.Q(gross__gt=0, withholding__gte=0, fee__gte=0, net__gt=0),
+                name="payout_amounts_positive",
+            ),
             models.CheckConstraint(
                 condition=models.Q(gross__exact=models.F("withholding") + models.F("fee") + models.F("net")),
                 name="payout_gross_adds_up",
@@ -261,7 +267,10 @@ class RoyaltyEntry(AppendOnlyModel):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     contributor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="royalty_entries", verbose_name=_("contributor")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="royalty_entries",
+        verbose_name=_("contributor"),
     )
     order_line = models.ForeignKey(
         "licensing.OrderLine", on_delete=models.PROTECT, null=True, blank=True, related_name="royalty_entries"

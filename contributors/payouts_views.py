@@ -33,14 +33,18 @@ ENTRIES_PER_PAGE = 50
 
 class PayoutDetailsForm(forms.Form):
     entity_type = forms.ChoiceField(label=gettext_lazy("I am paid as"), choices=ContributorProfile.EntityType.choices)
-    tax_residency = forms.ChoiceField(label=gettext_lazy("Tax residency"), choices=ContributorProfile.TaxResidency.choices)
+    tax_residency = forms.ChoiceField(
+        label=gettext_lazy("Tax residency"), choices=ContributorProfile.TaxResidency.choices
+    )
     bank_code = forms.CharField(label=gettext_lazy("Bank code (4 digits)"), max_length=8)
     branch_code = forms.CharField(label=gettext_lazy("Branch code (3 digits)"), max_length=8)
     account_type = forms.ChoiceField(
         label=gettext_lazy("Account type"),
-        choices=[(str(int(AccountType.ORDINARY)), gettext_lazy("Ordinary (普通)")),
-                 (str(int(AccountType.CURRENT)), gettext_lazy("Current (当座)")),
-                 (str(int(AccountType.SAVINGS)), gettext_lazy("Savings (貯蓄)"))],
+        choices=[
+            (str(int(AccountType.ORDINARY)), gettext_lazy("Ordinary (普通)")),
+            (str(int(AccountType.CURRENT)), gettext_lazy("Current (当座)")),
+            (str(int(AccountType.SAVINGS)), gettext_lazy("Savings (貯蓄)")),
+        ],
     )
     account_number = forms.CharField(label=gettext_lazy("Account number (up to 7 digits)"), max_length=10)
     holder_name = forms.CharField(label=gettext_lazy("Account holder, in katakana as on the bank book"), max_length=80)
@@ -59,7 +63,7 @@ class EarningsView(ContributorRequiredMixin, View):
             entry.yen = format_yen(int(entry.amount))
             if entry.version_id:
                 dataset = entry.version.dataset
-                entry.dataset_title = (dataset.title_ja if japanese and dataset.title_ja else dataset.title_en)
+                entry.dataset_title = dataset.title_ja if japanese and dataset.title_ja else dataset.title_en
         chart = selectors.earnings_by_month(contributor_id=uid)
         for i, bar in enumerate(chart):
             bar["height"] = round(bar["percent"] * 1.4)
@@ -67,18 +71,22 @@ class EarningsView(ContributorRequiredMixin, View):
             bar["label_y"] = max(bar["y"] - 4, 10)
             bar["yen"], bar["short"] = format_yen(bar["amount"]), bar["label"][2:]
         balance = selectors.royalty_balance(contributor_id=uid)
-        return render(request, self.template_name, {
-            "balance": balance,
-            "balance_yen": format_yen(balance),
-            "minimum_yen": format_yen(services.payout_minimum()),
-            "next_payout_date": services.next_payout_date(),
-            "chart": chart,
-            "chart_width": 16 + 50 * len(chart),
-            "page": page,
-            "payouts": selectors.payouts_for(contributor_id=uid)[:12],
-            "profile": profile,
-            "has_bank": bool(profile and profile.has_bank_account),
-        })
+        return render(
+            request,
+            self.template_name,
+            {
+                "balance": balance,
+                "balance_yen": format_yen(balance),
+                "minimum_yen": format_yen(services.payout_minimum()),
+                "next_payout_date": services.next_payout_date(),
+                "chart": chart,
+                "chart_width": 16 + 50 * len(chart),
+                "page": page,
+                "payouts": selectors.payouts_for(contributor_id=uid)[:12],
+                "profile": profile,
+                "has_bank": bool(profile and profile.has_bank_account),
+            },
+        )
 
 
 class PayoutAccountView(ContributorRequiredMixin, View):
@@ -89,10 +97,15 @@ class PayoutAccountView(ContributorRequiredMixin, View):
 
     def get(self, request):
         profile = self._profile(request)
-        initial = {"entity_type": profile.entity_type, "tax_residency": profile.tax_residency,
-                   "bank_code": profile.bank_code, "branch_code": profile.branch_code,
-                   "account_type": str(profile.account_type or 1), "account_number": profile.account_number,
-                   "holder_name": profile.account_holder_kana}
+        initial = {
+            "entity_type": profile.entity_type,
+            "tax_residency": profile.tax_residency,
+            "bank_code": profile.bank_code,
+            "branch_code": profile.branch_code,
+            "account_type": str(profile.account_type or 1),
+            "account_number": profile.account_number,
+            "holder_name": profile.account_holder_kana,
+        }
         return render(request, self.template_name, {"form": PayoutDetailsForm(initial=initial), "profile": profile})
 
     def post(self, request):
@@ -138,8 +151,17 @@ class PayoutStatementCsvView(ContributorRequiredMixin, View):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(["period", "transfer_date", "gross", "withholding", "fee", "net", "status"])
-        writer.writerow([payout.run.period, payout.run.transfer_date.isoformat(), payout.gross, payout.withholding,
-                         payout.fee, payout.net, payout.status])
+        writer.writerow(
+            [
+                payout.run.period,
+                payout.run.transfer_date.isoformat(),
+                payout.gross,
+                payout.withholding,
+                payout.fee,
+                payout.net,
+                payout.status,
+            ]
+        )
         response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="statement-{payout.run.period}-{payout.pk}.csv"'
         return response
@@ -172,7 +194,9 @@ def statement_pdf(payout: Payout, *, name: str) -> bytes:
         y -= 20
     y -= 12
     pdf.setFont(font, 9)
-    pdf.drawString(56, y, _("Income tax is withheld under the Income Tax Act, article 204 (incl. reconstruction surtax)."))
+    pdf.drawString(
+        56, y, _("Income tax is withheld under the Income Tax Act, article 204 (incl. reconstruction surtax).")
+    )
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
@@ -190,8 +214,11 @@ class PayoutStatementPdfView(ContributorRequiredMixin, View):
 
 class WithholdingSummaryView(ContributorRequiredMixin, View):
     def get(self, request):
-        return render(request, "contributors/earnings_withholding.html",
-                      {"years": selectors.withholding_summary(contributor_id=request.user.pk)})
+        return render(
+            request,
+            "contributors/earnings_withholding.html",
+            {"years": selectors.withholding_summary(contributor_id=request.user.pk)},
+        )
 
 
 # --- Staff --------------------------------------------------------------------------------------------
@@ -204,9 +231,14 @@ class RunStartForm(forms.Form):
 class RunListView(StaffRequiredMixin, View):
     def get(self, request, form=None):
         runs = list(PayoutRun.objects.all()[:36])
-        return render(request, "contributors/payouts/run_list.html", {
-            "runs": runs, "form": form or RunStartForm(initial={"period": services.previous_period()}),
-        })
+        return render(
+            request,
+            "contributors/payouts/run_list.html",
+            {
+                "runs": runs,
+                "form": form or RunStartForm(initial={"period": services.previous_period()}),
+            },
+        )
 
     def post(self, request):
         form = RunStartForm(request.POST)
@@ -230,9 +262,15 @@ class RunDetailView(StaffRequiredMixin, View):
         payouts = Paginator(
             Payout.objects.filter(run=run).select_related("contributor__contributor_profile").order_by("id"), 100
         ).get_page(request.GET.get("page"))
-        return render(request, "contributors/payouts/run_detail.html", {
-            "run": run, "totals": selectors.payout_run_totals(run=run), "payouts": payouts,
-        })
+        return render(
+            request,
+            "contributors/payouts/run_detail.html",
+            {
+                "run": run,
+                "totals": selectors.payout_run_totals(run=run),
+                "payouts": payouts,
+            },
+        )
 
 
 class RunExportView(StaffRequiredMixin, View):
@@ -252,8 +290,12 @@ class RunFileView(StaffRequiredMixin, View):
         if not field:
             raise Http404
         content_type = "text/csv" if kind == "csv" else "text/plain; charset=shift_jis"
-        return FileResponse(default_storage.open(field.name, "rb"), as_attachment=True,
-                            filename=field.name.rsplit("/", 1)[-1], content_type=content_type)
+        return FileResponse(
+            default_storage.open(field.name, "rb"),
+            as_attachment=True,
+            filename=field.name.rsplit("/", 1)[-1],
+            content_type=content_type,
+        )
 
 
 class RunMarkPaidView(StaffRequiredMixin, View):
@@ -281,4 +323,3 @@ class PayoutMarkView(StaffRequiredMixin, View):
 class RevenueReportView(StaffRequiredMixin, View):
     def get(self, request):
         return render(request, "contributors/payouts/revenue.html", {"months": selectors.platform_revenue_by_month()})
-

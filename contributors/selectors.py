@@ -42,7 +42,8 @@ def earnings_by_month(*, contributor_id: int, months: int = 12, today: date | No
     start = datetime(keys[0][0], keys[0][1], 1, tzinfo=TOKYO)
     rows = (
         RoyaltyEntry.objects.filter(
-            contributor_id=contributor_id, created_at__gte=start,
+            contributor_id=contributor_id,
+            created_at__gte=start,
             kind__in=[RoyaltyEntry.Kind.SALE, RoyaltyEntry.Kind.REFUND],
         )
         .annotate(month=TruncMonth("created_at", tzinfo=TOKYO))
@@ -68,8 +69,7 @@ def withholding_summary(*, contributor_id: int) -> list[dict]:
         Payout.objects.filter(contributor_id=contributor_id, status=Payout.Status.PAID)
         .annotate(year=ExtractYear("paid_at", tzinfo=TOKYO))
         .values("year")
-        .annotate(count=Count("id"), gross=Sum("gross"), withholding=Sum("withholding"), fee=Sum("fee"),
-                  net=Sum("net"))
+        .annotate(count=Count("id"), gross=Sum("gross"), withholding=Sum("withholding"), fee=Sum("fee"), net=Sum("net"))
         .order_by("-year")
     )
     return [dict(r) for r in rows]
@@ -96,12 +96,22 @@ def platform_revenue_by_month() -> list[dict]:
     def row(month):
         key = (month.year, month.month)
         if key not in months:
-            months[key] = {"label": f"{month.year}-{month.month:02d}", "gross": 0, "tax": 0, "net": 0, "pool": 0,
-                           "platform": 0, "payouts_net": 0, "withholding": 0, "fees": 0}
+            months[key] = {
+                "label": f"{month.year}-{month.month:02d}",
+                "gross": 0,
+                "tax": 0,
+                "net": 0,
+                "pool": 0,
+                "platform": 0,
+                "payouts_net": 0,
+                "withholding": 0,
+                "fees": 0,
+            }
         return months[key]
 
     sales = (
-        SaleSplit.objects.annotate(month=TruncMonth("created_at", tzinfo=TOKYO)).values("month")
+        SaleSplit.objects.annotate(month=TruncMonth("created_at", tzinfo=TOKYO))
+        .values("month")
         .annotate(gross=Sum("price"), tax=Sum("tax"), net=Sum("net"), pool=Sum("pool"), platform=Sum("platform"))
         .order_by("month")
     )
@@ -111,7 +121,8 @@ def platform_revenue_by_month() -> list[dict]:
             r[k] = int(s[k])
     paid = (
         Payout.objects.filter(status=Payout.Status.PAID)
-        .annotate(month=TruncMonth("paid_at", tzinfo=TOKYO)).values("month")
+        .annotate(month=TruncMonth("paid_at", tzinfo=TOKYO))
+        .values("month")
         .annotate(net=Sum("net"), withholding=Sum("withholding"), fees=Sum("fee"))
         .order_by("month")
     )

@@ -94,9 +94,18 @@ def royalties_record_sale(*, line, at: datetime | None = None) -> SaleSplit:
     try:
         with transaction.atomic():
             split = SaleSplit.objects.create(
-                kind=SaleSplit.Kind.SALE, order_line_id=line.pk, version_id=line.version_id, price=price, tax=tax,
-                net=net, share_bp=bp, pool=pool, platform=net - pool, photo_count=sum(counts.values()),
-                contributor_count=len(counts), created_at=at,
+                kind=SaleSplit.Kind.SALE,
+                order_line_id=line.pk,
+                version_id=line.version_id,
+                price=price,
+                tax=tax,
+                net=net,
+                share_bp=bp,
+                pool=pool,
+                platform=net - pool,
+                photo_count=sum(counts.values()),
+                contributor_count=len(counts),
+                created_at=at,
             )
     except IntegrityError:  # recorded by a concurrent call
         return SaleSplit.objects.get(order_line_id=line.pk, kind=SaleSplit.Kind.SALE)
@@ -104,9 +113,17 @@ def royalties_record_sale(*, line, at: datetime | None = None) -> SaleSplit:
     RoyaltyEntry.objects.bulk_create(
         [
             RoyaltyEntry(
-                kind=RoyaltyEntry.Kind.SALE, contributor_id=contributor_id, order_line_id=line.pk,
-                version_id=line.version_id, split=split, photo_count=counts[contributor_id], net_revenue=net,
-                share_bp=bp, pool=pool, amount=amount, created_at=at,
+                kind=RoyaltyEntry.Kind.SALE,
+                contributor_id=contributor_id,
+                order_line_id=line.pk,
+                version_id=line.version_id,
+                split=split,
+                photo_count=counts[contributor_id],
+                net_revenue=net,
+                share_bp=bp,
+                pool=pool,
+                amount=amount,
+                created_at=at,
             )
             for contributor_id, amount in parts.items()
         ],
@@ -129,18 +146,35 @@ def royalties_reverse_sale(*, line, at: datetime | None = None) -> SaleSplit | N
     try:
         with transaction.atomic():
             split = SaleSplit.objects.create(
-                kind=SaleSplit.Kind.REFUND, order_line_id=line.pk, version_id=sale.version_id, price=-sale.price,
-                tax=-sale.tax, net=-sale.net, share_bp=sale.share_bp, pool=-sale.pool, platform=-sale.platform,
-                photo_count=sale.photo_count, contributor_count=sale.contributor_count, created_at=at,
+                kind=SaleSplit.Kind.REFUND,
+                order_line_id=line.pk,
+                version_id=sale.version_id,
+                price=-sale.price,
+                tax=-sale.tax,
+                net=-sale.net,
+                share_bp=sale.share_bp,
+                pool=-sale.pool,
+                platform=-sale.platform,
+                photo_count=sale.photo_count,
+                contributor_count=sale.contributor_count,
+                created_at=at,
             )
     except IntegrityError:
         return SaleSplit.objects.get(order_line_id=line.pk, kind=SaleSplit.Kind.REFUND)
     RoyaltyEntry.objects.bulk_create(
         [
             RoyaltyEntry(
-                kind=RoyaltyEntry.Kind.REFUND, contributor_id=e.contributor_id, order_line_id=line.pk,
-                version_id=e.version_id, split=split, photo_count=e.photo_count, net_revenue=-e.net_revenue,
-                share_bp=e.share_bp, pool=-e.pool, amount=-e.amount, created_at=at,
+                kind=RoyaltyEntry.Kind.REFUND,
+                contributor_id=e.contributor_id,
+                order_line_id=line.pk,
+                version_id=e.version_id,
+                split=split,
+                photo_count=e.photo_count,
+                net_revenue=-e.net_revenue,
+                share_bp=e.share_bp,
+                pool=-e.pool,
+                amount=-e.amount,
+                created_at=at,
             )
             for e in sale.entries.filter(kind=RoyaltyEntry.Kind.SALE).order_by("id").iterator(chunk_size=2000)
         ],
@@ -187,8 +221,16 @@ def contributor_payout_details_set(
     profile.bank_updated_at = timezone.now()
     profile.save(
         update_fields=[
-            "entity_type", "tax_residency", "bank_code", "bank_name_kana", "branch_code", "branch_name_kana",
-            "account_type", "account_number", "account_holder_kana", "bank_updated_at",
+            "entity_type",
+            "tax_residency",
+            "bank_code",
+            "bank_name_kana",
+            "branch_code",
+            "branch_name_kana",
+            "account_type",
+            "account_number",
+            "account_holder_kana",
+            "bank_updated_at",
         ]
     )
     return profile
@@ -260,9 +302,9 @@ def _contributor_id_batches(batch_size: int):
     last = 0
     while True:
         ids = list(
-            ContributorProfile.objects.filter(user_id__gt=last).order_by("user_id").values_list("user_id", flat=True)[
-                :batch_size
-            ]
+            ContributorProfile.objects.filter(user_id__gt=last)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)[:batch_size]
         )
         if not ids:
             return
@@ -283,8 +325,16 @@ def _prepare_batch(run: PayoutRun, ids: list[int]) -> int:
             .filter(user_id__in=ids)
             .order_by("user_id")
             .values(
-                "user_id", "entity_type", "tax_residency", "bank_code", "bank_name_kana", "branch_code",
-                "branch_name_kana", "account_type", "account_number", "account_holder_kana",
+                "user_id",
+                "entity_type",
+                "tax_residency",
+                "bank_code",
+                "bank_name_kana",
+                "branch_code",
+                "branch_name_kana",
+                "account_type",
+                "account_number",
+                "account_holder_kana",
             )
         )
         done = set(Payout.objects.filter(run=run, contributor_id__in=ids).values_list("contributor_id", flat=True))
@@ -307,11 +357,21 @@ def _prepare_batch(run: PayoutRun, ids: list[int]) -> int:
                 continue
             payouts.append(
                 Payout(
-                    run=run, contributor_id=p["user_id"], gross=gross, withholding=amounts.withholding,
-                    withholding_kind=amounts.kind, fee=amounts.fee, net=amounts.net, bank_code=p["bank_code"],
-                    bank_name_kana=p["bank_name_kana"], branch_code=p["branch_code"],
-                    branch_name_kana=p["branch_name_kana"], account_type=p["account_type"] or 1,
-                    account_number=p["account_number"], holder_kana=p["account_holder_kana"], created_at=now,
+                    run=run,
+                    contributor_id=p["user_id"],
+                    gross=gross,
+                    withholding=amounts.withholding,
+                    withholding_kind=amounts.kind,
+                    fee=amounts.fee,
+                    net=amounts.net,
+                    bank_code=p["bank_code"],
+                    bank_name_kana=p["bank_name_kana"],
+                    branch_code=p["branch_code"],
+                    branch_name_kana=p["branch_name_kana"],
+                    account_type=p["account_type"] or 1,
+                    account_number=p["account_number"],
+                    holder_kana=p["account_holder_kana"],
+                    created_at=now,
                 )
             )
         if not payouts:
@@ -319,8 +379,13 @@ def _prepare_batch(run: PayoutRun, ids: list[int]) -> int:
         Payout.objects.bulk_create(payouts)
         RoyaltyEntry.objects.bulk_create(
             [
-                RoyaltyEntry(kind=RoyaltyEntry.Kind.PAYOUT, contributor_id=p.contributor_id, payout=p,
-                             amount=-p.gross, created_at=now)
+                RoyaltyEntry(
+                    kind=RoyaltyEntry.Kind.PAYOUT,
+                    contributor_id=p.contributor_id,
+                    payout=p,
+                    amount=-p.gross,
+                    created_at=now,
+                )
                 for p in payouts
             ]
         )
@@ -339,8 +404,12 @@ def payout_run_start(*, period: str, by=None, now: datetime | None = None, batch
         raise ApplicationError(_("This period has not started yet."), field="period")
     run, _created = PayoutRun.objects.get_or_create(
         period=period,
-        defaults={"cutoff": min(now, end), "transfer_date": transfer_date_for(period), "minimum": payout_minimum(),
-                  "started_by": by},
+        defaults={
+            "cutoff": min(now, end),
+            "transfer_date": transfer_date_for(period),
+            "minimum": payout_minimum(),
+            "started_by": by,
+        },
     )
     if run.status != PayoutRun.Status.PREPARING:
         return run
@@ -361,24 +430,40 @@ def payer_from_settings() -> Payer:
     payer = getattr(settings, "STOCKDATA_PAYER", {}) or {}
     name = payer.get("name_kana", "ｽﾄﾂｸﾃﾞ-ﾀ(ｶ")
     account = validate_bank_account(
-        payer.get("bank_code", "0001"), payer.get("branch_code", "001"), payer.get("account_type", 1),
-        payer.get("account_number", "1234567"), name,
+        payer.get("bank_code", "0001"),
+        payer.get("branch_code", "001"),
+        payer.get("account_type", 1),
+        payer.get("account_number", "1234567"),
+        name,
     )
     return Payer(requester_code=str(payer.get("requester_code", "1234567890")), name_kana=name, account=account)
 
 
 def _transfer(p: Payout) -> Transfer:
     account = BankAccount(
-        bank_code=p.bank_code, bank_name_kana=p.bank_name_kana, branch_code=p.branch_code,
-        branch_name_kana=p.branch_name_kana, account_type=p.account_type, account_number=p.account_number,
+        bank_code=p.bank_code,
+        bank_name_kana=p.bank_name_kana,
+        branch_code=p.branch_code,
+        branch_name_kana=p.branch_name_kana,
+        account_type=p.account_type,
+        account_number=p.account_number,
         holder_kana=p.holder_kana,
     )
     return Transfer(account=account, amount=int(p.net), customer_code=str(p.pk))
 
 
 CSV_HEADER = [
-    "payout_id", "contributor_id", "bank_code", "branch_code", "account_type", "account_number", "holder_kana",
-    "gross", "withholding", "fee", "net",
+    "payout_id",
+    "contributor_id",
+    "bank_code",
+    "branch_code",
+    "account_type",
+    "account_number",
+    "holder_kana",
+    "gross",
+    "withholding",
+    "fee",
+    "net",
 ]
 
 
@@ -390,8 +475,21 @@ def payout_run_files(run: PayoutRun) -> tuple[bytes, bytes]:
     writer.writerow(CSV_HEADER)
     transfers = []
     for p in rows.iterator(chunk_size=2000):
-        writer.writerow([p.pk, p.contributor_id, p.bank_code, p.branch_code, p.account_type, p.account_number,
-                         p.holder_kana, p.gross, p.withholding, p.fee, p.net])
+        writer.writerow(
+            [
+                p.pk,
+                p.contributor_id,
+                p.bank_code,
+                p.branch_code,
+                p.account_type,
+                p.account_number,
+                p.holder_kana,
+                p.gross,
+                p.withholding,
+                p.fee,
+                p.net,
+            ]
+        )
         transfers.append(_transfer(p))
     if not transfers:
         raise ApplicationError(_("This run has no payouts to send."), code="payout_run_empty")
@@ -408,8 +506,10 @@ def payout_run_export(*, run: PayoutRun, by=None) -> PayoutRun:
         raise Conflict(_("Only a prepared run can be exported."), code="payout_run_not_prepared")
     csv_bytes, zengin = payout_run_files(run)
     base = f"payouts/{run.period}"
-    for field, name, data in (("csv_file", f"{base}/transfers-{run.period}.csv", csv_bytes),
-                              ("zengin_file", f"{base}/zengin-{run.period}.txt", zengin)):
+    for field, name, data in (
+        ("csv_file", f"{base}/transfers-{run.period}.csv", csv_bytes),
+        ("zengin_file", f"{base}/zengin-{run.period}.txt", zengin),
+    ):
         if default_storage.exists(name):
             default_storage.delete(name)
         getattr(run, field).name = default_storage.save(name, ContentFile(data))
@@ -463,8 +563,11 @@ def payout_mark_failed(*, payout: Payout, reason: str, by=None) -> Payout:
     payout.failure_reason = (reason or "")[:300]
     payout.save(update_fields=["status", "failed_at", "failure_reason"])
     RoyaltyEntry.objects.create(
-        kind=RoyaltyEntry.Kind.PAYOUT_REVERSAL, contributor_id=payout.contributor_id, payout=payout,
-        amount=payout.gross, created_at=payout.failed_at,
+        kind=RoyaltyEntry.Kind.PAYOUT_REVERSAL,
+        contributor_id=payout.contributor_id,
+        payout=payout,
+        amount=payout.gross,
+        created_at=payout.failed_at,
     )
     _close_if_done(payout.run_id)
     return payout

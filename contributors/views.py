@@ -212,12 +212,14 @@ class UploadView(ContributorRequiredMixin, View):
             try:
                 photo = services.photo_upload(contributor=request.user, file=upload)
             except ApplicationError as exc:
-                results.append({
-                    "name": upload.name,
-                    "ok": False,
-                    "message": exc.message,
-                    "duplicate_of": exc.extra.get("duplicate_of"),
-                })
+                results.append(
+                    {
+                        "name": upload.name,
+                        "ok": False,
+                        "message": exc.message,
+                        "duplicate_of": exc.extra.get("duplicate_of"),
+                    }
+                )
             else:
                 results.append({"name": upload.name, "ok": True, "photo_id": photo.pk})
         # Re-read: on-commit processing may already have made the thumbnails.
@@ -358,9 +360,7 @@ class PhotoBulkSubmitView(ContributorRequiredMixin, View):
         if submitted:
             messages.success(
                 request,
-                ngettext(
-                    "%(count)s photo submitted for review.", "%(count)s photos submitted for review.", submitted
-                )
+                ngettext("%(count)s photo submitted for review.", "%(count)s photos submitted for review.", submitted)
                 % {"count": submitted},
             )
         return _redirect_back(request, reverse("contributors:photo_list"))
@@ -398,14 +398,19 @@ def _save_description(photo: Photo, form: PhotoDescriptionForm, formset) -> bool
 
 
 def _subject_summary(subject: PhotoSubject) -> list[str]:
-    """"30s · Female · Japanese · mask · Frontal": what is known about one person, in words."""
+    """ "30s · Female · Japanese · mask · Frontal": what is known about one person, in words."""
     worn = [
         str(PhotoSubject._meta.get_field(name).verbose_name)
         for name in ("mask", "glasses", "hat")
         if getattr(subject, name)
     ]
-    parts = [subject.get_age_band_display(), subject.get_gender_display(), subject.ethnicity, *worn,
-             subject.get_angle_display()]
+    parts = [
+        subject.get_age_band_display(),
+        subject.get_gender_display(),
+        subject.ethnicity,
+        *worn,
+        subject.get_angle_display(),
+    ]
     return [str(p) for p in parts if p] or ["—"]
 
 

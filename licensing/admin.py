@@ -226,13 +226,36 @@ class DownloadEventInline(ReadOnlyInline):
 class BundleAdmin(admin.ModelAdmin):
     """What each order line's buyer downloads; failed ones are rebuilt with the action, never edited."""
 
-    list_display = ["id", "order_line", "status", "files_done", "files_total", "attempts", "error", "ready_at", "revoked_at"]
+    list_display = [
+        "id",
+        "order_line",
+        "status",
+        "files_done",
+        "files_total",
+        "attempts",
+        "error",
+        "ready_at",
+        "revoked_at",
+    ]
     list_filter = ["status"]
     search_fields = ["order_line__order__number", "order_line__order__organisation__name"]
     list_select_related = ["order_line"]
     readonly_fields = [
-        "order_line", "base", "status", "archive", "partial", "file_name", "byte_size", "sha256", "files_total",
-        "files_done", "attempts", "error", "created_at", "ready_at", "revoked_at",
+        "order_line",
+        "base",
+        "status",
+        "archive",
+        "partial",
+        "file_name",
+        "byte_size",
+        "sha256",
+        "files_total",
+        "files_done",
+        "attempts",
+        "error",
+        "created_at",
+        "ready_at",
+        "revoked_at",
     ]
     fields = [*readonly_fields[:2], "download_limit", *readonly_fields[2:]]
     inlines = [DownloadEventInline]
@@ -254,15 +277,27 @@ class BundleAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, f"{bundle.pk}: {exc.message}", messages.WARNING)
         if done:
-            self.message_user(request, _("%(count)d bundle(s) queued for a rebuild.") % {"count": done}, messages.SUCCESS)
+            self.message_user(
+                request, _("%(count)d bundle(s) queued for a rebuild.") % {"count": done}, messages.SUCCESS
+            )
 
 
 @admin.register(BundleBase)
 class BundleBaseAdmin(admin.ModelAdmin):
     """The shared part of the bundles of one version and edition; read-only."""
 
-    list_display = ["id", "version", "edition", "status", "left_out", "files_done", "files_total", "attempts", "error",
-                    "finished_at"]
+    list_display = [
+        "id",
+        "version",
+        "edition",
+        "status",
+        "left_out",
+        "files_done",
+        "files_total",
+        "attempts",
+        "error",
+        "finished_at",
+    ]
     list_filter = ["status", "edition"]
     list_select_related = ["version__dataset"]
     exclude = ["index"]

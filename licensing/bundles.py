@@ -43,7 +43,18 @@ logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes to the row
 DOWNLOAD_SALT = "stockdata.bundle-download"
 # Subject fields copied into the bundle; anything else (release ids, names) stays out.
-SUBJECT_FIELDS = ("position", "subject_id", "scopes", "age_band", "gender", "ethnicity", "mask", "glasses", "hat", "angle")
+SUBJECT_FIELDS = (
+    "position",
+    "subject_id",
+    "scopes",
+    "age_band",
+    "gender",
+    "ethnicity",
+    "mask",
+    "glasses",
+    "hat",
+    "angle",
+)
 
 
 def _setting(name: str, default):
@@ -206,9 +217,7 @@ def version_exclusions(version, *, required_scopes) -> list[str]:
     held = photos_consent_scopes([photo_id for _name, photo_id in rows])
     needed = frozenset(required_scopes or ())
     return sorted(
-        name
-        for name, photo_id in rows
-        if not needed <= held.get(photo_id, frozenset()) or not held.get(photo_id)
+        name for name, photo_id in rows if not needed <= held.get(photo_id, frozenset()) or not held.get(photo_id)
     )
 
 
@@ -268,9 +277,7 @@ def version_items(version, *, edition: str, excluded: Iterable[str] = ()) -> lis
                 "attributes": dict(item.attributes),
                 "subjects": [{k: s.get(k) for k in SUBJECT_FIELDS if k in s} for s in item.subjects],
                 "scopes": list(item.scopes),
-                "boxes": [
-                    {k: b[k] for k in ("label", "x", "y", "w", "h")} for b in item.boxes
-                ]
+                "boxes": [{k: b[k] for k in ("label", "x", "y", "w", "h")} for b in item.boxes]
                 if edition == core.ANNOTATED
                 else [],
             }
@@ -314,8 +321,14 @@ def _base_claim(base_id: int, bundle_id: int) -> tuple[str, BundleBase]:
         claimed = BundleBase.objects.filter(
             pk=base.pk, status=base.status, builder=base.builder, attempts=base.attempts
         ).update(
-            status=BundleBase.Status.BUILDING, builder=bundle_id, heartbeat_at=now, started_at=now,
-            attempts=F("attempts") + 1, files_done=0, error="", partial=partial,
+            status=BundleBase.Status.BUILDING,
+            builder=bundle_id,
+            heartbeat_at=now,
+            started_at=now,
+            attempts=F("attempts") + 1,
+            files_done=0,
+            error="",
+            partial=partial,
         )
         if not claimed:
             _delete_quietly(partial)
@@ -342,9 +355,16 @@ def _base_build(base: BundleBase, bundle_id: int) -> None:
         index = core.build_base(out, entries, date_time=core.bundle_date_time(info), progress=progress)
     with transaction.atomic():
         updated = BundleBase.objects.filter(pk=base.pk, builder=bundle_id, partial=base.partial).update(
-            status=BundleBase.Status.READY, archive=base.partial, partial="", index=index.to_json(),
-            byte_size=out.size, files_done=len(entries), files_total=len(entries), finished_at=timezone.now(),
-            builder=None, error="",
+            status=BundleBase.Status.READY,
+            archive=base.partial,
+            partial="",
+            index=index.to_json(),
+            byte_size=out.size,
+            files_done=len(entries),
+            files_total=len(entries),
+            finished_at=timezone.now(),
+            builder=None,
+            error="",
         )
     if not updated:  # our lease was taken over meanwhile; theirs wins, ours is garbage
         _delete_quietly(base.partial)
@@ -367,7 +387,9 @@ def _base_choose(line: OrderLine) -> BundleBase:
             code="nothing_to_deliver",
         )
     base, _created = BundleBase.objects.get_or_create(
-        version_id=line.version_id, edition=line.edition, excluded_key=exclusion_key(excluded),
+        version_id=line.version_id,
+        edition=line.edition,
+        excluded_key=exclusion_key(excluded),
         defaults={"excluded": excluded},
     )
     return base
@@ -464,8 +486,17 @@ def bundle_build(*, bundle_id: int) -> Bundle:
         bundle.ready_at = timezone.now()
         bundle.save(
             update_fields=[
-                "status", "archive", "partial", "base", "file_name", "byte_size", "sha256", "files_total",
-                "files_done", "error", "ready_at",
+                "status",
+                "archive",
+                "partial",
+                "base",
+                "file_name",
+                "byte_size",
+                "sha256",
+                "files_total",
+                "files_done",
+                "error",
+                "ready_at",
             ]
         )
         transaction.on_commit(lambda: _email_ready(bundle.pk))
@@ -483,7 +514,9 @@ def bundle_build_failed(*, bundle_id: int, error: str, final: bool) -> None:
         bundle.error = error
         bundle.save(update_fields=["status", "error"])
         BundleBase.objects.filter(builder=bundle_id).exclude(status=BundleBase.Status.READY).update(
-            status=BundleBase.Status.FAILED if final else BundleBase.Status.RETRYING, builder=None, error=error,
+            status=BundleBase.Status.FAILED if final else BundleBase.Status.RETRYING,
+            builder=None,
+            error=error,
         )
     if final:
         logger.error("bundle %s failed for good: %s", bundle_id, error)
@@ -660,7 +693,8 @@ def _email_notice(notice_id: int) -> None:
     order = notice.order_line.order
     with translation.override(getattr(order.placed_by, "language", None) or settings.LANGUAGE_CODE):
         subject = _("[Stockdata] Consent withdrawn: delete %(count)d file(s) from %(title)s") % {
-            "count": len(notice.file_names), "title": notice.order_line.title,
+            "count": len(notice.file_names),
+            "title": notice.order_line.title,
         }
         body = _(
             "A person in the bundle of %(title)s (order %(number)s) has withdrawn their consent.\n"

@@ -22,10 +22,17 @@ def _place(buyer, key: str, lines, *, method: str, detail: str) -> tuple[Order, 
         services.cart_add(user=buyer, dataset=dataset, edition=edition)
     org = buyer.organisation
     return services.order_place(
-        user=buyer, idempotency_key=key, billing_name=org.billing_name or org.name,
-        billing_address=org.billing_address, billing_country=org.country,
-        billing_registration_number=org.invoice_registration_number, intended_use=IntendedUse.PRODUCT_DEVELOPMENT,
-        intended_use_detail=detail, licence_accepted=True, ip="127.0.0.1", payment_method=method,
+        user=buyer,
+        idempotency_key=key,
+        billing_name=org.billing_name or org.name,
+        billing_address=org.billing_address,
+        billing_country=org.country,
+        billing_registration_number=org.invoice_registration_number,
+        intended_use=IntendedUse.PRODUCT_DEVELOPMENT,
+        intended_use_detail=detail,
+        licence_accepted=True,
+        ip="127.0.0.1",
+        payment_method=method,
     )
 
 
@@ -33,7 +40,8 @@ def seed_orders(out) -> None:
     buyer = User.objects.filter(email=BUYER_EMAIL).select_related("organisation").first()
     on_sale = list(
         Dataset.objects.filter(status=Dataset.Status.PUBLISHED, latest_version__isnull=False)
-        .select_related("latest_version").order_by("pk")
+        .select_related("latest_version")
+        .order_by("pk")
     )
     if buyer is None or buyer.organisation_id is None or not on_sale:
         out("  no demo buyer or no published datasets yet: no orders")
@@ -43,22 +51,38 @@ def seed_orders(out) -> None:
     if open_sets:
         first = open_sets[0]
         lines = [(first, Edition.UNEDITED)] + ([(first, Edition.ANNOTATED)] if first.latest_version.annotated else [])
-        method = Order.PaymentMethod.DEMO_CARD if settings.STOCKDATA_DEMO_PAYMENTS else Order.PaymentMethod.BANK_TRANSFER
-        order, created = _place(buyer, "demo-paid", lines, method=method,
-                                detail="Training a mask-robust face detector for our security cameras.")
+        method = (
+            Order.PaymentMethod.DEMO_CARD if settings.STOCKDATA_DEMO_PAYMENTS else Order.PaymentMethod.BANK_TRANSFER
+        )
+        order, created = _place(
+            buyer,
+            "demo-paid",
+            lines,
+            method=method,
+            detail="Training a mask-robust face detector for our security cameras.",
+        )
         if order.status == Order.Status.AWAITING_PAYMENT:
-            services.order_mark_paid(order=order, provider=order.payment_method, amount=order.total,
-                                     reference=f"demo:{order.number}")
+            services.order_mark_paid(
+                order=order, provider=order.payment_method, amount=order.total, reference=f"demo:{order.number}"
+            )
         out(f"  {'created' if created else 'kept'} paid order {order.number}")
         second = open_sets[1] if len(open_sets) > 1 else first
-        order, created = _place(buyer, "demo-bank-transfer", [(second, Edition.UNEDITED)],
-                                method=Order.PaymentMethod.BANK_TRANSFER,
-                                detail="Evaluating detection accuracy on Japanese faces.")
+        order, created = _place(
+            buyer,
+            "demo-bank-transfer",
+            [(second, Edition.UNEDITED)],
+            method=Order.PaymentMethod.BANK_TRANSFER,
+            detail="Evaluating detection accuracy on Japanese faces.",
+        )
         out(f"  {'created' if created else 'kept'} order {order.number} awaiting a bank transfer")
     if restricted:
-        order, created = _place(buyer, "demo-restricted", [(restricted[0], Edition.UNEDITED)],
-                                method=Order.PaymentMethod.BANK_TRANSFER,
-                                detail="Research on identification robustness under masks, internal use only.")
+        order, created = _place(
+            buyer,
+            "demo-restricted",
+            [(restricted[0], Edition.UNEDITED)],
+            method=Order.PaymentMethod.BANK_TRANSFER,
+            detail="Research on identification robustness under masks, internal use only.",
+        )
         out(f"  {'created' if created else 'kept'} restricted order {order.number} awaiting approval")
     services.cart_for(buyer).lines.all().delete()
 
@@ -79,7 +103,9 @@ def seed_withdrawal(out) -> None:
         return
     record = (
         ProvisionRecord.objects.filter(order_line__order=order, release__isnull=False)
-        .select_related("release").order_by("subject_id").first()
+        .select_related("release")
+        .order_by("subject_id")
+        .first()
     )
     if record is None:
         out("  the paid demo order has no people: no withdrawal")

@@ -15,7 +15,9 @@ class CartAddForm(forms.Form):
 class CheckoutForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
     billing_name = forms.CharField(label=_("Billing name"), max_length=200)
-    billing_address = forms.CharField(label=_("Billing address"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    billing_address = forms.CharField(
+        label=_("Billing address"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     billing_country = forms.CharField(label=_("Country"), max_length=2, initial="JP")
     billing_registration_number = forms.CharField(
         label=_("Qualified-invoice registration number"), max_length=14, required=False
@@ -46,7 +48,9 @@ class CheckoutForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("decline", _("Decline"))])
-    note = forms.CharField(label=_("Reason / note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Reason / note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class DemoCardForm(forms.Form):

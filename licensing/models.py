@@ -415,7 +415,9 @@ class CartLine(models.Model):
 
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
     dataset = models.ForeignKey("catalog.Dataset", on_delete=models.CASCADE, related_name="+")
-    edition = models.CharField(_("edition"), max_length=20, choices=[("unedited", _("Unedited")), ("annotated", _("Annotated"))])
+    edition = models.CharField(
+        _("edition"), max_length=20, choices=[("unedited", _("Unedited")), ("annotated", _("Annotated"))]
+    )
     version = models.ForeignKey("catalog.DatasetVersion", on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
 
@@ -492,7 +494,9 @@ class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="lines")
     dataset = models.ForeignKey("catalog.Dataset", on_delete=models.PROTECT, related_name="+")
     version = models.ForeignKey("catalog.DatasetVersion", on_delete=models.PROTECT, related_name="order_lines")
-    edition = models.CharField(_("edition"), max_length=20, choices=[("unedited", _("Unedited")), ("annotated", _("Annotated"))])
+    edition = models.CharField(
+        _("edition"), max_length=20, choices=[("unedited", _("Unedited")), ("annotated", _("Annotated"))]
+    )
     title = models.CharField(_("item"), max_length=300)
     price = models.PositiveBigIntegerField(_("price (yen, tax included)"))
     restricted = models.BooleanField(default=False)
@@ -546,7 +550,9 @@ class Payment(models.Model):
     reference = models.CharField(max_length=200, blank=True, help_text=_("Provider's id, bank statement line, ..."))
     amount = models.PositiveBigIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -618,7 +624,9 @@ class ProvisionRecord(models.Model):
     objects = ProvisionRecordQuerySet.as_manager()
 
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="provision_records")
-    release = models.ForeignKey(ModelRelease, on_delete=models.PROTECT, null=True, blank=True, related_name="provisions")
+    release = models.ForeignKey(
+        ModelRelease, on_delete=models.PROTECT, null=True, blank=True, related_name="provisions"
+    )
     subject_id = models.CharField(_("subject (pseudonymous id)"), max_length=20, db_index=True)
     provided_on = models.DateField(_("date provided"))
     recipient_name = models.CharField(_("recipient"), max_length=200)
@@ -754,6 +762,4 @@ class WithdrawalNotice(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["order_line", "withdrawal"], name="withdrawal_notice_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["order_line", "withdrawal"], name="withdrawal_notice_once")]

@@ -39,8 +39,13 @@ def bank_details() -> dict:
     return getattr(
         settings,
         "STOCKDATA_BANK_ACCOUNT",
-        {"bank": "みずほ銀行 / Mizuho Bank", "branch": "丸の内支店 / Marunouchi (035)", "kind": "普通 / Ordinary",
-         "number": "1234567", "holder": "ストックデータ（カ / Stockdata K.K."},
+        {
+            "bank": "みずほ銀行 / Mizuho Bank",
+            "branch": "丸の内支店 / Marunouchi (035)",
+            "kind": "普通 / Ordinary",
+            "number": "1234567",
+            "holder": "ストックデータ（カ / Stockdata K.K.",
+        },
     )
 
 
@@ -81,8 +86,9 @@ class DemoCard:
         if not settings.STOCKDATA_DEMO_PAYMENTS:
             raise ApplicationError(_("Demo payments are switched off."), code="demo_off", status=403)
         if not self.luhn_ok(card_number):
-            raise ApplicationError(_("That card number is not valid; check it and try again."), code="card_invalid",
-                                   field="card_number")
+            raise ApplicationError(
+                _("That card number is not valid; check it and try again."), code="card_invalid", field="card_number"
+            )
         digits = "".join(c for c in card_number if c.isdigit())
         return services.order_mark_paid(
             order=order, provider=self.method, amount=order.total, reference=f"demo:{order.number}:{digits[-4:]}", by=by
@@ -106,8 +112,14 @@ class StripeCard:
             metadata={"order": order.number},
             customer_email=order.placed_by.email,
             line_items=[
-                {"price_data": {"currency": "jpy", "product_data": {"name": line.title[:250]}, "unit_amount": line.price},
-                 "quantity": 1}
+                {
+                    "price_data": {
+                        "currency": "jpy",
+                        "product_data": {"name": line.title[:250]},
+                        "unit_amount": line.price,
+                    },
+                    "quantity": 1,
+                }
                 for line in order.lines.all()
             ],
             payment_intent_data={"metadata": {"order": order.number}},
@@ -181,12 +193,20 @@ def _session_completed(obj: dict, services) -> str:
         return "not_paid"
     amount = obj.get("amount_total")
     if (obj.get("currency") or "jpy").lower() != "jpy" or amount != order.total:
-        logger.error("stripe session %s for %s: amount %s %s does not match %s JPY",
-                     obj.get("id"), order.number, amount, obj.get("currency"), order.total)
+        logger.error(
+            "stripe session %s for %s: amount %s %s does not match %s JPY",
+            obj.get("id"),
+            order.number,
+            amount,
+            obj.get("currency"),
+            order.total,
+        )
         return "amount_mismatch"
     try:
         paid = services.order_mark_paid(
-            order=order, provider=Order.PaymentMethod.CARD, amount=amount,
+            order=order,
+            provider=Order.PaymentMethod.CARD,
+            amount=amount,
             reference=str(obj.get("payment_intent") or obj.get("id")),
         )
     except ApplicationError as exc:
@@ -198,8 +218,9 @@ def _session_completed(obj: dict, services) -> str:
 def _charge_refunded(obj: dict, services) -> str:
     order = _order_from(obj)
     if order is None:
-        payment = Payment.objects.filter(provider=Order.PaymentMethod.CARD,
-                                         reference=str(obj.get("payment_intent") or "")).first()
+        payment = Payment.objects.filter(
+            provider=Order.PaymentMethod.CARD, reference=str(obj.get("payment_intent") or "")
+        ).first()
         order = payment.order if payment else None
     if order is None:
         return "unknown_order"

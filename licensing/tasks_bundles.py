@@ -17,8 +17,12 @@ MAX_RETRIES = 3
 # broker and another attempt starts clean (the service deletes what the dead one wrote).
 # The time limits stay under Redis's visibility timeout (2 h), so a live build is never redelivered.
 @shared_task(
-    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES,
-    soft_time_limit=90 * 60, time_limit=100 * 60,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    soft_time_limit=90 * 60,
+    time_limit=100 * 60,
 )
 def bundle_build_task(self, bundle_id: int) -> None:
     """Idempotent: a ready bundle is left alone; failures are recorded on the row, then retried."""

@@ -39,7 +39,9 @@ def bundle_download(request, order_uuid, line_id):
         url = bundles.bundle_download(line=line, user=request.user, ip=_client_ip(request))
     except bundles.DownloadRefused as exc:
         return render(
-            request, "licensing/bundles/download_refused.html", {"line": line, "message": exc.message},
+            request,
+            "licensing/bundles/download_refused.html",
+            {"line": line, "message": exc.message},
             status=exc.status,
         )
     return HttpResponseRedirect(url)
@@ -52,7 +54,3 @@ def bundle_file(request, token):
     if bundle is None:
         raise Http404
     return FileResponse(default_storage.open(bundle.archive, "rb"), as_attachment=True, filename=bundle.file_name)
-
-
-
-

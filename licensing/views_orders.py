@@ -176,7 +176,12 @@ class CheckoutView(BuyerRequiredMixin, View):
 
 class OrderListView(BuyerRequiredMixin, View):
     def get(self, request):
-        orders = organisation_orders(request.user).select_related("placed_by").annotate(line_count=Count("lines")).order_by("-placed_at", "-id")
+        orders = (
+            organisation_orders(request.user)
+            .select_related("placed_by")
+            .annotate(line_count=Count("lines"))
+            .order_by("-placed_at", "-id")
+        )
         page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
         return render(request, "licensing/orders/order_list.html", {"page": page, "orders": page.object_list})
 
@@ -194,7 +199,8 @@ class OrderDetailView(BuyerRequiredMixin, View):
             "invoices": list(order.invoices.all()),
             "payable": order.status == Order.Status.AWAITING_PAYMENT,
             "instructions": payments.BankTransfer().start(order).instructions
-            if order.payment_method == Order.PaymentMethod.BANK_TRANSFER else None,
+            if order.payment_method == Order.PaymentMethod.BANK_TRANSFER
+            else None,
         }
         return render(request, "licensing/orders/order_detail.html", context)
 
@@ -280,7 +286,11 @@ def invoice_pdf_response(invoice: Invoice):
 class StaffOrderListView(StaffRequiredMixin, View):
     def get(self, request):
         status = request.GET.get("status", "")
-        orders = Order.objects.select_related("organisation", "placed_by").annotate(line_count=Count("lines")).order_by("-placed_at", "-id")
+        orders = (
+            Order.objects.select_related("organisation", "placed_by")
+            .annotate(line_count=Count("lines"))
+            .order_by("-placed_at", "-id")
+        )
         if status in Order.Status.values:
             orders = orders.filter(status=status)
         q = request.GET.get("q", "").strip()
@@ -293,8 +303,13 @@ class StaffOrderListView(StaffRequiredMixin, View):
             .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.filter(restricted=True)))
         )
         context = {
-            "page": page, "orders": page.object_list, "awaiting": awaiting, "status": status, "q": q,
-            "statuses": Order.Status.choices, "statement_form": BankStatementForm(),
+            "page": page,
+            "orders": page.object_list,
+            "awaiting": awaiting,
+            "status": status,
+            "q": q,
+            "statuses": Order.Status.choices,
+            "statement_form": BankStatementForm(),
         }
         return render(request, "licensing/orders/staff_orders.html", context)
 
@@ -303,9 +318,12 @@ class StaffOrderDetailView(StaffRequiredMixin, View):
     def get(self, request, uuid):
         order = get_object_or_404(Order.objects.select_related("organisation", "placed_by", "licence"), uuid=uuid)
         context = {
-            "order": order, "lines": list(order.lines.select_related("dataset", "version")),
-            "events": _labelled(order.events.select_related("by")), "payments": list(order.payments.all()),
-            "invoices": list(order.invoices.all()), "form": DecisionForm(),
+            "order": order,
+            "lines": list(order.lines.select_related("dataset", "version")),
+            "events": _labelled(order.events.select_related("by")),
+            "payments": list(order.payments.all()),
+            "invoices": list(order.invoices.all()),
+            "form": DecisionForm(),
         }
         return render(request, "licensing/orders/staff_order_detail.html", context)
 
@@ -321,8 +339,11 @@ class StaffOrderDetailView(StaffRequiredMixin, View):
                 messages.success(request, _("Order declined; the buyer was told."))
             elif action == "mark_paid":
                 services.order_mark_paid(
-                    order=order, provider=Order.PaymentMethod.BANK_TRANSFER, amount=order.total,
-                    reference=request.POST.get("reference", "").strip(), by=request.user,
+                    order=order,
+                    provider=Order.PaymentMethod.BANK_TRANSFER,
+                    amount=order.total,
+                    reference=request.POST.get("reference", "").strip(),
+                    by=request.user,
                 )
                 messages.success(request, _("Marked paid."))
             else:
@@ -353,8 +374,13 @@ class BankStatementView(StaffRequiredMixin, View):
             except csv.Error:
                 text = None
         if text is None or "\x00" in text:
-            messages.error(request, _("The statement is not a CSV text file (UTF-8 or Shift_JIS). "
-                                      "Export it from the bank again as CSV and upload that file."))
+            messages.error(
+                request,
+                _(
+                    "The statement is not a CSV text file (UTF-8 or Shift_JIS). "
+                    "Export it from the bank again as CSV and upload that file."
+                ),
+            )
             return redirect("licensing:staff_orders")
         report = services.bank_statement_import(data=text, by=request.user)
         return render(request, "licensing/orders/statement_report.html", {"report": report})
@@ -369,8 +395,11 @@ class ProvisionRecordListView(StaffRequiredMixin, View):
         if request.GET.get("format") == "csv":
             return _records_csv(records)
         page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
-        return render(request, "licensing/orders/provision_records.html",
-                      {"page": page, "records": page.object_list, "subject": q})
+        return render(
+            request,
+            "licensing/orders/provision_records.html",
+            {"page": page, "records": page.object_list, "subject": q},
+        )
 
 
 def _records_csv(records) -> HttpResponse:
@@ -378,15 +407,37 @@ def _records_csv(records) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="provision-records.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 Japanese text correctly with a BOM
     writer = csv.writer(response)
-    writer.writerow(["subject_id", "provided_on", "recipient", "recipient_address", "order", "dataset", "version",
-                     "files", "release_id", "scopes", "retain_until"])
+    writer.writerow(
+        [
+            "subject_id",
+            "provided_on",
+            "recipient",
+            "recipient_address",
+            "order",
+            "dataset",
+            "version",
+            "files",
+            "release_id",
+            "scopes",
+            "retain_until",
+        ]
+    )
     for r in records.iterator():
-        writer.writerow([
-            r.subject_id, r.provided_on.isoformat(), r.recipient_name, r.recipient_address,
-            r.order_line.order.number, r.dataset_title, r.dataset_version, " ".join(r.items.get("files", [])),
-            r.consent_basis.get("release_id") or "", " ".join(r.consent_basis.get("scopes", [])),
-            r.retain_until.isoformat(),
-        ])
+        writer.writerow(
+            [
+                r.subject_id,
+                r.provided_on.isoformat(),
+                r.recipient_name,
+                r.recipient_address,
+                r.order_line.order.number,
+                r.dataset_title,
+                r.dataset_version,
+                " ".join(r.items.get("files", [])),
+                r.consent_basis.get("release_id") or "",
+                " ".join(r.consent_basis.get("scopes", [])),
+                r.retain_until.isoformat(),
+            ]
+        )
     return response
 
 

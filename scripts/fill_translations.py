@@ -31,10 +31,7 @@ def main(*sources: str) -> None:
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     po.save()
-    missing = [
-        e.msgid for e in po
-        if e.msgid and not e.obsolete and not (e.msgstr or any(e.msgstr_plural.values()))
-    ]
+    missing = [e.msgid for e in po if e.msgid and not e.obsolete and not (e.msgstr or any(e.msgstr_plural.values()))]
     subprocess.run(["msgfmt", "--check", "-o", str(PO.with_suffix(".mo")), str(PO)], check=True)
     print(f"{len(po) - len(missing)} translated, {len(missing)} missing")
     for m in missing:

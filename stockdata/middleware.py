@@ -37,10 +37,7 @@ def max_request_bytes() -> int:
 def max_batch_request_bytes() -> int:
     """The largest body of the two requests that carry many photos at once (upload page without
     JavaScript, ``POST /api/v1/photos/batch/``)."""
-    return (
-        getattr(settings, "STOCKDATA_MAX_BATCH_REQUEST_BYTES", None)
-        or 10 * settings.STOCKDATA_UPLOAD_MAX_BYTES + MB
-    )
+    return getattr(settings, "STOCKDATA_MAX_BATCH_REQUEST_BYTES", None) or 10 * settings.STOCKDATA_UPLOAD_MAX_BYTES + MB
 
 
 def _megabytes(size: int) -> str:
@@ -58,21 +55,34 @@ def too_large_message(size: int, limit: int) -> str:
 def refusal_for(exc: Exception) -> tuple[int, str, str] | None:
     """(HTTP status, error code, message) for the errors Django raises while reading a request body."""
     if isinstance(exc, TooManyFilesSent):
-        return 400, "too_many_files", _(
-            "Too many files in one request: at most %(max)s. Upload them in smaller groups."
-        ) % {"max": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+        return (
+            400,
+            "too_many_files",
+            _("Too many files in one request: at most %(max)s. Upload them in smaller groups.")
+            % {"max": settings.DATA_UPLOAD_MAX_NUMBER_FILES},
+        )
     if isinstance(exc, TooManyFieldsSent):
-        return 400, "too_many_fields", _("Too many form fields in one request: at most %(max)s.") % {
-            "max": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        }
+        return (
+            400,
+            "too_many_fields",
+            _("Too many form fields in one request: at most %(max)s.")
+            % {"max": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS},
+        )
     if isinstance(exc, RequestDataTooBig):
-        return 413, "request_too_large", _(
-            "The text in the form is too long: at most %(limit)s MB in all, not counting files. "
-            "Shorten it and try again."
-        ) % {"limit": _megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+        return (
+            413,
+            "request_too_large",
+            _(
+                "The text in the form is too long: at most %(limit)s MB in all, not counting files. "
+                "Shorten it and try again."
+            )
+            % {"limit": _megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
+        )
     if isinstance(exc, MultiPartParserError):
-        return 400, "malformed_body", _(
-            "The form could not be read: the upload was cut off or is not valid multipart data. Try again."
+        return (
+            400,
+            "malformed_body",
+            _("The form could not be read: the upload was cut off or is not valid multipart data. Try again."),
         )
     return None
 
@@ -115,14 +125,18 @@ class RequestSizeLimitMiddleware:
                 if length < 0:
                     raise ValueError
             except ValueError:
-                return self.refuse(request, 400, "invalid_content_length", _("The Content-Length header is not a number."))
+                return self.refuse(
+                    request, 400, "invalid_content_length", _("The Content-Length header is not a number.")
+                )
             limit = self.limit_for(request)
             if length > limit:
                 return self.refuse(request, 413, "request_too_large", too_large_message(length, limit), limit=limit)
         elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
             # Django reads only Content-Length bytes: a chunked body would silently arrive empty.
             return self.refuse(
-                request, 411, "length_required",
+                request,
+                411,
+                "length_required",
                 _("Send the request with a Content-Length header; bodies of unknown length are refused."),
             )
         if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:

@@ -76,8 +76,15 @@ from bench.common import PG, database_create, database_drop, free_port, log, wai
 
 
 _DEFAULTS = {
-    "text": "", "character varying": "", "integer": 0, "bigint": 0, "smallint": 0, "numeric": 0,
-    "boolean": False, "jsonb": "{}", "date": dt.date(2026, 1, 1),
+    "text": "",
+    "character varying": "",
+    "integer": 0,
+    "bigint": 0,
+    "smallint": 0,
+    "numeric": 0,
+    "boolean": False,
+    "jsonb": "{}",
+    "date": dt.date(2026, 1, 1),
     "timestamp with time zone": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
 }
 
@@ -108,9 +115,7 @@ def copy_rows(cur, table: str, columns: list[str], rows) -> int:
 
 
 def reset_sequence(cur, table: str) -> None:
-    cur.execute(
-        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
-    )
+    cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))")
 
 
 # ---------------------------------------------------------------------------
@@ -119,12 +124,23 @@ def reset_sequence(cur, table: str) -> None:
 
 FACE_TAGS = ["face", "顔", "person", "人物"]
 THEMES = [
-    ("office", "オフィス"), ("street", "街角"), ("park", "公園"), ("home", "自宅"), ("studio", "スタジオ"),
-    ("station", "駅"), ("cafe", "カフェ"), ("school", "学校"),
+    ("office", "オフィス"),
+    ("street", "街角"),
+    ("park", "公園"),
+    ("home", "自宅"),
+    ("studio", "スタジオ"),
+    ("station", "駅"),
+    ("cafe", "カフェ"),
+    ("school", "学校"),
 ]
 SCENES = [
-    ("city", "都市"), ("rice field", "田んぼ"), ("mountain", "山"), ("beach", "海"), ("temple", "寺"),
-    ("farm", "農場"), ("night view", "夜景"),
+    ("city", "都市"),
+    ("rice field", "田んぼ"),
+    ("mountain", "山"),
+    ("beach", "海"),
+    ("temple", "寺"),
+    ("farm", "農場"),
+    ("night view", "夜景"),
 ]
 LONG_TAIL = [f"kw{n:03d}" for n in range(240)]
 AGE = (["child", "teen", "20s", "30s", "40s", "50s", "60plus"], [2, 4, 20, 22, 18, 14, 20])
@@ -136,19 +152,39 @@ SCOPES = ["publication", "ai_training", "biometric", "unique_identification"]
 
 DATASET_THEMES = [
     # (title_en, title_ja, category, required scopes, which photos fit)
-    ("Japanese faces with masks", "マスクを着けた日本人の顔", "faces", SCOPES[:3],
-     lambda p: p["people"] and p["japanese"] and p["masked"]),
-    ("Japanese faces without masks", "マスクなしの日本人の顔", "faces", SCOPES[:3],
-     lambda p: p["people"] and p["japanese"] and not p["masked"]),
+    (
+        "Japanese faces with masks",
+        "マスクを着けた日本人の顔",
+        "faces",
+        SCOPES[:3],
+        lambda p: p["people"] and p["japanese"] and p["masked"],
+    ),
+    (
+        "Japanese faces without masks",
+        "マスクなしの日本人の顔",
+        "faces",
+        SCOPES[:3],
+        lambda p: p["people"] and p["japanese"] and not p["masked"],
+    ),
     ("Seniors in everyday life", "日常の高齢者", "people", SCOPES[:2], lambda p: p["people"] and p["senior"]),
-    ("People at work in offices", "オフィスで働く人々", "people", SCOPES[:2], lambda p: p["people"] and p["theme"] == "office"),
-    ("Faces in profile for recognition", "顔認識のための横顔", "faces", SCOPES,
-     lambda p: p["people"] and p["profile"]),
+    (
+        "People at work in offices",
+        "オフィスで働く人々",
+        "people",
+        SCOPES[:2],
+        lambda p: p["people"] and p["theme"] == "office",
+    ),
+    ("Faces in profile for recognition", "顔認識のための横顔", "faces", SCOPES, lambda p: p["people"] and p["profile"]),
     ("Faces with glasses", "眼鏡をかけた顔", "faces", SCOPES[:3], lambda p: p["people"] and p["glasses"]),
     ("Portraits at night", "夜のポートレート", "faces", SCOPES[:2], lambda p: p["people"] and p["lighting"] == "night"),
     ("Cities and streets of Japan", "日本の都市と街並み", "scenes", SCOPES[:1], lambda p: not p["people"]),
-    ("Rice fields and farms", "田んぼと農場", "agriculture", SCOPES[:1],
-     lambda p: not p["people"] and p["theme"] in ("rice field", "farm")),
+    (
+        "Rice fields and farms",
+        "田んぼと農場",
+        "agriculture",
+        SCOPES[:1],
+        lambda p: not p["people"] and p["theme"] in ("rice field", "farm"),
+    ),
     ("Groups of people outdoors", "屋外の人々のグループ", "people", SCOPES[:2], lambda p: p["people"] and p["group"]),
 ]
 
@@ -166,18 +202,49 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
     t0 = time.perf_counter()
 
     users = User.objects.bulk_create(
-        [User(email=f"c{i:03d}@bench.example", full_name=f"Photographer {i}", role=Role.CONTRIBUTOR, password="!")
-         for i in range(400)]
+        [
+            User(email=f"c{i:03d}@bench.example", full_name=f"Photographer {i}", role=Role.CONTRIBUTOR, password="!")
+            for i in range(400)
+        ]
     )
     staff = User.objects.create(email="staff@bench.example", role=Role.STAFF, is_staff=True, password="!")
     contributor_ids = [u.pk for u in users]
 
-    vocabulary = list(dict.fromkeys(
-        [*FACE_TAGS, "japanese", "日本人", "mask", "マスク", "portrait", "ポートレート", "group", "グループ",
-         "man", "男性", "woman", "女性", "senior", "高齢者", "child", "子供", "glasses", "眼鏡", "hat", "帽子",
-         "profile", "横顔", *[t for pair in THEMES + SCENES for t in pair], *LIGHTING, "夜", "日中", "屋内",
-         *LONG_TAIL]
-    ))
+    vocabulary = list(
+        dict.fromkeys(
+            [
+                *FACE_TAGS,
+                "japanese",
+                "日本人",
+                "mask",
+                "マスク",
+                "portrait",
+                "ポートレート",
+                "group",
+                "グループ",
+                "man",
+                "男性",
+                "woman",
+                "女性",
+                "senior",
+                "高齢者",
+                "child",
+                "子供",
+                "glasses",
+                "眼鏡",
+                "hat",
+                "帽子",
+                "profile",
+                "横顔",
+                *[t for pair in THEMES + SCENES for t in pair],
+                *LIGHTING,
+                "夜",
+                "日中",
+                "屋内",
+                *LONG_TAIL,
+            ]
+        )
+    )
     tag_id = {name: i + 1 for i, name in enumerate(vocabulary)}
 
     connection.ensure_connection()
@@ -203,24 +270,41 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
             if people:
                 for position in range(1, rng.choices([1, 2, 3], weights=[60, 30, 10])[0] + 1):
                     subject_id += 1
-                    subjects.append({
-                        "id": subject_id, "position": position,
-                        "age_band": rng.choices(*AGE)[0], "gender": rng.choices(*GENDER)[0],
-                        "ethnicity": "Japanese" if rng.random() < 0.85 else rng.choice(["Korean", "Chinese", "Other"]),
-                        "mask": rng.random() < 0.3, "glasses": rng.random() < 0.2, "hat": rng.random() < 0.1,
-                        "angle": rng.choices(*ANGLE)[0],
-                    })
+                    subjects.append(
+                        {
+                            "id": subject_id,
+                            "position": position,
+                            "age_band": rng.choices(*AGE)[0],
+                            "gender": rng.choices(*GENDER)[0],
+                            "ethnicity": "Japanese"
+                            if rng.random() < 0.85
+                            else rng.choice(["Korean", "Chinese", "Other"]),
+                            "mask": rng.random() < 0.3,
+                            "glasses": rng.random() < 0.2,
+                            "hat": rng.random() < 0.1,
+                            "angle": rng.choices(*ANGLE)[0],
+                        }
+                    )
             theme = rng.choice(THEMES if people else SCENES)[0]
             p = {
-                "id": pid, "uuid": uuid.UUID(int=rng.getrandbits(128), version=4),
-                "contributor_id": contributor_ids[min(int(rng.paretovariate(1.2)) - 1, 399)] if rng.random() < 0.5
+                "id": pid,
+                "uuid": uuid.UUID(int=rng.getrandbits(128), version=4),
+                "contributor_id": contributor_ids[min(int(rng.paretovariate(1.2)) - 1, 399)]
+                if rng.random() < 0.5
                 else rng.choice(contributor_ids),
-                "status": status, "people": people, "subjects": subjects, "width": width, "height": height,
-                "lighting": lighting, "theme": theme,
-                "masked": any(s["mask"] for s in subjects), "japanese": any(s["ethnicity"] == "Japanese" for s in subjects),
+                "status": status,
+                "people": people,
+                "subjects": subjects,
+                "width": width,
+                "height": height,
+                "lighting": lighting,
+                "theme": theme,
+                "masked": any(s["mask"] for s in subjects),
+                "japanese": any(s["ethnicity"] == "Japanese" for s in subjects),
                 "senior": any(s["age_band"] == "60plus" for s in subjects),
                 "profile": any(s["angle"] == "profile" for s in subjects),
-                "glasses": any(s["glasses"] for s in subjects), "group": len(subjects) > 1,
+                "glasses": any(s["glasses"] for s in subjects),
+                "group": len(subjects) > 1,
                 "created_at": now - dt.timedelta(minutes=rng.randrange(0, 700 * 24 * 60)),
             }
             names = set()
@@ -232,7 +316,13 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
                     names |= {"mask", "マスク"}
                 names |= {"group", "グループ"} if p["group"] else {"portrait", "ポートレート"}
                 for s in subjects:
-                    names |= {"woman", "女性"} if s["gender"] == "female" else {"man", "男性"} if s["gender"] == "male" else set()
+                    names |= (
+                        {"woman", "女性"}
+                        if s["gender"] == "female"
+                        else {"man", "男性"}
+                        if s["gender"] == "male"
+                        else set()
+                    )
                     if s["age_band"] == "60plus":
                         names |= {"senior", "高齢者"}
                     if s["glasses"]:
@@ -245,8 +335,19 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
             photos.append(p)
             tag_rows.extend((pid, tag_id[n]) for n in p["tags"])
             subject_rows.extend(
-                (s["id"], pid, s["position"], s["age_band"], s["gender"], s["ethnicity"], s["mask"], s["glasses"],
-                 s["hat"], s["angle"]) for s in subjects
+                (
+                    s["id"],
+                    pid,
+                    s["position"],
+                    s["age_band"],
+                    s["gender"],
+                    s["ethnicity"],
+                    s["mask"],
+                    s["glasses"],
+                    s["hat"],
+                    s["angle"],
+                )
+                for s in subjects
             )
 
         def photo_rows():
@@ -254,28 +355,101 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
                 u = p["uuid"]
                 approved = p["status"] == "approved"
                 yield (
-                    p["id"], u, p["contributor_id"], p["status"], "ready" if approved or rng.random() < 0.98 else "failed",
-                    "", 0, f"originals/{p['contributor_id']}/{u}.jpg", f"cleaned/{u}.jpg",
-                    f"thumbs/{u.hex[:2]}/{u}.jpg", f"previews/{u.hex[:2]}/{u}.jpg", f"IMG_{p['id']:06d}.jpg", "JPEG",
-                    p["width"], p["height"], 1, p["width"] * p["height"] // 3, hashlib.sha256(u.bytes).hexdigest(),
-                    f"{rng.getrandbits(64):016x}", f"{p['theme'].title()} {p['id']}", "", None, "JP", "Tokyo",
-                    p["lighting"], not p["people"], "", "", p["created_at"], p["created_at"], p["created_at"],
+                    p["id"],
+                    u,
+                    p["contributor_id"],
+                    p["status"],
+                    "ready" if approved or rng.random() < 0.98 else "failed",
+                    "",
+                    0,
+                    f"originals/{p['contributor_id']}/{u}.jpg",
+                    f"cleaned/{u}.jpg",
+                    f"thumbs/{u.hex[:2]}/{u}.jpg",
+                    f"previews/{u.hex[:2]}/{u}.jpg",
+                    f"IMG_{p['id']:06d}.jpg",
+                    "JPEG",
+                    p["width"],
+                    p["height"],
+                    1,
+                    p["width"] * p["height"] // 3,
+                    hashlib.sha256(u.bytes).hexdigest(),
+                    f"{rng.getrandbits(64):016x}",
+                    f"{p['theme'].title()} {p['id']}",
+                    "",
+                    None,
+                    "JP",
+                    "Tokyo",
+                    p["lighting"],
+                    not p["people"],
+                    "",
+                    "",
+                    p["created_at"],
+                    p["created_at"],
+                    p["created_at"],
                     p["created_at"] if p["status"] in ("approved", "rejected") else None,
                 )
 
-        copy_rows(cur, "catalog_photo", [
-            "id", "uuid", "contributor_id", "status", "processing", "processing_error", "processing_attempts",
-            "original", "cleaned", "thumbnail", "preview", "original_filename", "format", "width", "height",
-            "orientation", "byte_size", "sha256", "phash", "title", "description", "shoot_date", "country",
-            "prefecture", "lighting", "no_people", "rejection_reason", "rejection_note", "created_at", "updated_at",
-            "submitted_at", "reviewed_at",
-        ], photo_rows())
+        copy_rows(
+            cur,
+            "catalog_photo",
+            [
+                "id",
+                "uuid",
+                "contributor_id",
+                "status",
+                "processing",
+                "processing_error",
+                "processing_attempts",
+                "original",
+                "cleaned",
+                "thumbnail",
+                "preview",
+                "original_filename",
+                "format",
+                "width",
+                "height",
+                "orientation",
+                "byte_size",
+                "sha256",
+                "phash",
+                "title",
+                "description",
+                "shoot_date",
+                "country",
+                "prefecture",
+                "lighting",
+                "no_people",
+                "rejection_reason",
+                "rejection_note",
+                "created_at",
+                "updated_at",
+                "submitted_at",
+                "reviewed_at",
+            ],
+            photo_rows(),
+        )
         copy_rows(cur, "catalog_photo_tags", ["photo_id", "tag_id"], iter(tag_rows))
-        copy_rows(cur, "catalog_photosubject", [
-            "id", "photo_id", "position", "age_band", "gender", "ethnicity", "mask", "glasses", "hat", "angle",
-        ], iter(subject_rows))
-        log(f"  photos: {len(photos):,}, subjects: {len(subject_rows):,}, photo tags: {len(tag_rows):,} "
-            f"({time.perf_counter() - t0:.1f} s)")
+        copy_rows(
+            cur,
+            "catalog_photosubject",
+            [
+                "id",
+                "photo_id",
+                "position",
+                "age_band",
+                "gender",
+                "ethnicity",
+                "mask",
+                "glasses",
+                "hat",
+                "angle",
+            ],
+            iter(subject_rows),
+        )
+        log(
+            f"  photos: {len(photos):,}, subjects: {len(subject_rows):,}, photo tags: {len(tag_rows):,} "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
 
         # --- consent: releases, scopes, links, opt-outs ----------------------------------
         cur.execute("SELECT code, id FROM licensing_consentscope")
@@ -292,17 +466,48 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
             r = rng.random()
             status = "approved" if r < 0.92 else "pending" if r < 0.95 else "rejected" if r < 0.98 else "withdrawn"
             e = rng.random()
-            expires = today - dt.timedelta(days=rng.randint(1, 300)) if e < 0.04 else (
-                today + dt.timedelta(days=rng.randint(30, 2000)) if e < 0.15 else None)
+            expires = (
+                today - dt.timedelta(days=rng.randint(1, 300))
+                if e < 0.04
+                else (today + dt.timedelta(days=rng.randint(30, 2000)) if e < 0.15 else None)
+            )
             signed = today - dt.timedelta(days=rng.randint(1, 900))
-            release_rows.append((
-                rid, uuid.UUID(int=rng.getrandbits(128), version=4), f"S-{rid:08X}", contributor, "",
-                f"Subject {rid}", f"subject{rid}@example.jp", None, "", "", rng.choices(*AGE)[0], False, False,
-                signed, signed, "Tokyo", f"Photographer {contributor}", "ja", expires,
-                f"releases/{contributor}/{rid}.pdf", "pdf", hashlib.sha256(str(rid).encode()).hexdigest(), 250_000,
-                status, "", "", "", now, now, now, now if status != "pending" else None,
-                now if status == "withdrawn" else None,
-            ))
+            release_rows.append(
+                (
+                    rid,
+                    uuid.UUID(int=rng.getrandbits(128), version=4),
+                    f"S-{rid:08X}",
+                    contributor,
+                    "",
+                    f"Subject {rid}",
+                    f"subject{rid}@example.jp",
+                    None,
+                    "",
+                    "",
+                    rng.choices(*AGE)[0],
+                    False,
+                    False,
+                    signed,
+                    signed,
+                    "Tokyo",
+                    f"Photographer {contributor}",
+                    "ja",
+                    expires,
+                    f"releases/{contributor}/{rid}.pdf",
+                    "pdf",
+                    hashlib.sha256(str(rid).encode()).hexdigest(),
+                    250_000,
+                    status,
+                    "",
+                    "",
+                    "",
+                    now,
+                    now,
+                    now,
+                    now if status != "pending" else None,
+                    now if status == "withdrawn" else None,
+                )
+            )
             granted = {"publication"}
             for code, share in (("ai_training", 0.92), ("biometric", 0.75), ("unique_identification", 0.45)):
                 if rng.random() < share:
@@ -315,15 +520,51 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
                     held.add(code)
             release_grants[rid] = held
             release_valid[rid] = status == "approved" and (expires is None or expires >= today)
-        copy_rows(cur, "licensing_modelrelease", [
-            "id", "uuid", "subject_id", "contributor_id", "reference", "subject_name", "subject_contact",
-            "date_of_birth", "guardian_name", "witness_name", "age_band", "is_minor", "guardian_signed", "signed_on",
-            "shoot_date", "shoot_place", "photographer_name", "form_language", "expires_on", "document",
-            "document_format", "document_sha256", "document_size", "status", "rejection_reason", "rejection_note",
-            "withdrawal_token_hash", "created_at", "updated_at", "submitted_at", "reviewed_at", "withdrawn_at",
-        ], iter(release_rows))
-        copy_rows(cur, "licensing_releasescope", ["release_id", "scope_id", "withdrawn_at", "withdrawal_id"],
-                  iter(release_scope_rows))
+        copy_rows(
+            cur,
+            "licensing_modelrelease",
+            [
+                "id",
+                "uuid",
+                "subject_id",
+                "contributor_id",
+                "reference",
+                "subject_name",
+                "subject_contact",
+                "date_of_birth",
+                "guardian_name",
+                "witness_name",
+                "age_band",
+                "is_minor",
+                "guardian_signed",
+                "signed_on",
+                "shoot_date",
+                "shoot_place",
+                "photographer_name",
+                "form_language",
+                "expires_on",
+                "document",
+                "document_format",
+                "document_sha256",
+                "document_size",
+                "status",
+                "rejection_reason",
+                "rejection_note",
+                "withdrawal_token_hash",
+                "created_at",
+                "updated_at",
+                "submitted_at",
+                "reviewed_at",
+                "withdrawn_at",
+            ],
+            iter(release_rows),
+        )
+        copy_rows(
+            cur,
+            "licensing_releasescope",
+            ["release_id", "scope_id", "withdrawn_at", "withdrawal_id"],
+            iter(release_scope_rows),
+        )
 
         link_rows = []
         for p in photos:
@@ -340,18 +581,26 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
                     held = set()
                 scopes = set(held) if scopes is None else scopes & held
             p["scopes"] = scopes or set()
-        copy_rows(cur, "licensing_releaselink", ["subject_id", "release_id", "linked_at", "linked_by_id"], iter(link_rows))
+        copy_rows(
+            cur, "licensing_releaselink", ["subject_id", "release_id", "linked_at", "linked_by_id"], iter(link_rows)
+        )
 
-        opted_all = {c: k for c, k in zip(rng.sample(contributor_ids, 16), ["ai_training"] * 8 + ["biometric"] * 8, strict=False)}
+        opted_all = {
+            c: k for c, k in zip(rng.sample(contributor_ids, 16), ["ai_training"] * 8 + ["biometric"] * 8, strict=False)
+        }
         opt_rows = [(c, None, k, now) for c, k in opted_all.items()]
         for p in rng.sample(photos, 500):
             if p["contributor_id"] not in opted_all:
                 opt_rows.append((p["contributor_id"], p["id"], rng.choice(["ai_training", "biometric"]), now))
-        copy_rows(cur, "licensing_contributoroptout", ["contributor_id", "photo_id", "kind", "created_at"],
-                  iter(opt_rows))
+        copy_rows(
+            cur, "licensing_contributoroptout", ["contributor_id", "photo_id", "kind", "created_at"], iter(opt_rows)
+        )
         for contributor, kind in opted_all.items():
-            removed = {"ai_training", "biometric", "unique_identification"} if kind == "ai_training" else {
-                "biometric", "unique_identification"}
+            removed = (
+                {"ai_training", "biometric", "unique_identification"}
+                if kind == "ai_training"
+                else {"biometric", "unique_identification"}
+            )
             for p in photos:
                 if p["contributor_id"] == contributor:
                     p["scopes"] = p["scopes"] - removed
@@ -359,10 +608,14 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
             if photo_id:
                 p = photos[photo_id - 1]
                 p["scopes"] = p["scopes"] - (
-                    {"ai_training", "biometric", "unique_identification"} if kind == "ai_training"
-                    else {"biometric", "unique_identification"})
-        log(f"  releases: {len(release_rows):,}, granted scopes: {len(release_scope_rows):,}, "
-            f"links: {len(link_rows):,}, opt-outs: {len(opt_rows):,} ({time.perf_counter() - t0:.1f} s)")
+                    {"ai_training", "biometric", "unique_identification"}
+                    if kind == "ai_training"
+                    else {"biometric", "unique_identification"}
+                )
+        log(
+            f"  releases: {len(release_rows):,}, granted scopes: {len(release_scope_rows):,}, "
+            f"links: {len(link_rows):,}, opt-outs: {len(opt_rows):,} ({time.perf_counter() - t0:.1f} s)"
+        )
 
         # --- datasets and frozen versions ------------------------------------------------
         eligible = [p for p in photos if p["status"] == "approved"]
@@ -380,38 +633,96 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
             items = []
             for position, p in enumerate(chosen, start=1):
                 u = p["uuid"]
-                items.append(SimpleNamespace(
-                    contributor_id=p["contributor_id"], file_name=f"sd_{u.hex[:16]}.jpg",
-                    sha256=hashlib.sha256(u.bytes).hexdigest(), width=p["width"], height=p["height"], tags=p["tags"],
-                    attributes={"lighting": p["lighting"], "country": "JP", "prefecture": "Tokyo", "shoot_date": None,
-                                "no_people": not p["people"], "format": "JPEG"},
-                    subjects=[{"position": s["position"], "subject_id": f"S-{s['release_id']:08X}" if s["release_id"] else None,
-                               "release_id": s["release_id"], "scopes": sorted(required), "age_band": s["age_band"],
-                               "gender": s["gender"], "ethnicity": s["ethnicity"], "mask": s["mask"],
-                               "glasses": s["glasses"], "hat": s["hat"], "angle": s["angle"]} for s in p["subjects"]],
-                    scopes=sorted(p["scopes"]),
-                    boxes=[{"label": "face", "x": 100 + 300 * k, "y": 200, "w": 280, "h": 340, "confirmed": True}
-                           for k in range(len(p["subjects"]))] if annotated else [],
-                    photo_id=p["id"], position=position,
-                ))
+                items.append(
+                    SimpleNamespace(
+                        contributor_id=p["contributor_id"],
+                        file_name=f"sd_{u.hex[:16]}.jpg",
+                        sha256=hashlib.sha256(u.bytes).hexdigest(),
+                        width=p["width"],
+                        height=p["height"],
+                        tags=p["tags"],
+                        attributes={
+                            "lighting": p["lighting"],
+                            "country": "JP",
+                            "prefecture": "Tokyo",
+                            "shoot_date": None,
+                            "no_people": not p["people"],
+                            "format": "JPEG",
+                        },
+                        subjects=[
+                            {
+                                "position": s["position"],
+                                "subject_id": f"S-{s['release_id']:08X}" if s["release_id"] else None,
+                                "release_id": s["release_id"],
+                                "scopes": sorted(required),
+                                "age_band": s["age_band"],
+                                "gender": s["gender"],
+                                "ethnicity": s["ethnicity"],
+                                "mask": s["mask"],
+                                "glasses": s["glasses"],
+                                "hat": s["hat"],
+                                "angle": s["angle"],
+                            }
+                            for s in p["subjects"]
+                        ],
+                        scopes=sorted(p["scopes"]),
+                        boxes=[
+                            {"label": "face", "x": 100 + 300 * k, "y": 200, "w": 280, "h": 340, "confirmed": True}
+                            for k in range(len(p["subjects"]))
+                        ]
+                        if annotated
+                        else [],
+                        photo_id=p["id"],
+                        position=position,
+                    )
+                )
             names = {i.file_name for i in items}
             changes = {"previous": None, "added": [], "removed": []}
             if previous_names is not None:
-                changes = {"previous": number - 1, "added": sorted(names - previous_names),
-                           "removed": sorted(previous_names - names)}
+                changes = {
+                    "previous": number - 1,
+                    "added": sorted(names - previous_names),
+                    "removed": sorted(previous_names - names),
+                }
             stats = _statistics(items)
-            version_rows.append((
-                version_id, dataset_id, number, json.dumps({"tags_all": ["face"]}), len(items),
-                sum(len(i.subjects) for i in items), sum(len(i.boxes) for i in items), annotated, _content_hash(items),
-                json.dumps(stats, ensure_ascii=False), json.dumps(changes), "", staff.pk, frozen_at,
-            ))
+            version_rows.append(
+                (
+                    version_id,
+                    dataset_id,
+                    number,
+                    json.dumps({"tags_all": ["face"]}),
+                    len(items),
+                    sum(len(i.subjects) for i in items),
+                    sum(len(i.boxes) for i in items),
+                    annotated,
+                    _content_hash(items),
+                    json.dumps(stats, ensure_ascii=False),
+                    json.dumps(changes),
+                    "",
+                    staff.pk,
+                    frozen_at,
+                )
+            )
             for i in items:
                 item_id += 1
-                item_rows.append((
-                    item_id, version_id, i.photo_id, i.contributor_id, i.position, i.file_name, i.sha256, i.width,
-                    i.height, json.dumps(i.tags, ensure_ascii=False), json.dumps(i.attributes),
-                    json.dumps(i.subjects), json.dumps(i.scopes), json.dumps(i.boxes),
-                ))
+                item_rows.append(
+                    (
+                        item_id,
+                        version_id,
+                        i.photo_id,
+                        i.contributor_id,
+                        i.position,
+                        i.file_name,
+                        i.sha256,
+                        i.width,
+                        i.height,
+                        json.dumps(i.tags, ensure_ascii=False),
+                        json.dumps(i.attributes),
+                        json.dumps(i.subjects),
+                        json.dumps(i.scopes),
+                        json.dumps(i.boxes),
+                    )
+                )
             return version_id, stats, names
 
         for k in range(n_datasets):
@@ -432,55 +743,144 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
                 older = chosen[: int(len(chosen) * 0.8)] + rng.sample(pool, 30)
                 older = list({p["id"]: p for p in older}.values())
                 latest, _stats, previous_names = freeze(
-                    dataset_id, 1, older, annotated, set(required), published_at, None)
+                    dataset_id, 1, older, annotated, set(required), published_at, None
+                )
             number = 2 if previous_names is not None else 1
             latest, stats, _names = freeze(
-                dataset_id, number, chosen, annotated, set(required), published_at + dt.timedelta(days=30),
-                previous_names)
+                dataset_id,
+                number,
+                chosen,
+                annotated,
+                set(required),
+                published_at + dt.timedelta(days=30),
+                previous_names,
+            )
             status = "published" if k < n_datasets - 40 else "draft" if k < n_datasets - 15 else "retired"
             slug = f"{re.sub(r'[^a-z0-9]+', '-', title_en.lower()).strip('-')}-vol-{volume}"
             custom_price = rng.random() < 0.2
             unedited = rng.choice([49_500, 77_000, 132_000, 198_000]) if custom_price else 99_000
             data = SimpleNamespace(
-                title_en=f"{title_en}, vol. {volume}", title_ja=f"{title_ja} 第{volume}集",
+                title_en=f"{title_en}, vol. {volume}",
+                title_ja=f"{title_ja} 第{volume}集",
                 description_en=f"{len(chosen)} photos: {title_en.lower()}, shot in Japan by {stats['contributors']} "
                 "photographers, every person with a signed model release.",
                 description_ja=f"{title_ja}の写真{len(chosen)}枚。撮影者{stats['contributors']}名、全員のモデルリリース取得済み。",
                 slug=slug,
             )
-            dataset_rows.append((
-                dataset_id, slug, data.title_en, data.title_ja, data.description_en, data.description_ja, category,
-                chosen[0]["id"], json.dumps(required), 1000,
-                "Licensed to the buying organisation for training and evaluating machine-learning models.",
-                "購入した組織に、機械学習モデルの学習と評価のための利用を許諾します。", status, unedited,
-                unedited * 5 // 3 if custom_price else 165_000, json.dumps({"tags_all": ["face"]}), latest,
-                dataset_search_text(data, SimpleNamespace(statistics=stats)), published_at, published_at,
-                published_at if status != "draft" else None,
-            ))
+            dataset_rows.append(
+                (
+                    dataset_id,
+                    slug,
+                    data.title_en,
+                    data.title_ja,
+                    data.description_en,
+                    data.description_ja,
+                    category,
+                    chosen[0]["id"],
+                    json.dumps(required),
+                    1000,
+                    "Licensed to the buying organisation for training and evaluating machine-learning models.",
+                    "購入した組織に、機械学習モデルの学習と評価のための利用を許諾します。",
+                    status,
+                    unedited,
+                    unedited * 5 // 3 if custom_price else 165_000,
+                    json.dumps({"tags_all": ["face"]}),
+                    latest,
+                    dataset_search_text(data, SimpleNamespace(statistics=stats)),
+                    published_at,
+                    published_at,
+                    published_at if status != "draft" else None,
+                )
+            )
             selection_rows.extend((dataset_id, p["id"], "query", now) for p in chosen)
             if k == 0:
                 detail_slug = slug
                 count_dataset_id = dataset_id
-        copy_rows(cur, "catalog_dataset", [
-            "id", "slug", "title_en", "title_ja", "description_en", "description_ja", "category", "cover_id",
-            "required_scopes", "target_size", "licence_summary_en", "licence_summary_ja", "status", "price_unedited",
-            "price_annotated", "curation_query", "latest_version_id", "search_text", "created_at", "updated_at",
-            "published_at",
-        ], iter(dataset_rows))
-        copy_rows(cur, "catalog_datasetversion", [
-            "id", "dataset_id", "number", "query", "photo_count", "subject_count", "box_count", "annotated",
-            "content_hash", "statistics", "changes", "notes", "frozen_by_id", "frozen_at",
-        ], iter(version_rows))
-        copy_rows(cur, "catalog_datasetversionitem", [
-            "id", "version_id", "photo_id", "contributor_id", "position", "file_name", "sha256", "width", "height",
-            "tags", "attributes", "subjects", "scopes", "boxes",
-        ], iter(item_rows))
+        copy_rows(
+            cur,
+            "catalog_dataset",
+            [
+                "id",
+                "slug",
+                "title_en",
+                "title_ja",
+                "description_en",
+                "description_ja",
+                "category",
+                "cover_id",
+                "required_scopes",
+                "target_size",
+                "licence_summary_en",
+                "licence_summary_ja",
+                "status",
+                "price_unedited",
+                "price_annotated",
+                "curation_query",
+                "latest_version_id",
+                "search_text",
+                "created_at",
+                "updated_at",
+                "published_at",
+            ],
+            iter(dataset_rows),
+        )
+        copy_rows(
+            cur,
+            "catalog_datasetversion",
+            [
+                "id",
+                "dataset_id",
+                "number",
+                "query",
+                "photo_count",
+                "subject_count",
+                "box_count",
+                "annotated",
+                "content_hash",
+                "statistics",
+                "changes",
+                "notes",
+                "frozen_by_id",
+                "frozen_at",
+            ],
+            iter(version_rows),
+        )
+        copy_rows(
+            cur,
+            "catalog_datasetversionitem",
+            [
+                "id",
+                "version_id",
+                "photo_id",
+                "contributor_id",
+                "position",
+                "file_name",
+                "sha256",
+                "width",
+                "height",
+                "tags",
+                "attributes",
+                "subjects",
+                "scopes",
+                "boxes",
+            ],
+            iter(item_rows),
+        )
         copy_rows(cur, "catalog_datasetphoto", ["dataset_id", "photo_id", "source", "added_at"], iter(selection_rows))
-        for table in ("catalog_tag", "catalog_photo", "catalog_photosubject", "licensing_modelrelease",
-                      "catalog_dataset", "catalog_datasetversion", "catalog_datasetversionitem"):
+        for table in (
+            "catalog_tag",
+            "catalog_photo",
+            "catalog_photosubject",
+            "licensing_modelrelease",
+            "catalog_dataset",
+            "catalog_datasetversion",
+            "catalog_datasetversionitem",
+        ):
             reset_sequence(cur, table)
-    log(f"  datasets: {len(dataset_rows)}, versions: {len(version_rows)}, version items: {len(item_rows):,} "
-        f"({time.perf_counter() - t0:.1f} s)")
+    log(
+        f"  datasets: {len(dataset_rows)}, versions: {len(version_rows)}, version items: {len(item_rows):,} "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
     # Each photo's stored consent mask, by the same service the nightly task runs; then
     # checked against the scopes the fill computed on its own.
     from catalog.models import Photo
@@ -488,8 +888,10 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
 
     t = time.perf_counter()
     changed = photos_scope_masks_refresh()
-    log(f"  consent masks of {len(photos):,} photos (the nightly refresh): {changed:,} set in "
-        f"{time.perf_counter() - t:.1f} s")
+    log(
+        f"  consent masks of {len(photos):,} photos (the nightly refresh): {changed:,} set in "
+        f"{time.perf_counter() - t:.1f} s"
+    )
     cur_scope = dict(Photo.objects.values_list("pk", "scope_mask"))
     from licensing.models import ConsentScope
 
@@ -538,8 +940,10 @@ def plan_summary(plan: str) -> str:
     index_nodes = re.findall(r"((?:Bitmap )?Index(?: Only)? Scan)(?: using (\S+))? on (\S+)", plan)
     seq = re.findall(r"Seq Scan on (\S+)", plan)
     used = sorted({f"{name or '?'} on {table}" for _kind, name, table in index_nodes})
-    return (f"index scans: {len(index_nodes)} ({'; '.join(used)}); "
-            f"seq scans: {len(seq)} ({', '.join(sorted(set(seq))) or 'none'})")
+    return (
+        f"index scans: {len(index_nodes)} ({'; '.join(used)}); "
+        f"seq scans: {len(seq)} ({', '.join(sorted(set(seq))) or 'none'})"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -562,14 +966,30 @@ end
 def run_wrk(url: str, *, duration: int, threads: int, connections: int, script: Path) -> dict:
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    socket_errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out.split("Socket errors:", 1)[1].splitlines()[0])) if "Socket errors:" in out else 0
+    socket_errors = (
+        sum(
+            int(x)
+            for x in re.findall(
+                r"(?:connect|read|write|timeout) (\d+)", out.split("Socket errors:", 1)[1].splitlines()[0]
+            )
+        )
+        if "Socket errors:" in out
+        else 0
+    )
     non2xx = int(re.search(r"NON2XX (\d+)", out).group(1))
     latency = re.search(r"Latency\s+(\S+)", out).group(1)
-    return {"rps": rps, "errors": socket_errors + non2xx, "socket_errors": socket_errors, "non2xx": non2xx,
-            "latency": latency}
+    return {
+        "rps": rps,
+        "errors": socket_errors + non2xx,
+        "socket_errors": socket_errors,
+        "non2xx": non2xx,
+        "latency": latency,
+    }
 
 
 def page_sizes(paths: list[str]) -> list[int]:
@@ -586,7 +1006,7 @@ def page_sizes(paths: list[str]) -> list[int]:
 
 
 def bare_page(size: int) -> bytes:
-    head = b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bare</title></head><body><main>"
+    head = b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Bare</title></head><body><main>'
     tail = b"</main></body></html>\n"
     filler = b"<p>Constant text of the size of a catalogue page, served through the same middleware.</p>\n"
     body = head
@@ -647,8 +1067,11 @@ def main() -> int:
         sizes = page_sizes(list(targets.values()))
         (work / "bare.html").write_bytes(bare_page(int(statistics.median(sizes))))
         targets["bare"] = "/bench/bare/"
-        log("page sizes: " + ", ".join(f"{k} {s:,} B" for k, s in zip(targets, sizes, strict=False))
-            + f", bare {len((work / 'bare.html').read_bytes()):,} B")
+        log(
+            "page sizes: "
+            + ", ".join(f"{k} {s:,} B" for k, s in zip(targets, sizes, strict=False))
+            + f", bare {len((work / 'bare.html').read_bytes()):,} B"
+        )
 
         from django.db import connections
 
@@ -657,10 +1080,26 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         env = os.environ | {"PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "bench.catalogue.settings"}
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "stockdata.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--worker-class", "sync", "--timeout", "60",
-             "--log-level", "warning", "--error-logfile", str(work / "gunicorn.log")],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(BIN / "gunicorn"),
+                "stockdata.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+                "--error-logfile",
+                str(work / "gunicorn.log"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for(base + targets["bare"])
         for path in targets.values():  # every worker connects and renders each page once
@@ -668,19 +1107,30 @@ def main() -> int:
                 wait_for(base + path)
         script = work / "count.lua"
         script.write_text(LUA)
-        log(f"gunicorn: {args.workers} sync workers; wrk -t{args.threads} -c{args.connections} "
-            f"-d{args.duration}s, {args.reps} interleaved runs per target")
+        log(
+            f"gunicorn: {args.workers} sync workers; wrk -t{args.threads} -c{args.connections} "
+            f"-d{args.duration}s, {args.reps} interleaved runs per target"
+        )
         one, five, fifteen = os.getloadavg()
-        log(f"load average before the runs: {one:.2f} {five:.2f} {fifteen:.2f} "
-            f"({os.cpu_count()} CPUs; other work on the machine skews the figures)")
+        log(
+            f"load average before the runs: {one:.2f} {five:.2f} {fifteen:.2f} "
+            f"({os.cpu_count()} CPUs; other work on the machine skews the figures)"
+        )
         runs: dict[str, list[dict]] = {name: [] for name in targets}
         for rep in range(args.reps):
             for name, path in targets.items():
-                result = run_wrk(base + path, duration=args.duration, threads=args.threads,
-                                 connections=args.connections, script=script)
+                result = run_wrk(
+                    base + path,
+                    duration=args.duration,
+                    threads=args.threads,
+                    connections=args.connections,
+                    script=script,
+                )
                 runs[name].append(result)
-                log(f"  run {rep + 1} {name:<7} {result['rps']:8.1f} req/s  latency {result['latency']:>8}  "
-                    f"errors {result['errors']} (non-2xx {result['non2xx']}, socket {result['socket_errors']})")
+                log(
+                    f"  run {rep + 1} {name:<7} {result['rps']:8.1f} req/s  latency {result['latency']:>8}  "
+                    f"errors {result['errors']} (non-2xx {result['non2xx']}, socket {result['socket_errors']})"
+                )
         median = {name: statistics.median(r["rps"] for r in results) for name, results in runs.items()}
         errors = sum(r["errors"] for results in runs.values() for r in results)
         log("")
@@ -688,15 +1138,20 @@ def main() -> int:
         for name in targets:
             log(f"{name:<8} {median[name]:12.1f} {median[name] / median['bare']:8.2f}")
         paired = {
-            name: [r["rps"] / b["rps"] for r, b in zip(runs[name], runs["bare"], strict=False)] for name in ("list", "search", "detail")
+            name: [r["rps"] / b["rps"] for r, b in zip(runs[name], runs["bare"], strict=False)]
+            for name in ("list", "search", "detail")
         }
-        log("per-run ratios (page / bare of the same run): " + "; ".join(
-            f"{name} " + " ".join(f"{x:.2f}" for x in xs) for name, xs in paired.items()))
+        log(
+            "per-run ratios (page / bare of the same run): "
+            + "; ".join(f"{name} " + " ".join(f"{x:.2f}" for x in xs) for name, xs in paired.items())
+        )
         log("load average after the runs: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         log(f"curation count: {count_ms:.1f} ms median ({count:,} photos)")
         ratios = {name: median[name] / median["bare"] for name in ("list", "search", "detail")}
-        log(f"RESULT catalogue list_vs_bare={ratios['list']:.2f} search_vs_bare={ratios['search']:.2f} "
-            f"detail_vs_bare={ratios['detail']:.2f} errors={errors} count_ms={count_ms:.1f}")
+        log(
+            f"RESULT catalogue list_vs_bare={ratios['list']:.2f} search_vs_bare={ratios['search']:.2f} "
+            f"detail_vs_bare={ratios['detail']:.2f} errors={errors} count_ms={count_ms:.1f}"
+        )
         return 0
     finally:
         if server is not None and server.poll() is None:

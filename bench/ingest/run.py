@@ -219,9 +219,7 @@ with open("/proc/self/status") as status:
 
 def child_peak_kb(mode: str, path: Path) -> int:
     code = _CHILD.format(root=str(ROOT))
-    result = subprocess.run(
-        [sys.executable, "-c", code, mode, str(path)], check=True, capture_output=True, text=True
-    )
+    result = subprocess.run([sys.executable, "-c", code, mode, str(path)], check=True, capture_output=True, text=True)
     return int(result.stdout.strip().splitlines()[-1])
 
 

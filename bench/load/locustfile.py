@@ -53,7 +53,9 @@ def _record(request_type, name, response_time, response_length, exception=None, 
 def _write(environment, **_kwargs):
     if OUT_PATH:
         with open(OUT_PATH, "w", encoding="utf-8") as out:
-            out.writelines(json.dumps([kind, name, round(at, 3), round(ms, 2), ok]) + "\n" for kind, name, at, ms, ok in _records)
+            out.writelines(
+                json.dumps([kind, name, round(at, 3), round(ms, 2), ok]) + "\n" for kind, name, at, ms, ok in _records
+            )
 
 
 class FormParser(HTMLParser):
@@ -121,8 +123,18 @@ def _markers(marker: str | tuple[str, ...]) -> tuple[str, ...]:
 class Checked:
     """One request whose status and page marker are checked; a failure is recorded with its reason."""
 
-    def __init__(self, user: HttpUser, method: str, path: str, *, name: str, status: int = 200,
-                 marker: str | tuple[str, ...] | None = None, location: str | None = None, **kwargs):
+    def __init__(
+        self,
+        user: HttpUser,
+        method: str,
+        path: str,
+        *,
+        name: str,
+        status: int = 200,
+        marker: str | tuple[str, ...] | None = None,
+        location: str | None = None,
+        **kwargs,
+    ):
         self.ok = False
         self.text = ""
         self.location = ""
@@ -153,8 +165,9 @@ class Visitor(HttpUser):
 
     def page_search(self):
         term = random.choice(PLAN["search_terms"])
-        Checked(self, "GET", "/datasets/?q=" + urllib.parse.quote(term), name="search",
-                marker='data-testid="result-count"')
+        Checked(
+            self, "GET", "/datasets/?q=" + urllib.parse.quote(term), name="search", marker='data-testid="result-count"'
+        )
 
     def page_detail(self, slug: str | None = None) -> Checked:
         slug = slug or random.choice(PLAN["all_slugs"])
@@ -237,13 +250,19 @@ class Buyer(Visitor):
         if not form.found or not editions:
             return False
         data = {**form.fields, "edition": random.choice(editions)}
-        added = Checked(self, "POST", "/cart/add/", name="cart add", status=302, data=data,
-                        location=rf"^/datasets/{re.escape(slug)}/#buy$",
-                        headers={"Referer": self.host + f"/datasets/{slug}/"})
+        added = Checked(
+            self,
+            "POST",
+            "/cart/add/",
+            name="cart add",
+            status=302,
+            data=data,
+            location=rf"^/datasets/{re.escape(slug)}/#buy$",
+            headers={"Referer": self.host + f"/datasets/{slug}/"},
+        )
         if not added.ok:
             return False
-        return Checked(self, "GET", f"/datasets/{slug}/", name="detail (added)",
-                       marker="Added to your cart.").ok
+        return Checked(self, "GET", f"/datasets/{slug}/", name="detail (added)", marker="Added to your cart.").ok
 
     @task(2)
     def add_only(self):
@@ -273,9 +292,16 @@ class Buyer(Visitor):
             "payment_method": "demo_card",
             "accept_licence": "on",
         }
-        placed = Checked(self, "POST", "/checkout/", name="checkout place", status=302, data=data,
-                         location=r"^/orders/[0-9a-f-]{36}/pay/demo/$",
-                         headers={"Referer": self.host + "/checkout/"})
+        placed = Checked(
+            self,
+            "POST",
+            "/checkout/",
+            name="checkout place",
+            status=302,
+            data=data,
+            location=r"^/orders/[0-9a-f-]{36}/pay/demo/$",
+            headers={"Referer": self.host + "/checkout/"},
+        )
         if not placed.ok:
             return
         uuid = placed.location.split("/")[2]
@@ -283,9 +309,16 @@ class Buyer(Visitor):
         if not pay_page.ok:
             return
         card = form_fields(pay_page.text, method="post", **{"data-testid": "demo-card-form"})
-        paid = Checked(self, "POST", placed.location, name="pay demo submit", status=302,
-                       data={**card.fields, "card_number": DEMO_CARD, "expiry": "12/30", "cvc": "123"},
-                       location=rf"^/orders/{uuid}/$", headers={"Referer": self.host + placed.location})
+        paid = Checked(
+            self,
+            "POST",
+            placed.location,
+            name="pay demo submit",
+            status=302,
+            data={**card.fields, "card_number": DEMO_CARD, "expiry": "12/30", "cvc": "123"},
+            location=rf"^/orders/{uuid}/$",
+            headers={"Referer": self.host + placed.location},
+        )
         if not paid.ok:
             return
         self.orders.append(uuid)
@@ -294,5 +327,11 @@ class Buyer(Visitor):
 
 def page_failure(name: str, reason: str) -> None:
     """A flow refused without a failed request (counted as an error, not as a latency)."""
-    events.request.fire(request_type="CHECK", name=name, response_time=0, response_length=0,
-                        exception=AssertionError(reason), context={})
+    events.request.fire(
+        request_type="CHECK",
+        name=name,
+        response_time=0,
+        response_length=0,
+        exception=AssertionError(reason),
+        context={},
+    )

@@ -117,8 +117,10 @@ def buyers_create(n: int) -> list[str]:
     orgs = Organisation.objects.bulk_create(
         [
             Organisation(
-                name=f"Load Test Labs {i:03d} K.K.", kind=Organisation.Kind.COMPANY,
-                billing_name=f"ロードテスト研究所{i:03d}株式会社", billing_address=f"東京都千代田区丸の内1-{i}-1\n100-0005",
+                name=f"Load Test Labs {i:03d} K.K.",
+                kind=Organisation.Kind.COMPANY,
+                billing_name=f"ロードテスト研究所{i:03d}株式会社",
+                billing_address=f"東京都千代田区丸の内1-{i}-1\n100-0005",
                 country="JP",
             )
             for i in range(n)
@@ -126,14 +128,17 @@ def buyers_create(n: int) -> list[str]:
     )
     users = User.objects.bulk_create(
         [
-            User(email=f"buyer{i:03d}@load.example", full_name=f"Load Buyer {i}", role=Role.BUYER,
-                 organisation=org, password=password)
+            User(
+                email=f"buyer{i:03d}@load.example",
+                full_name=f"Load Buyer {i}",
+                role=Role.BUYER,
+                organisation=org,
+                password=password,
+            )
             for i, org in enumerate(orgs)
         ]
     )
-    EmailAddress.objects.bulk_create(
-        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
-    )
+    EmailAddress.objects.bulk_create([EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users])
     return [u.email for u in users]
 
 
@@ -150,9 +155,7 @@ def buyers_existing(n: int) -> list[str]:
 def catalogue_facts() -> dict:
     from catalog.models import Dataset
 
-    on_sale = list(
-        Dataset.objects.filter(status=Dataset.Status.PUBLISHED, latest_version__isnull=False).order_by("pk")
-    )
+    on_sale = list(Dataset.objects.filter(status=Dataset.Status.PUBLISHED, latest_version__isnull=False).order_by("pk"))
     buy = [d.slug for d in on_sale if not d.restricted]
     if not buy:
         raise RuntimeError("seed_demo published no unrestricted dataset: nothing to buy")
@@ -214,10 +217,26 @@ def gunicorn_command(args, port: int, work: Path) -> list[str]:
     # Every option that matters is on the command line, so a gunicorn.conf.py at the root
     # (picked up from the working directory when present) cannot change what is measured.
     command = [
-        str(BIN / "gunicorn"), "stockdata.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(args.workers), "--worker-class", args.worker_class, "--timeout", "60",
-        "--keep-alive", "5", "--max-requests", "0", "--log-level", "warning", "--error-logfile", str(work / "gunicorn.log"),
-        "--access-logfile", "-" if args.access_log else "/dev/null",
+        str(BIN / "gunicorn"),
+        "stockdata.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--timeout",
+        "60",
+        "--keep-alive",
+        "5",
+        "--max-requests",
+        "0",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        str(work / "gunicorn.log"),
+        "--access-logfile",
+        "-" if args.access_log else "/dev/null",
     ]
     if args.worker_class == "gthread":
         command += ["--threads", str(args.threads)]
@@ -244,7 +263,9 @@ def login_one(base: str, email: str) -> tuple[dict, float]:
     response = client.post(
         base + "/accounts/login/",
         data={"csrfmiddlewaretoken": token.group(1), "login": email, "password": BUYER_PASSWORD},
-        headers={"Referer": base + "/accounts/login/"}, allow_redirects=False, timeout=60,
+        headers={"Referer": base + "/accounts/login/"},
+        allow_redirects=False,
+        timeout=60,
     )
     ms = (time.perf_counter() - t) * 1000
     if response.status_code != 302 or "sessionid" not in client.cookies:
@@ -268,20 +289,50 @@ def login_all(base: str, emails: list[str], parallel: int = 4) -> tuple[list[dic
 # ---------------------------------------------------------------------------
 
 
-def run_locust(*, base: str, classes: list[str], users: int, spawn_rate: float, duration: int, plan: Path,
-               out: Path, work: Path, env: dict) -> None:
+def run_locust(
+    *,
+    base: str,
+    classes: list[str],
+    users: int,
+    spawn_rate: float,
+    duration: int,
+    plan: Path,
+    out: Path,
+    work: Path,
+    env: dict,
+) -> None:
     command = [
-        str(BIN / "locust"), "-f", str(ROOT / "bench" / "load" / "locustfile.py"), "--headless",
-        "-u", str(users), "-r", str(spawn_rate), "-t", f"{duration}s", "--host", base,
-        "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0", *classes,
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "bench" / "load" / "locustfile.py"),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(spawn_rate),
+        "-t",
+        f"{duration}s",
+        "--host",
+        base,
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--exit-code-on-error",
+        "0",
+        *classes,
     ]
     host = urllib.parse.urlsplit(base).hostname
     if host != "127.0.0.1":
         raise RuntimeError(f"the load test only targets 127.0.0.1, not {host}")
     with open(work / "locust.log", "a") as log_file:
         subprocess.run(
-            command, cwd=ROOT, env=env | {"BENCH_LOAD_PLAN": str(plan), "BENCH_LOAD_OUT": str(out)},
-            stdout=log_file, stderr=subprocess.STDOUT, check=True, timeout=duration + 120,
+            command,
+            cwd=ROOT,
+            env=env | {"BENCH_LOAD_PLAN": str(plan), "BENCH_LOAD_OUT": str(out)},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=duration + 120,
         )
 
 
@@ -301,14 +352,23 @@ def summarise(records: list[list], duration: float) -> dict:
     for name, rows in by_name.items():
         ms = sorted(r[3] for r in rows if r[0] != "CHECK")
         endpoints[name] = {
-            "n": len(rows), "errors": sum(1 for r in rows if not r[4]),
-            "p50": percentile(ms, 50), "p95": percentile(ms, 95), "p99": percentile(ms, 99), "max": ms[-1] if ms else 0,
+            "n": len(rows),
+            "errors": sum(1 for r in rows if not r[4]),
+            "p50": percentile(ms, 50),
+            "p95": percentile(ms, 95),
+            "p99": percentile(ms, 99),
+            "max": ms[-1] if ms else 0,
             "time_share": sum(ms),
         }
     return {
-        "requests": len(http), "errors": sum(1 for r in records if not r[4]), "rps": len(http) / duration,
-        "p50": percentile(times, 50), "p95": percentile(times, 95), "p99": percentile(times, 99),
-        "max": times[-1] if times else 0, "endpoints": endpoints,
+        "requests": len(http),
+        "errors": sum(1 for r in records if not r[4]),
+        "rps": len(http) / duration,
+        "p50": percentile(times, 50),
+        "p95": percentile(times, 95),
+        "p99": percentile(times, 99),
+        "max": times[-1] if times else 0,
+        "endpoints": endpoints,
     }
 
 
@@ -337,8 +397,11 @@ def main() -> int:
     parser.add_argument("--redis-db", type=int, default=12)
     parser.add_argument("--access-log", action="store_true")
     parser.add_argument("--keep-db", action="store_true", help="keep the database and the work folder")
-    parser.add_argument("--reuse", metavar="WORK_FOLDER",
-                        help="measure again on the database and work folder a --keep-db run left (no seeding)")
+    parser.add_argument(
+        "--reuse",
+        metavar="WORK_FOLDER",
+        help="measure again on the database and work folder a --keep-db run left (no seeding)",
+    )
     args = parser.parse_args()
 
     work = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="stockdata-bench-load-"))
@@ -346,9 +409,15 @@ def main() -> int:
         args.keep_db = True
     redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
     env = os.environ | {
-        "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "bench.load.settings", "BENCH_DB_NAME": DB_NAME,
-        "REDIS_URL": redis_url, "CELERY_BROKER_URL": redis_url, "STOCKDATA_MEDIA_ROOT": str(work / "media"),
-        "BENCH_STATIC_ROOT": str(work / "static"), "BENCH_LOAD_WAIT_MIN": "1", "BENCH_LOAD_WAIT_MAX": "3",
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "bench.load.settings",
+        "BENCH_DB_NAME": DB_NAME,
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "STOCKDATA_MEDIA_ROOT": str(work / "media"),
+        "BENCH_STATIC_ROOT": str(work / "static"),
+        "BENCH_LOAD_WAIT_MIN": "1",
+        "BENCH_LOAD_WAIT_MAX": "3",
     }
     os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
     server = worker = None
@@ -381,9 +450,11 @@ def main() -> int:
         log(f"  {celery_app.control.purge()} tasks queued by seed_demo discarded")
         emails = buyers_existing(args.users) if args.reuse else buyers_create(args.users)
         facts = catalogue_facts()
-        log(f"  {len(emails)} buyers; {len(facts['all_slugs'])} datasets on sale, "
+        log(
+            f"  {len(emails)} buyers; {len(facts['all_slugs'])} datasets on sale, "
             f"{len(facts['buy_slugs'])} unrestricted "
-            f"(the restricted ones need staff approval, so the buyers browse them but do not buy them)")
+            f"(the restricted ones need staff approval, so the buyers browse them but do not buy them)"
+        )
         from django.db import connections
 
         connections.close_all()
@@ -395,24 +466,42 @@ def main() -> int:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not args.no_celery:
             worker = subprocess.Popen(
-                [str(BIN / "celery"), "-A", "stockdata", "worker", "--concurrency", str(args.celery_concurrency),
-                 "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-                 "--logfile", str(work / "worker.log")],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "stockdata",
+                    "worker",
+                    "--concurrency",
+                    str(args.celery_concurrency),
+                    "--loglevel",
+                    "WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--logfile",
+                    str(work / "worker.log"),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         wait_for(base + "/bench/bare/")
         for path in ["/bench/bare/", "/datasets/", f"/datasets/{facts['buy_slugs'][0]}/"]:
             for _ in range(args.workers * 2):
                 wait_for(base + path)
         threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
-        log(f"gunicorn: {args.workers} {args.worker_class} workers{threads} on {base}"
+        log(
+            f"gunicorn: {args.workers} {args.worker_class} workers{threads} on {base}"
             f"{' (gunicorn.conf.py present; the command-line options above override it)' if conf.exists() else ''}; "
-            f"celery worker: {'none' if args.no_celery else f'concurrency {args.celery_concurrency}'}")
+            f"celery worker: {'none' if args.no_celery else f'concurrency {args.celery_concurrency}'}"
+        )
 
         t = time.perf_counter()
         sessions, login_ms = login_all(base, emails)
-        log(f"  {len(sessions)} buyers logged in through the login form in {time.perf_counter() - t:.1f} s "
-            f"(4 at a time; median {statistics.median(login_ms):.0f} ms per login: page + POST)")
+        log(
+            f"  {len(sessions)} buyers logged in through the login form in {time.perf_counter() - t:.1f} s "
+            f"(4 at a time; median {statistics.median(login_ms):.0f} ms per login: page + POST)"
+        )
         plan = work / "plan.json"
         plan.write_text(json.dumps({**facts, "search_terms": SEARCH_TERMS, "sessions": sessions}, ensure_ascii=False))
 
@@ -420,27 +509,45 @@ def main() -> int:
             """The records of one locust run, with the CPU seconds gunicorn and locust spent in it."""
             out = work / out_name
             web, own = cpu_seconds(server.pid), resource.getrusage(resource.RUSAGE_CHILDREN)
-            run_locust(base=base, classes=classes, users=args.users, spawn_rate=args.spawn_rate, duration=duration,
-                       plan=plan, out=out, work=work, env=env)
+            run_locust(
+                base=base,
+                classes=classes,
+                users=args.users,
+                spawn_rate=args.spawn_rate,
+                duration=duration,
+                plan=plan,
+                out=out,
+                work=work,
+                env=env,
+            )
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            spent = {"gunicorn": cpu_seconds(server.pid) - web,
-                     "locust": after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime}
+            spent = {
+                "gunicorn": cpu_seconds(server.pid) - web,
+                "locust": after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime,
+            }
             return read_records(out), spent
 
         def bare_run(out_name, when):
             records, spent = locust(["Bare"], args.bare_duration, out_name)
             run = summarise(records, args.bare_duration)
             run["cpu_ms"] = 1000 * spent["gunicorn"] / max(run["requests"], 1)
-            log(f"  bare ({when}): {run['rps']:.1f} req/s, p50 {run['p50']:.0f} ms, p99 {run['p99']:.0f} ms, "
-                f"errors {run['errors']}, gunicorn CPU {run['cpu_ms']:.1f} ms a request")
+            log(
+                f"  bare ({when}): {run['rps']:.1f} req/s, p50 {run['p50']:.0f} ms, p99 {run['p99']:.0f} ms, "
+                f"errors {run['errors']}, gunicorn CPU {run['cpu_ms']:.1f} ms a request"
+            )
             return run
 
-        log(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs; "
-            "other work on the machine skews the figures)")
+        log(
+            f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs; "
+            "other work on the machine skews the figures)"
+        )
         bare_runs = [bare_run("bare1.jsonl", "before")]
 
-        cpu_before = {"gunicorn": cpu_seconds(server.pid), "celery": cpu_seconds(worker.pid) if worker else 0.0,
-                      "postgres": postgres_cpu_seconds()}
+        cpu_before = {
+            "gunicorn": cpu_seconds(server.pid),
+            "celery": cpu_seconds(worker.pid) if worker else 0.0,
+            "postgres": postgres_cpu_seconds(),
+        }
         from django.db.models import Count
 
         from licensing.models import Bundle, Order
@@ -450,8 +557,11 @@ def main() -> int:
         log(f"load: {args.users} users (+{args.spawn_rate:g}/s), {args.duration} s, think time 1-3 s")
         records, spent = locust(["Buyer", "Anonymous"], args.duration, "load.jsonl")
         wall = time.monotonic() - t0
-        cpu_after = {"gunicorn": cpu_seconds(server.pid), "celery": cpu_seconds(worker.pid) if worker else 0.0,
-                     "postgres": postgres_cpu_seconds()}
+        cpu_after = {
+            "gunicorn": cpu_seconds(server.pid),
+            "celery": cpu_seconds(worker.pid) if worker else 0.0,
+            "postgres": postgres_cpu_seconds(),
+        }
         result = summarise(records, args.duration)
         paid = Order.objects.filter(status__in=[Order.Status.PAID, Order.Status.FULFILLED]).count()
         orders = Order.objects.count() - orders_before
@@ -462,25 +572,38 @@ def main() -> int:
         log(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
         log("")
-        log(f"{'endpoint':<18} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-            f"{'time %':>6}")
+        log(
+            f"{'endpoint':<18} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+            f"{'time %':>6}"
+        )
         total_time = sum(e["time_share"] for e in result["endpoints"].values()) or 1
         for name, e in sorted(result["endpoints"].items(), key=lambda kv: -kv[1]["time_share"]):
-            log(f"{name:<18} {e['n']:>8} {e['errors']:>6} {e['p50']:>7.0f} {e['p95']:>7.0f} {e['p99']:>7.0f} "
-                f"{e['max']:>7.0f} {100 * e['time_share'] / total_time:>6.1f}")
-        log(f"{'all':<18} {result['requests']:>8} {result['errors']:>6} {result['p50']:>7.0f} {result['p95']:>7.0f} "
-            f"{result['p99']:>7.0f} {result['max']:>7.0f}")
+            log(
+                f"{name:<18} {e['n']:>8} {e['errors']:>6} {e['p50']:>7.0f} {e['p95']:>7.0f} {e['p99']:>7.0f} "
+                f"{e['max']:>7.0f} {100 * e['time_share'] / total_time:>6.1f}"
+            )
+        log(
+            f"{'all':<18} {result['requests']:>8} {result['errors']:>6} {result['p50']:>7.0f} {result['p95']:>7.0f} "
+            f"{result['p99']:>7.0f} {result['max']:>7.0f}"
+        )
         log("")
-        log(f"orders placed during the load: {orders}; paid or fulfilled in total: {paid}; "
-            f"bundles by status at the end of the load: {bundles or 'none'}")
+        log(
+            f"orders placed during the load: {orders}; paid or fulfilled in total: {paid}; "
+            f"bundles by status at the end of the load: {bundles or 'none'}"
+        )
         cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_before} | {"locust": spent["locust"]}
-        log("CPU seconds during the load (of " + f"{wall * (os.cpu_count() or 1):.0f} available on the machine): "
-            + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
+        log(
+            "CPU seconds during the load (of "
+            + f"{wall * (os.cpu_count() or 1):.0f} available on the machine): "
+            + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
+        )
         load_cpu_ms = 1000 * cpu["gunicorn"] / max(result["requests"], 1)
         bare_cpu_ms = statistics.mean(r["cpu_ms"] for r in bare_runs)
-        log(f"gunicorn CPU a request: {load_cpu_ms:.1f} ms under the load, {bare_cpu_ms:.1f} ms for the bare page "
+        log(
+            f"gunicorn CPU a request: {load_cpu_ms:.1f} ms under the load, {bare_cpu_ms:.1f} ms for the bare page "
             f"(x{load_cpu_ms / bare_cpu_ms if bare_cpu_ms else 0:.1f}); latency beyond that is waiting for a CPU "
-            "or a worker")
+            "or a worker"
+        )
         if result["errors"]:
             log("locust's failure report:")
             for line in failures(work):
@@ -492,9 +615,11 @@ def main() -> int:
                     log("  " + line)
         bare_p99 = statistics.mean(r["p99"] for r in bare_runs)
         ratio = result["p99"] / bare_p99 if bare_p99 else 0.0
-        log(f"RESULT load rps={result['rps']:.1f} p50_ms={result['p50']:.0f} p99_ms={result['p99']:.0f} "
+        log(
+            f"RESULT load rps={result['rps']:.1f} p50_ms={result['p50']:.0f} p99_ms={result['p99']:.0f} "
             f"errors={result['errors']} p95_ms={result['p95']:.0f} p99_vs_bare={ratio:.2f} bare_p99_ms={bare_p99:.0f} "
-            f"cpu_ms={load_cpu_ms:.1f} cpu_vs_bare={load_cpu_ms / bare_cpu_ms if bare_cpu_ms else 0:.1f}")
+            f"cpu_ms={load_cpu_ms:.1f} cpu_vs_bare={load_cpu_ms / bare_cpu_ms if bare_cpu_ms else 0:.1f}"
+        )
         return 0
     finally:
         stop(server)

@@ -12,9 +12,9 @@ from stockdata.urls import handler404, handler500  # noqa: F401
 from stockdata.urls import urlpatterns as site_urlpatterns
 
 BARE_BODY = (
-    b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bare</title></head><body><main>"
+    b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Bare</title></head><body><main>'
     + b"<p>Constant text served through the same middleware as every page.</p>\n" * 200
-    + b"<p data-testid=\"bare\">bare</p></main></body></html>\n"
+    + b'<p data-testid="bare">bare</p></main></body></html>\n'
 )
 
 

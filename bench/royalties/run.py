@@ -87,7 +87,11 @@ def child(mode: str, url: str, period: str) -> None:
 def run_child(mode: str, url: str, period: str) -> dict:
     proc = subprocess.run(
         [sys.executable, __file__, "--child", mode, "--url", url, "--period", period],
-        cwd=ROOT, capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(ROOT)}, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"child {mode} failed:\n{proc.stderr}")
@@ -104,8 +108,9 @@ def make_contributors(n: int):
         for i in range(n)
     ]
     User.objects.bulk_create(users, batch_size=5000)
-    return list(User.objects.filter(email__startswith="bench-").order_by("id").values_list("id", flat=True)), \
-        ContributorProfile
+    return list(
+        User.objects.filter(email__startswith="bench-").order_by("id").values_list("id", flat=True)
+    ), ContributorProfile
 
 
 def bench_split(staff, user_ids: list[int]) -> list[float]:
@@ -120,21 +125,45 @@ def bench_split(staff, user_ids: list[int]) -> list[float]:
 
     owners = user_ids[:2000]
     dataset = Dataset.objects.create(slug="bench-royalties", title_en="Bench", title_ja="ベンチ", status="published")
-    version = DatasetVersion.objects.create(dataset=dataset, number=1, photo_count=10_000, content_hash="0" * 64,
-                                            frozen_by=staff)
+    version = DatasetVersion.objects.create(
+        dataset=dataset, number=1, photo_count=10_000, content_hash="0" * 64, frozen_by=staff
+    )
     now = timezone.now()
     photos = []
     for i in range(10_000):
         uid = uuid.uuid4()
-        photos.append(Photo(uuid=uid, contributor_id=owners[i % 2000], status="approved", processing="ready",
-                            original=f"o/{uid}.jpg", original_filename="x.jpg", format="jpeg", width=4000,
-                            height=3000, byte_size=1, sha256=hashlib.sha256(uid.bytes).hexdigest(),
-                            submitted_at=now, reviewed_at=now))
+        photos.append(
+            Photo(
+                uuid=uid,
+                contributor_id=owners[i % 2000],
+                status="approved",
+                processing="ready",
+                original=f"o/{uid}.jpg",
+                original_filename="x.jpg",
+                format="jpeg",
+                width=4000,
+                height=3000,
+                byte_size=1,
+                sha256=hashlib.sha256(uid.bytes).hexdigest(),
+                submitted_at=now,
+                reviewed_at=now,
+            )
+        )
     Photo.objects.bulk_create(photos, batch_size=2000)
     DatasetVersionItem.objects.bulk_create(
-        [DatasetVersionItem(version=version, photo=p, contributor_id=p.contributor_id, position=i,
-                            file_name=f"sd_{i:06d}.jpg", sha256=p.sha256, width=4000, height=3000)
-         for i, p in enumerate(photos, start=1)],
+        [
+            DatasetVersionItem(
+                version=version,
+                photo=p,
+                contributor_id=p.contributor_id,
+                position=i,
+                file_name=f"sd_{i:06d}.jpg",
+                sha256=p.sha256,
+                width=4000,
+                height=3000,
+            )
+            for i, p in enumerate(photos, start=1)
+        ],
         batch_size=2000,
     )
     from stockdata.accounts.models import Organisation, Role, User
@@ -145,13 +174,26 @@ def bench_split(staff, user_ids: list[int]) -> list[float]:
     timings = []
     for n in range(3):
         order = Order.objects.create(
-            number=f"BENCH-{n}", organisation=org, placed_by=buyer, status="paid", idempotency_key=f"bench-{n}",
-            payment_method="bank_transfer", billing_name="Bench", billing_address="Tokyo", billing_country="JP",
-            intended_use="research", intended_use_detail="bench", licence=licence, licence_accepted_at=now,
-            total=165_000, tax=15_000, paid_at=now,
+            number=f"BENCH-{n}",
+            organisation=org,
+            placed_by=buyer,
+            status="paid",
+            idempotency_key=f"bench-{n}",
+            payment_method="bank_transfer",
+            billing_name="Bench",
+            billing_address="Tokyo",
+            billing_country="JP",
+            intended_use="research",
+            intended_use_detail="bench",
+            licence=licence,
+            licence_accepted_at=now,
+            total=165_000,
+            tax=15_000,
+            paid_at=now,
         )
-        line = OrderLine.objects.create(order=order, dataset=dataset, version=version, edition="annotated",
-                                        title="Bench", price=165_000)
+        line = OrderLine.objects.create(
+            order=order, dataset=dataset, version=version, edition="annotated", title="Bench", price=165_000
+        )
         start = time.perf_counter()
         split = royalties_record_sale(line=line)
         timings.append(time.perf_counter() - start)
@@ -168,8 +210,10 @@ def reset_contributors(user_ids: list[int], n: int) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE contributors_royaltyentry, contributors_payout, contributors_payoutrun, "
-                       "contributors_salesplit, contributors_contributorprofile")
+        cursor.execute(
+            "TRUNCATE contributors_royaltyentry, contributors_payout, contributors_payoutrun, "
+            "contributors_salesplit, contributors_contributorprofile"
+        )
     rng = random.Random(n)
     base = datetime(2026, 7, 15, 12, tzinfo=ZoneInfo("Asia/Tokyo"))
     profiles = io.StringIO()
@@ -240,8 +284,11 @@ def main() -> None:
 
         timings = bench_split(staff, user_ids)
         split_s = statistics.median(timings)
-        print("split 10,000 photos / 2,000 contributors: " + ", ".join(f"{s:.3f}s" for s in timings)
-              + f" -> median {split_s:.3f}s (target < 1 s)")
+        print(
+            "split 10,000 photos / 2,000 contributors: "
+            + ", ".join(f"{s:.3f}s" for s in timings)
+            + f" -> median {split_s:.3f}s (target < 1 s)"
+        )
 
         peaks = {}
         for n in sizes:
@@ -255,9 +302,11 @@ def main() -> None:
             run = run_child("run", url, args.period)
             peak = (run["vmhwm_kb"] - base["vmhwm_kb"]) / 1024
             peaks[n] = peak
-            print(f"payout run {n:,} contributors: {run['seconds']:.2f}s, {run['payouts']:,} payouts, "
-                  f"peak {run['vmhwm_kb'] / 1024:.1f} MiB - baseline {base['vmhwm_kb'] / 1024:.1f} MiB "
-                  f"= {peak:.1f} MiB")
+            print(
+                f"payout run {n:,} contributors: {run['seconds']:.2f}s, {run['payouts']:,} payouts, "
+                f"peak {run['vmhwm_kb'] / 1024:.1f} MiB - baseline {base['vmhwm_kb'] / 1024:.1f} MiB "
+                f"= {peak:.1f} MiB"
+            )
     finally:
         from django.db import connections
 

@@ -35,7 +35,10 @@ class CatalogueListView(generics.ListAPIView):
 
     @extend_schema(
         parameters=[CatalogueQuerySerializer],
-        responses={200: DatasetCardSerializer(many=True), 400: OpenApiResponse(description="A filter has a bad value.")},
+        responses={
+            200: DatasetCardSerializer(many=True),
+            400: OpenApiResponse(description="A filter has a bad value."),
+        },
     )
     def get(self, request, *args, **kwargs):
         scopes = consent_scopes()
@@ -55,7 +58,9 @@ class CatalogueDetailView(generics.RetrieveAPIView):
     serializer_class = DatasetDetailSerializer
     lookup_field = "slug"
 
-    @extend_schema(responses={200: DatasetDetailSerializer, 404: OpenApiResponse(description="No such dataset on sale.")})
+    @extend_schema(
+        responses={200: DatasetDetailSerializer, 404: OpenApiResponse(description="No such dataset on sale.")}
+    )
     def get(self, request, slug: str, *args, **kwargs):
         return Response(self.get_serializer(dataset_page(slug)).data)
 

@@ -19,7 +19,8 @@ class CatalogueQuerySerializer(serializers.Serializer):
     size = serializers.ChoiceField(choices=list(CatalogueForm.base_fields["size"].choices)[1:], required=False)
     max_price = serializers.IntegerField(required=False, help_text="Yen, tax included; the cheapest edition.")
     scope = serializers.ListField(
-        child=serializers.CharField(), required=False,
+        child=serializers.CharField(),
+        required=False,
         help_text="Consent scope code the dataset requires of every photo; repeat for several.",
     )
     masked = serializers.BooleanField(required=False, help_text="Only datasets with at least one masked face.")

@@ -36,8 +36,12 @@ class DatasetCountView(APIView):
         serializer = CurationQuerySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         query = CurationQuery(**serializer.validated_data)
-        return Response({"count": curation_count(dataset=dataset, query=query),
-                         "selected": len(curation_select(dataset=dataset, query=query))})
+        return Response(
+            {
+                "count": curation_count(dataset=dataset, query=query),
+                "selected": len(curation_select(dataset=dataset, query=query)),
+            }
+        )
 
 
 @extend_schema(tags=["curation"])
@@ -73,8 +77,11 @@ def _boxes_result(photo: Photo, **extra) -> dict:
 
     boxes = list(photo.boxes.select_related("confirmed_by").order_by("y", "x", "pk"))
     return {
-        "photo": str(photo.uuid), "width": photo.width, "height": photo.height,
-        "boxes": BoxSerializer(boxes, many=True).data, "unconfirmed": sum(1 for b in boxes if not b.confirmed),
+        "photo": str(photo.uuid),
+        "width": photo.width,
+        "height": photo.height,
+        "boxes": BoxSerializer(boxes, many=True).data,
+        "unconfirmed": sum(1 for b in boxes if not b.confirmed),
         **extra,
     }
 
@@ -118,6 +125,9 @@ urlpatterns = [
     path("curation/datasets/<slug:slug>/freeze/", DatasetFreezeView.as_view(), name="curation-dataset-freeze"),
     path("curation/datasets/<slug:slug>/versions/", DatasetVersionsView.as_view(), name="curation-dataset-versions"),
     path("curation/photos/<uuid:uuid>/boxes/", PhotoBoxesView.as_view(), name="curation-photo-boxes"),
-    path("curation/photos/<uuid:uuid>/boxes/propose/", PhotoProposeBoxesView.as_view(),
-         name="curation-photo-boxes-propose"),
+    path(
+        "curation/photos/<uuid:uuid>/boxes/propose/",
+        PhotoProposeBoxesView.as_view(),
+        name="curation-photo-boxes-propose",
+    ),
 ]

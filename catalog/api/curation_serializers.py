@@ -54,8 +54,18 @@ class DatasetVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = DatasetVersion
         fields = [
-            "number", "annotated", "photo_count", "subject_count", "box_count", "content_hash", "statistics",
-            "changes", "query", "notes", "frozen_by", "frozen_at",
+            "number",
+            "annotated",
+            "photo_count",
+            "subject_count",
+            "box_count",
+            "content_hash",
+            "statistics",
+            "changes",
+            "query",
+            "notes",
+            "frozen_by",
+            "frozen_at",
         ]
 
 

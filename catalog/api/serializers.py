@@ -36,7 +36,9 @@ class TagListField(serializers.ListField):
 class PhotoSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     tags = TagListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=50,
+        child=serializers.CharField(max_length=50),
+        required=False,
+        max_length=50,
         help_text="Keywords, in Japanese or English.",
     )
     subjects = SubjectSerializer(many=True, required=False, max_length=50)
@@ -48,14 +50,49 @@ class PhotoSerializer(serializers.ModelSerializer):
     class Meta:
         model = Photo
         fields = [
-            "id", "status", "processing", "processing_error", "original_filename", "format", "width", "height",
-            "byte_size", "sha256", "phash", "near_duplicate_of", "thumbnail_url", "preview_url",
-            "title", "description", "tags", "shoot_date", "country", "prefecture", "lighting", "no_people",
-            "subjects", "rejection_reason", "rejection_note", "created_at", "submitted_at",
+            "id",
+            "status",
+            "processing",
+            "processing_error",
+            "original_filename",
+            "format",
+            "width",
+            "height",
+            "byte_size",
+            "sha256",
+            "phash",
+            "near_duplicate_of",
+            "thumbnail_url",
+            "preview_url",
+            "title",
+            "description",
+            "tags",
+            "shoot_date",
+            "country",
+            "prefecture",
+            "lighting",
+            "no_people",
+            "subjects",
+            "rejection_reason",
+            "rejection_note",
+            "created_at",
+            "submitted_at",
         ]
         read_only_fields = [
-            "status", "processing", "processing_error", "original_filename", "format", "width", "height",
-            "byte_size", "sha256", "phash", "rejection_reason", "rejection_note", "created_at", "submitted_at",
+            "status",
+            "processing",
+            "processing_error",
+            "original_filename",
+            "format",
+            "width",
+            "height",
+            "byte_size",
+            "sha256",
+            "phash",
+            "rejection_reason",
+            "rejection_note",
+            "created_at",
+            "submitted_at",
         ]
 
     def validate_country(self, value):

@@ -21,9 +21,7 @@ from stockdata.errors import ApplicationError
 SUBJECT_FIELDS = ("age_band", "gender", "ethnicity", "mask", "glasses", "hat", "angle")
 
 
-class PhotoViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
+class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """A contributor's own photos: upload, describe, submit. Another contributor's photo is a 404."""
 
     permission_classes = [IsContributor]
@@ -61,9 +59,17 @@ class PhotoViewSet(
             try:
                 photo = services.photo_upload(contributor=request.user, file=upload)
             except ApplicationError as exc:
-                results.append({"file": upload.name, "ok": False, "error": {"code": exc.code, "message": exc.message, **exc.extra}})
+                results.append(
+                    {"file": upload.name, "ok": False, "error": {"code": exc.code, "message": exc.message, **exc.extra}}
+                )
             else:
-                results.append({"file": upload.name, "ok": True, "photo": PhotoSerializer(self.get_queryset().get(pk=photo.pk)).data})
+                results.append(
+                    {
+                        "file": upload.name,
+                        "ok": True,
+                        "photo": PhotoSerializer(self.get_queryset().get(pk=photo.pk)).data,
+                    }
+                )
         return Response(results, status=status.HTTP_200_OK)
 
     @extend_schema(request=PhotoSerializer, responses=PhotoSerializer)

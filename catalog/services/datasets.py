@@ -49,9 +49,21 @@ __all__ = [
 # --- Datasets ---------------------------------------------------------------------------
 
 DATASET_FIELDS = (
-    "slug", "title_en", "title_ja", "description_en", "description_ja", "category", "required_scopes",
-    "target_size", "licence", "restricted", "licence_summary_en", "licence_summary_ja",
-    "price_unedited", "price_annotated", "cover",
+    "slug",
+    "title_en",
+    "title_ja",
+    "description_en",
+    "description_ja",
+    "category",
+    "required_scopes",
+    "target_size",
+    "licence",
+    "restricted",
+    "licence_summary_en",
+    "licence_summary_ja",
+    "price_unedited",
+    "price_annotated",
+    "cover",
 )
 UNIQUE_IDENTIFICATION = "unique_identification"
 
@@ -96,14 +108,16 @@ def dataset_update(*, dataset: Dataset, **fields) -> Dataset:
 def dataset_apply_query(*, dataset: Dataset, query: CurationQuery) -> int:
     """Replace the query-made part of the working selection; photos added by hand stay."""
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
-    manual = list(
-        Photo.objects.filter(datasetphoto__dataset=dataset, datasetphoto__source=DatasetPhoto.Source.MANUAL)
-    )
+    manual = list(Photo.objects.filter(datasetphoto__dataset=dataset, datasetphoto__source=DatasetPhoto.Source.MANUAL))
     chosen = curation_select(dataset=dataset, query=query, existing=manual)
     DatasetPhoto.objects.filter(dataset=dataset, source=DatasetPhoto.Source.QUERY).delete()
     manual_ids = {p.pk for p in manual}
     DatasetPhoto.objects.bulk_create(
-        [DatasetPhoto(dataset=dataset, photo=p, source=DatasetPhoto.Source.QUERY) for p in chosen if p.pk not in manual_ids],
+        [
+            DatasetPhoto(dataset=dataset, photo=p, source=DatasetPhoto.Source.QUERY)
+            for p in chosen
+            if p.pk not in manual_ids
+        ],
         ignore_conflicts=True,
     )
     dataset.curation_query = query.to_dict()
@@ -171,7 +185,15 @@ def _size_bucket(width: int, height: int) -> str:
 
 
 def _statistics(items: list[DatasetVersionItem]) -> dict:
-    age, gender, mask, lighting, angle, sizes, boxes = Counter(), Counter(), Counter(), Counter(), Counter(), Counter(), Counter()
+    age, gender, mask, lighting, angle, sizes, boxes = (
+        Counter(),
+        Counter(),
+        Counter(),
+        Counter(),
+        Counter(),
+        Counter(),
+        Counter(),
+    )
     for item in items:
         lighting[item.attributes.get("lighting") or "unknown"] += 1
         sizes[_size_bucket(item.width, item.height)] += 1
@@ -201,8 +223,15 @@ def _statistics(items: list[DatasetVersionItem]) -> dict:
 def _content_hash(items: list[DatasetVersionItem]) -> str:
     canonical = [
         {
-            "file_name": i.file_name, "sha256": i.sha256, "width": i.width, "height": i.height, "tags": i.tags,
-            "attributes": i.attributes, "subjects": i.subjects, "scopes": i.scopes, "boxes": i.boxes,
+            "file_name": i.file_name,
+            "sha256": i.sha256,
+            "width": i.width,
+            "height": i.height,
+            "tags": i.tags,
+            "attributes": i.attributes,
+            "subjects": i.subjects,
+            "scopes": i.scopes,
+            "boxes": i.boxes,
         }
         for i in items
     ]
@@ -253,7 +282,9 @@ def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, not
         missing = [p for p in kept if not p.no_people and not p.boxes.exists()]
         if missing:
             raise ApplicationError(
-                _("%(count)d photo(s) with people have no boxes yet; annotate them before freezing the annotated edition.")
+                _(
+                    "%(count)d photo(s) with people have no boxes yet; annotate them before freezing the annotated edition."
+                )
                 % {"count": len(missing)},
                 code="unannotated_photos",
             )
@@ -275,9 +306,12 @@ def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, not
                 height=photo.height,
                 tags=sorted(t.name for t in photo.tags.all()),
                 attributes={
-                    "lighting": photo.lighting, "country": photo.country, "prefecture": photo.prefecture,
+                    "lighting": photo.lighting,
+                    "country": photo.country,
+                    "prefecture": photo.prefecture,
                     "shoot_date": photo.shoot_date.isoformat() if photo.shoot_date else None,
-                    "no_people": photo.no_people, "format": photo.format,
+                    "no_people": photo.no_people,
+                    "format": photo.format,
                 },
                 subjects=[
                     {
@@ -285,8 +319,13 @@ def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, not
                         "subject_id": consent.get(s.position, {}).get("subject_id"),
                         "release_id": consent.get(s.position, {}).get("release_id"),
                         "scopes": consent.get(s.position, {}).get("scopes", []),
-                        "age_band": s.age_band, "gender": s.gender, "ethnicity": s.ethnicity,
-                        "mask": s.mask, "glasses": s.glasses, "hat": s.hat, "angle": s.angle,
+                        "age_band": s.age_band,
+                        "gender": s.gender,
+                        "ethnicity": s.ethnicity,
+                        "mask": s.mask,
+                        "glasses": s.glasses,
+                        "hat": s.hat,
+                        "angle": s.angle,
                     }
                     for s in sorted(photo.subjects.all(), key=lambda s: s.position)
                 ],
@@ -376,7 +415,15 @@ def _check_box(photo: Photo, x: int, y: int, w: int, h: int, label: str) -> None
 
 @transaction.atomic
 def box_save(
-    *, photo: Photo, by, x: int, y: int, w: int, h: int, label: str = BoxLabel.FACE, box: AnnotationBox | None = None,
+    *,
+    photo: Photo,
+    by,
+    x: int,
+    y: int,
+    w: int,
+    h: int,
+    label: str = BoxLabel.FACE,
+    box: AnnotationBox | None = None,
     confirmed: bool = True,
 ) -> AnnotationBox:
     """Staff draw or correct a box; a box saved by a person is confirmed by that person."""
@@ -406,9 +453,17 @@ def boxes_replace(*, photo: Photo, by, boxes: Sequence[dict]) -> list[Annotation
     return AnnotationBox.objects.bulk_create(
         [
             AnnotationBox(
-                photo=photo, label=b.get("label", BoxLabel.FACE), x=b["x"], y=b["y"], w=b["w"], h=b["h"],
-                source=b.get("source") if b.get("source") in AnnotationBox.Source.values else AnnotationBox.Source.HUMAN,
-                confirmed=True, confirmed_by=by,
+                photo=photo,
+                label=b.get("label", BoxLabel.FACE),
+                x=b["x"],
+                y=b["y"],
+                w=b["w"],
+                h=b["h"],
+                source=b.get("source")
+                if b.get("source") in AnnotationBox.Source.values
+                else AnnotationBox.Source.HUMAN,
+                confirmed=True,
+                confirmed_by=by,
             )
             for b in boxes
         ]
@@ -434,8 +489,16 @@ def photo_propose_boxes(*, photo_id: int) -> int:
             return 0
         AnnotationBox.objects.bulk_create(
             [
-                AnnotationBox(photo=photo, label=BoxLabel.FACE, x=b.x, y=b.y, w=b.w, h=b.h,
-                              source=AnnotationBox.Source.DETECTOR, confirmed=False)
+                AnnotationBox(
+                    photo=photo,
+                    label=BoxLabel.FACE,
+                    x=b.x,
+                    y=b.y,
+                    w=b.w,
+                    h=b.h,
+                    source=AnnotationBox.Source.DETECTOR,
+                    confirmed=False,
+                )
                 for b in found
             ]
         )

@@ -43,25 +43,31 @@ def _upload_limits() -> dict[str, int]:
 # Refusals in the photographer's words, translated; ``imaging`` gives the specifics.
 REJECTION_MESSAGES = {
     "empty": lambda p: _("The file is empty (0 bytes). Choose the photo again and re-upload it."),
-    "too_large_bytes": lambda p: _(
-        "The file is %(size).1f MB; files can be at most %(max).0f MB. Export it as a high-quality JPEG to make it smaller."
-    )
-    % {"size": p.get("byte_size", 0) / 1_048_576, "max": p.get("max_bytes", 0) / 1_048_576},
+    "too_large_bytes": lambda p: (
+        _(
+            "The file is %(size).1f MB; files can be at most %(max).0f MB. Export it as a high-quality JPEG to make it smaller."
+        )
+        % {"size": p.get("byte_size", 0) / 1_048_576, "max": p.get("max_bytes", 0) / 1_048_576}
+    ),
     "not_an_image": lambda p: _("This file is not an image. Please upload the photo as a JPEG, PNG or WebP file."),
-    "unsupported_type": lambda p: _(
-        "%(format)s files are not accepted. Please upload the photo as a JPEG, PNG or WebP file."
-    )
-    % {"format": p.get("detected", _("These"))},
+    "unsupported_type": lambda p: (
+        _("%(format)s files are not accepted. Please upload the photo as a JPEG, PNG or WebP file.")
+        % {"format": p.get("detected", _("These"))}
+    ),
     "corrupt": lambda p: _(
         "The file is damaged or incomplete. Export the photo again from your editing software and upload the new file."
     ),
     "animated": lambda p: _("Animated images are not accepted. Upload a single still photo."),
-    "too_small": lambda p: _("The image is %(w)s×%(h)s px; the long side must be at least %(min)s px.")
-    % {"w": f"{p.get('width', 0):,}", "h": f"{p.get('height', 0):,}", "min": f"{p.get('min_long_side', 0):,}"},
-    "too_many_pixels": lambda p: _(
-        "The image has %(mp).1f megapixels; the maximum is %(max).1f megapixels. Please downscale it before uploading."
-    )
-    % {"mp": p.get("width", 0) * p.get("height", 0) / 1e6, "max": p.get("max_pixels", 0) / 1e6},
+    "too_small": lambda p: (
+        _("The image is %(w)s×%(h)s px; the long side must be at least %(min)s px.")
+        % {"w": f"{p.get('width', 0):,}", "h": f"{p.get('height', 0):,}", "min": f"{p.get('min_long_side', 0):,}"}
+    ),
+    "too_many_pixels": lambda p: (
+        _(
+            "The image has %(mp).1f megapixels; the maximum is %(max).1f megapixels. Please downscale it before uploading."
+        )
+        % {"mp": p.get("width", 0) * p.get("height", 0) / 1e6, "max": p.get("max_pixels", 0) / 1e6}
+    ),
 }
 
 
@@ -203,6 +209,8 @@ def _duplicate_error(contributor, other: Photo | None) -> ApplicationError:
         code="duplicate",
         field="file",
     )
+
+
 def _hash_slices(phash: str) -> list[tuple[int, int]]:
     """Cut a 64-bit hash into nine disjoint slices (seven of 7 bits, two of 8 bits)."""
     value = int(phash, 16)
@@ -227,7 +235,9 @@ def near_duplicates_of(phash: str, *, exclude_pk: int | None = None, max_distanc
     candidate_ids.discard(exclude_pk)
     found = [
         (imaging.phash_distance(phash, other.phash), other.pk, other)
-        for other in Photo.objects.filter(pk__in=candidate_ids).exclude(phash="").only("pk", "uuid", "phash", "contributor_id")
+        for other in Photo.objects.filter(pk__in=candidate_ids)
+        .exclude(phash="")
+        .only("pk", "uuid", "phash", "contributor_id")
     ]
     return [photo for distance, _pk, photo in sorted(found) if distance <= limit]
 
@@ -280,7 +290,9 @@ def photo_process(*, photo_id: int) -> Photo:
 
         public = public_storage()
         try:
-            photo.cleaned.name = _replace(default_storage, f"cleaned/{photo.contributor_id}/{photo.uuid}.{photo.extension}", cleaned)
+            photo.cleaned.name = _replace(
+                default_storage, f"cleaned/{photo.contributor_id}/{photo.uuid}.{photo.extension}", cleaned
+            )
             photo.thumbnail.name = _replace(public, _public_key(photo, "thumbs"), derived.thumbnail)
             photo.preview.name = _replace(public, _public_key(photo, "previews"), derived.preview)
         except OSError as exc:
@@ -299,8 +311,17 @@ def photo_process(*, photo_id: int) -> Photo:
         photo.near_duplicate_of = similar[0] if similar else None
         photo.save(
             update_fields=[
-                "cleaned", "thumbnail", "preview", "width", "height", "phash", "processing",
-                "processing_error", "processing_attempts", "near_duplicate_of", "updated_at",
+                "cleaned",
+                "thumbnail",
+                "preview",
+                "width",
+                "height",
+                "phash",
+                "processing",
+                "processing_error",
+                "processing_attempts",
+                "near_duplicate_of",
+                "updated_at",
             ]
         )
         # Face boxes are proposed as soon as the photo exists, so curators find them ready.
@@ -402,9 +423,7 @@ def photos_bulk_edit(
     **fields,
 ) -> int:
     """Apply tags and attributes to a selection of the contributor's own editable photos."""
-    photos = list(
-        Photo.objects.select_for_update().filter(contributor=contributor, pk__in=photo_ids)
-    )
+    photos = list(Photo.objects.select_for_update().filter(contributor=contributor, pk__in=photo_ids))
     if len(photos) != len(set(photo_ids)):
         raise ApplicationError(_("Some of the selected photos do not exist."), code="not_found", status=404)
     for photo in photos:
@@ -466,8 +485,12 @@ def photo_submit(*, photo: Photo) -> Photo:
 def photo_delete(*, photo: Photo) -> None:
     """A contributor may delete a draft or rejected photo; its files go with it."""
     _require_editable(photo)
-    names = [(default_storage, photo.original.name), (default_storage, photo.cleaned.name),
-             (public_storage(), photo.thumbnail.name), (public_storage(), photo.preview.name)]
+    names = [
+        (default_storage, photo.original.name),
+        (default_storage, photo.cleaned.name),
+        (public_storage(), photo.thumbnail.name),
+        (public_storage(), photo.preview.name),
+    ]
     photo.delete()
 
     def remove_files():

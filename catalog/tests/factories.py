@@ -59,8 +59,11 @@ def ensure_consent_scopes() -> None:
         ConsentScope.objects.get_or_create(
             code=code,
             defaults={
-                "position": position, "name_en": name_en, "name_ja": name_ja,
-                "is_ai_use": code != "publication", "is_biometric": code in ("biometric", "unique_identification"),
+                "position": position,
+                "name_en": name_en,
+                "name_ja": name_ja,
+                "is_ai_use": code != "publication",
+                "is_biometric": code in ("biometric", "unique_identification"),
             },
         )
 
@@ -253,9 +256,18 @@ def build_version(
         position += 1
         items.append(
             DatasetVersionItem(
-                photo=old.photo, contributor_id=old.contributor_id, position=position, file_name=old.file_name,
-                sha256=old.sha256, width=old.width, height=old.height, tags=old.tags, attributes=old.attributes,
-                subjects=old.subjects, scopes=old.scopes, boxes=old.boxes if annotated else [],
+                photo=old.photo,
+                contributor_id=old.contributor_id,
+                position=position,
+                file_name=old.file_name,
+                sha256=old.sha256,
+                width=old.width,
+                height=old.height,
+                tags=old.tags,
+                attributes=old.attributes,
+                subjects=old.subjects,
+                scopes=old.scopes,
+                boxes=old.boxes if annotated else [],
             )
         )
     for photo in new_photos:
@@ -265,8 +277,15 @@ def build_version(
         tag_links += [through(photo_id=photo.pk, tag_id=tag_rows[n].pk) for n in names if n in tag_rows]
         subject_rows += [
             PhotoSubject(
-                photo=photo, position=s["position"], age_band=s["age_band"], gender=s["gender"],
-                ethnicity=s["ethnicity"], mask=s["mask"], glasses=s["glasses"], hat=s["hat"], angle=s["angle"],
+                photo=photo,
+                position=s["position"],
+                age_band=s["age_band"],
+                gender=s["gender"],
+                ethnicity=s["ethnicity"],
+                mask=s["mask"],
+                glasses=s["glasses"],
+                hat=s["hat"],
+                angle=s["angle"],
             )
             for s in subjects
         ]
@@ -275,8 +294,14 @@ def build_version(
             for s in subjects:
                 w = photo.width // 6
                 boxes.append(
-                    {"label": "face", "x": 100 + (s["position"] - 1) * (w + 40), "y": photo.height // 4,
-                     "w": w, "h": w * 5 // 4, "confirmed": True}
+                    {
+                        "label": "face",
+                        "x": 100 + (s["position"] - 1) * (w + 40),
+                        "y": photo.height // 4,
+                        "w": w,
+                        "h": w * 5 // 4,
+                        "confirmed": True,
+                    }
                 )
         items.append(
             DatasetVersionItem(
@@ -289,8 +314,12 @@ def build_version(
                 height=photo.height,
                 tags=names,
                 attributes={
-                    "lighting": photo.lighting, "country": "JP", "prefecture": "Tokyo", "shoot_date": None,
-                    "no_people": photo.no_people, "format": photo.format,
+                    "lighting": photo.lighting,
+                    "country": "JP",
+                    "prefecture": "Tokyo",
+                    "shoot_date": None,
+                    "no_people": photo.no_people,
+                    "format": photo.format,
                 },
                 subjects=[{**s, "scopes": scopes} for s in subjects],
                 scopes=scopes,
@@ -330,7 +359,9 @@ def build_version(
         for index, item in enumerate(items[:8]):
             first = item.subjects[0] if item.subjects else None
             store_preview(
-                item.photo, seed=seed * 1000 + index, mask=bool(first and first["mask"]) if first else None,
+                item.photo,
+                seed=seed * 1000 + index,
+                mask=bool(first and first["mask"]) if first else None,
                 kind="portrait" if first else "scene",
             )
     if dataset.cover_id is None and items:

@@ -39,32 +39,49 @@ def test_put_replaces_the_list_and_every_box_is_confirmed_by_the_user(api, staff
     AnnotationBox.objects.create(photo=photo, x=1, y=1, w=50, h=50, source="detector", confirmed=False)
     AnnotationBox.objects.create(photo=photo, x=900, y=900, w=80, h=80, source="detector", confirmed=False)
 
-    response = api.put(boxes_url(photo), {"boxes": [
-        {"label": "face", "x": 100, "y": 120, "w": 300, "h": 340, "source": "detector"},
-        {"label": "mask", "x": 150, "y": 300, "w": 200, "h": 120},
-    ]}, format="json")
+    response = api.put(
+        boxes_url(photo),
+        {
+            "boxes": [
+                {"label": "face", "x": 100, "y": 120, "w": 300, "h": 340, "source": "detector"},
+                {"label": "mask", "x": 150, "y": 300, "w": 200, "h": 120},
+            ]
+        },
+        format="json",
+    )
 
     assert response.status_code == 200, response.json()
     assert response.json()["unconfirmed"] == 0
-    rows = list(AnnotationBox.objects.filter(photo=photo).order_by("y").values_list(
-        "label", "x", "y", "w", "h", "source", "confirmed", "confirmed_by"))
+    rows = list(
+        AnnotationBox.objects.filter(photo=photo)
+        .order_by("y")
+        .values_list("label", "x", "y", "w", "h", "source", "confirmed", "confirmed_by")
+    )
     assert rows == [
         ("face", 100, 120, 300, 340, "detector", True, staff.pk),
         ("mask", 150, 300, 200, 120, "human", True, staff.pk),
     ]
     listed = api.get(boxes_url(photo)).json()
     assert [(b["label"], b["x"], b["confirmed"], b["confirmed_by"]) for b in listed["boxes"]] == [
-        ("face", 100, True, staff.email), ("mask", 150, True, staff.email)]
+        ("face", 100, True, staff.email),
+        ("mask", 150, True, staff.email),
+    ]
     assert (listed["width"], listed["height"]) == (2400, 1600)
 
 
 def test_a_box_outside_the_photo_is_refused_and_nothing_changes(api):
     photo = PhotoFactory(width=2400, height=1600)
     kept = AnnotationBox.objects.create(photo=photo, x=1, y=1, w=50, h=50, confirmed=False)
-    response = api.put(boxes_url(photo), {"boxes": [
-        {"label": "face", "x": 100, "y": 100, "w": 100, "h": 100},
-        {"label": "face", "x": 2300, "y": 100, "w": 200, "h": 100},
-    ]}, format="json")
+    response = api.put(
+        boxes_url(photo),
+        {
+            "boxes": [
+                {"label": "face", "x": 100, "y": 100, "w": 100, "h": 100},
+                {"label": "face", "x": 2300, "y": 100, "w": 200, "h": 100},
+            ]
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "The box must lie inside the photo (2400×1600 px)."
     assert list(AnnotationBox.objects.filter(photo=photo)) == [kept]
@@ -143,7 +160,12 @@ def test_count_freeze_and_versions(api, staff):
     assert created.status_code == 201
     body = created.json()
     assert (body["number"], body["photo_count"], body["annotated"], body["notes"], body["frozen_by"]) == (
-        1, 2, False, "api", staff.email)
+        1,
+        2,
+        False,
+        "api",
+        staff.email,
+    )
     versions = api.get(reverse("api:curation-dataset-versions", kwargs={"slug": ds.slug})).json()
     assert [v["number"] for v in versions] == [1]
     assert versions[0]["content_hash"] == DatasetVersion.objects.get().content_hash

@@ -30,7 +30,9 @@ def staff_client(client, staff):
 def test_only_staff_open_the_curation_pages(client, contributor):
     ds = dataset()
     urls = [
-        reverse("curation:list"), reverse("curation:create"), reverse("curation:curate", args=[ds.slug]),
+        reverse("curation:list"),
+        reverse("curation:create"),
+        reverse("curation:curate", args=[ds.slug]),
         reverse("curation:annotate", args=[ds.slug]),
     ]
     for url in urls:
@@ -44,8 +46,9 @@ def test_only_staff_open_the_curation_pages(client, contributor):
     assert not DatasetVersion.objects.exists()
 
 
-def test_the_dataset_list_shows_status_versions_and_selection_size(staff_client, staff, contributor,
-                                                                   django_assert_max_num_queries):
+def test_the_dataset_list_shows_status_versions_and_selection_size(
+    staff_client, staff, contributor, django_assert_max_num_queries
+):
     ds = dataset()
     h = hashes(2)
     services.dataset_add_photos(dataset=ds, photos=[approved_photo(contributor, staff, phash=x) for x in h])
@@ -60,10 +63,19 @@ def test_the_dataset_list_shows_status_versions_and_selection_size(staff_client,
 
 def dataset_form(**overrides):
     return {
-        "slug": "japanese-faces", "title_en": "Japanese faces", "title_ja": "日本人の顔", "description_en": "",
-        "description_ja": "", "category": Dataset.Category.FACES, "required_scopes": ["ai_training", "biometric"],
-        "target_size": 500, "price_unedited": 99000, "price_annotated": 165000, "restricted": "",
-        "licence_summary_en": "", "licence_summary_ja": "",
+        "slug": "japanese-faces",
+        "title_en": "Japanese faces",
+        "title_ja": "日本人の顔",
+        "description_en": "",
+        "description_ja": "",
+        "category": Dataset.Category.FACES,
+        "required_scopes": ["ai_training", "biometric"],
+        "target_size": 500,
+        "price_unedited": 99000,
+        "price_annotated": 165000,
+        "restricted": "",
+        "licence_summary_en": "",
+        "licence_summary_ja": "",
     } | overrides
 
 
@@ -110,8 +122,11 @@ def test_the_preview_returns_the_exact_count_and_the_sample(staff_client, staff,
     masked, _bare = masked_and_bare(contributor, staff)
     url = reverse("curation:preview", args=[ds.slug])
 
-    response = staff_client.post(url, {"tags_all": "portrait", "mask": "yes", "people": "any",
-                                       "exclude_near_duplicates": "on"}, HTTP_HX_REQUEST="true")
+    response = staff_client.post(
+        url,
+        {"tags_all": "portrait", "mask": "yes", "people": "any", "exclude_near_duplicates": "on"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     preview = response.context["preview"]
     assert (preview["count"], preview["selected"]) == (3, 3)
@@ -119,16 +134,17 @@ def test_the_preview_returns_the_exact_count_and_the_sample(staff_client, staff,
     html = response.content.decode()
     assert '<strong data-testid="match-count">3</strong>' in html
 
-    response = staff_client.post(url, {"tags_all": "portrait", "mask": "", "max_per_contributor": "4",
-                                       "people": "any"})
+    response = staff_client.post(url, {"tags_all": "portrait", "mask": "", "max_per_contributor": "4", "people": "any"})
     assert (response.context["preview"]["count"], response.context["preview"]["selected"]) == (5, 4)
 
 
 def test_applying_a_query_then_freezing_through_the_page(staff_client, staff, contributor):
     ds = dataset()
     masked, bare = masked_and_bare(contributor, staff)
-    response = staff_client.post(reverse("curation:apply", args=[ds.slug]),
-                                 {"tags_all": "portrait", "mask": "yes", "people": "any", "exclude_near_duplicates": "on"})
+    response = staff_client.post(
+        reverse("curation:apply", args=[ds.slug]),
+        {"tags_all": "portrait", "mask": "yes", "people": "any", "exclude_near_duplicates": "on"},
+    )
     assert response.status_code == 302
     assert set(DatasetPhoto.objects.filter(dataset=ds).values_list("photo_id", flat=True)) == {p.pk for p in masked}
     ds.refresh_from_db()
@@ -138,7 +154,10 @@ def test_applying_a_query_then_freezing_through_the_page(staff_client, staff, co
     staff_client.post(reverse("curation:remove_photo", args=[ds.slug, masked[0].uuid]))
     staff_client.post(reverse("curation:add_photos", args=[ds.slug]), {"uuids": str(bare[0].uuid)})
     assert set(DatasetPhoto.objects.filter(dataset=ds).values_list("photo_id", flat=True)) == {
-        masked[1].pk, masked[2].pk, bare[0].pk}
+        masked[1].pk,
+        masked[2].pk,
+        bare[0].pk,
+    }
 
     response = staff_client.post(reverse("curation:freeze", args=[ds.slug]), {"edition": "unedited", "notes": "first"})
     assert response.status_code == 302
@@ -161,8 +180,10 @@ def test_freezing_the_annotated_edition_with_an_unconfirmed_box_is_refused_with_
 
     response = staff_client.post(reverse("curation:freeze", args=[ds.slug]), {"edition": "annotated", "notes": ""})
     assert response.status_code == 400
-    assert ("1 box(es) are not confirmed yet; confirm every box before freezing the annotated edition."
-            in response.content.decode())
+    assert (
+        "1 box(es) are not confirmed yet; confirm every box before freezing the annotated edition."
+        in response.content.decode()
+    )
     assert not DatasetVersion.objects.exists()
 
 
@@ -207,8 +228,9 @@ def test_the_curation_page_renders_with_versions_and_changes(staff_client, staff
     assert "from v1: +1 / −1" in html
 
 
-def test_the_curation_page_and_editor_keep_their_query_counts(staff_client, staff, contributor,
-                                                              django_assert_max_num_queries):
+def test_the_curation_page_and_editor_keep_their_query_counts(
+    staff_client, staff, contributor, django_assert_max_num_queries
+):
     ds = dataset()
     photos = [approved_photo(contributor, staff, phash=x, tags=["portrait"]) for x in hashes(6)]
     services.dataset_add_photos(dataset=ds, photos=photos)
@@ -227,7 +249,8 @@ def test_the_forms_and_the_editor_pages_render_for_staff(staff_client, staff, co
     assert edit.status_code == 200 and 'value="faces-masks"' in edit.content.decode()
     # An empty selection sends the curator back to the curation page.
     assert staff_client.get(reverse("curation:annotate", args=[ds.slug]))["Location"] == reverse(
-        "curation:curate", args=[ds.slug])
+        "curation:curate", args=[ds.slug]
+    )
 
     h = hashes(2)
     first, second = (approved_photo(contributor, staff, phash=x, preview=f"previews/{x}.jpg") for x in h)
@@ -237,8 +260,18 @@ def test_the_forms_and_the_editor_pages_render_for_staff(staff_client, staff, co
     editor = response.context["editor"]
     # The editor opens on the first photo with a box left to confirm.
     assert editor["photo"]["uuid"] == str(second.uuid)
-    assert editor["boxes"] == [{"id": second.boxes.get().pk, "label": "face", "x": 5, "y": 6, "w": 70, "h": 80,
-                                "source": "detector", "confirmed": False}]
+    assert editor["boxes"] == [
+        {
+            "id": second.boxes.get().pk,
+            "label": "face",
+            "x": 5,
+            "y": 6,
+            "w": 70,
+            "h": 80,
+            "source": "detector",
+            "confirmed": False,
+        }
+    ]
     assert (editor["unconfirmed_left"], editor["next"]) == (1, "")
     assert editor["prev"] == reverse("curation:annotate", args=[ds.slug]) + f"?photo={first.uuid}"
     assert 'id="box-editor-data"' in response.content.decode()
@@ -251,8 +284,10 @@ def test_the_curation_page_marks_selected_photos_whose_consent_was_withdrawn(sta
 
     ds = dataset()
     masked, _bare = masked_and_bare(contributor, staff)
-    staff_client.post(reverse("curation:apply", args=[ds.slug]),
-                      {"tags_all": "portrait", "mask": "yes", "people": "any", "exclude_near_duplicates": "on"})
+    staff_client.post(
+        reverse("curation:apply", args=[ds.slug]),
+        {"tags_all": "portrait", "mask": "yes", "people": "any", "exclude_near_duplicates": "on"},
+    )
     page = staff_client.get(reverse("curation:curate", args=[ds.slug])).content.decode()
     assert 'data-testid="ineligible"' not in page
 

@@ -27,8 +27,17 @@ def contributor():
     return ContributorFactory()
 
 
-def approved_photo(contributor, staff, *, scopes=("publication", *FACE_SCOPES), phash="0000000000000000", tags=(),
-                   mask=False, release=None, **kwargs):
+def approved_photo(
+    contributor,
+    staff,
+    *,
+    scopes=("publication", *FACE_SCOPES),
+    phash="0000000000000000",
+    tags=(),
+    mask=False,
+    release=None,
+    **kwargs,
+):
     photo = PhotoFactory(contributor=contributor, status=Photo.Status.APPROVED, phash=phash, **kwargs)
     SubjectFactory(photo=photo, position=1, mask=mask)
     release = release or make_release(contributor, scopes=scopes, approve_by=staff)

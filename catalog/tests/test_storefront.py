@@ -113,7 +113,7 @@ def test_list_shows_only_published_datasets_with_a_version_newest_first(client, 
 
 def test_list_cards_show_title_count_price_from_and_scope_badges(client, shop):
     html = client.get(LIST_URL).content.decode()
-    card = html[html.index('data-slug="japanese-faces-masks"'):]
+    card = html[html.index('data-slug="japanese-faces-masks"') :]
     card = card[: card.index("</div>\n</li>")]
     assert ">Japanese faces with masks<" in card
     assert '<strong data-testid="photo-count">30</strong>' in card
@@ -236,7 +236,9 @@ def section(html: str, testid: str) -> str:
 def chart_rows(html: str, key: str) -> dict[str, int]:
     figure = section(html, f"chart-{key}")
     figure = figure[: figure.index("</figure>")]
-    rows = re.findall(r'<tr data-key="([^"]+)" data-testid="bar">.*?data-testid="bar-count">([\d,]+)<', figure, re.DOTALL)
+    rows = re.findall(
+        r'<tr data-key="([^"]+)" data-testid="bar">.*?data-testid="bar-count">([\d,]+)<', figure, re.DOTALL
+    )
     return {html_lib.unescape(k): int(v.replace(",", "")) for k, v in rows}
 
 
@@ -278,7 +280,9 @@ def test_detail_charts_show_exactly_the_stored_statistics(client, shop):
     # A bar's width is its share of the total, with the exact number beside it.
     masked = stats["mask"]["mask"]
     share = f"{100 * masked / version.subject_count:.1f}"
-    assert re.search(rf'<tr data-key="mask" data-testid="bar">.*?<rect class="bar" width="{share}%".*?>{masked}<', html, re.DOTALL)
+    assert re.search(
+        rf'<tr data-key="mask" data-testid="bar">.*?<rect class="bar" width="{share}%".*?>{masked}<', html, re.DOTALL
+    )
 
 
 def test_detail_shows_samples_consent_licence_version_and_hash(client, shop):
@@ -395,6 +399,7 @@ def test_list_query_count_does_not_grow_with_the_number_of_datasets(client):
 
 def test_a_saved_price_shows_at_once_on_the_list_and_the_dataset_page(client, shop):
     detail = reverse("catalog:detail", args=["tokyo-streets"])
+
     def price_from_on_list() -> list[str]:
         return re.findall(r'data-testid="price-from">([^<]+)<', client.get(LIST_URL).content.decode())
 
@@ -450,8 +455,11 @@ def test_api_list_shape(shop):
         "editions": [
             {"edition": "unedited", "name": "Unedited", "price": 99000, "tax": 9000, "price_excluding_tax": 90000},
             {
-                "edition": "annotated", "name": "Edited for machine learning (annotated)", "price": 165000,
-                "tax": 15000, "price_excluding_tax": 150000,
+                "edition": "annotated",
+                "name": "Edited for machine learning (annotated)",
+                "price": 165000,
+                "tax": 15000,
+                "price_excluding_tax": 150000,
             },
         ],
         "version": {
@@ -488,13 +496,32 @@ def test_api_detail_shape(shop):
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {
-        "slug", "url", "web_url", "title", "title_en", "title_ja", "category", "required_scopes", "price_from",
-        "editions", "version", "cover_url", "published_at", "description", "description_en", "description_ja",
-        "licence_summary", "consent_scopes", "statistics", "samples", "versions",
+        "slug",
+        "url",
+        "web_url",
+        "title",
+        "title_en",
+        "title_ja",
+        "category",
+        "required_scopes",
+        "price_from",
+        "editions",
+        "version",
+        "cover_url",
+        "published_at",
+        "description",
+        "description_en",
+        "description_ja",
+        "licence_summary",
+        "consent_scopes",
+        "statistics",
+        "samples",
+        "versions",
     }
     assert body["statistics"] == version.statistics
     assert [(e["edition"], e["price"], e["tax"]) for e in body["editions"]] == [
-        ("unedited", 99000, 9000), ("annotated", 165000, 15000),
+        ("unedited", 99000, 9000),
+        ("annotated", 165000, 15000),
     ]
     assert body["required_scopes"] == ["publication", "ai_training", "biometric"]
     assert [s["code"] for s in body["consent_scopes"]] == ["publication", "ai_training", "biometric"]
@@ -503,8 +530,13 @@ def test_api_detail_shape(shop):
     assert body["version"]["changes"] == {"previous": None, "added": [], "removed": []}
     items = list(version.items.select_related("photo").order_by("position")[:8])
     assert body["samples"] == [
-        {"position": i.position, "file_name": i.file_name, "width": i.width, "height": i.height,
-         "preview_url": i.photo.preview.url}
+        {
+            "position": i.position,
+            "file_name": i.file_name,
+            "width": i.width,
+            "height": i.height,
+            "preview_url": i.photo.preview.url,
+        }
         for i in items
     ]
     assert [v["number"] for v in body["versions"]] == [1]

@@ -44,15 +44,24 @@ def test_each_bad_file_gets_its_specific_error_and_leaves_nothing(api, case, nam
     response = upload(api, name, data)
     assert response.status_code == 400
     assert response.json() == {
-        "error": {"code": code, "message": expected_message(case, code), "fields": {"file": [expected_message(case, code)]}}
+        "error": {
+            "code": code,
+            "message": expected_message(case, code),
+            "fields": {"file": [expected_message(case, code)]},
+        }
     }
     assert Photo.objects.count() == 0
     assert stored_files() == []
 
 
-def test_the_batch_endpoint_accepts_good_files_and_refuses_bad_ones_independently(api, django_capture_on_commit_callbacks):
-    files = [SimpleUploadedFile("a.jpg", good_jpeg(1)), SimpleUploadedFile("notes.jpg", b"just text" * 50),
-             SimpleUploadedFile("b.jpg", good_jpeg(2))]
+def test_the_batch_endpoint_accepts_good_files_and_refuses_bad_ones_independently(
+    api, django_capture_on_commit_callbacks
+):
+    files = [
+        SimpleUploadedFile("a.jpg", good_jpeg(1)),
+        SimpleUploadedFile("notes.jpg", b"just text" * 50),
+        SimpleUploadedFile("b.jpg", good_jpeg(2)),
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/api/v1/photos/batch/", {"files": files}, format="multipart")
     assert response.status_code == 200
@@ -137,14 +146,16 @@ def test_running_the_pipeline_twice_gives_the_same_result_and_one_set_of_files(c
     services.photo_process(photo_id=photo.pk)
     photo.refresh_from_db()
     first = {f: getattr(photo, f) for f in ("width", "height", "phash")} | {
-        "files": stored_files(), "names": (photo.cleaned.name, photo.thumbnail.name, photo.preview.name)
+        "files": stored_files(),
+        "names": (photo.cleaned.name, photo.thumbnail.name, photo.preview.name),
     }
     # Force a full rerun, as a redelivered task after a crash would do.
     Photo.objects.filter(pk=photo.pk).update(processing=Photo.Processing.PENDING)
     services.photo_process(photo_id=photo.pk)
     photo.refresh_from_db()
     again = {f: getattr(photo, f) for f in ("width", "height", "phash")} | {
-        "files": stored_files(), "names": (photo.cleaned.name, photo.thumbnail.name, photo.preview.name)
+        "files": stored_files(),
+        "names": (photo.cleaned.name, photo.thumbnail.name, photo.preview.name),
     }
     assert again == first
     assert len(first["files"]) == 4  # original, cleaned, thumbnail, preview
@@ -169,7 +180,10 @@ def test_contributor_b_cannot_see_edit_or_delete_contributor_as_photo(api, contr
     assert other.patch(url, {"title": "mine now"}, format="json").status_code == 404
     assert other.delete(url).status_code == 404
     assert other.post(f"{url}submit/").status_code == 404
-    assert other.post("/api/v1/photos/bulk/", {"photos": [str(photo.uuid)], "add_tags": ["x"]}, format="json").status_code == 404
+    assert (
+        other.post("/api/v1/photos/bulk/", {"photos": [str(photo.uuid)], "add_tags": ["x"]}, format="json").status_code
+        == 404
+    )
     assert other.get("/api/v1/photos/").json()["results"] == []
     photo.refresh_from_db()
     assert photo.title == ""
@@ -199,8 +213,16 @@ def test_describe_with_tags_in_japanese_and_english_and_subjects_then_submit(api
     body = response.json()
     assert body["tags"] == ["face", "mask", "マスク"]
     assert body["subjects"] == [
-        {"position": 1, "age_band": "30s", "gender": "female", "ethnicity": "Japanese", "mask": True,
-         "glasses": False, "hat": False, "angle": ""}
+        {
+            "position": 1,
+            "age_band": "30s",
+            "gender": "female",
+            "ethnicity": "Japanese",
+            "mask": True,
+            "glasses": False,
+            "hat": False,
+            "angle": "",
+        }
     ]
     submitted = api.post(f"/api/v1/photos/{photo_id}/submit/").json()
     assert submitted["status"] == "submitted"
@@ -211,12 +233,20 @@ def test_describe_with_tags_in_japanese_and_english_and_subjects_then_submit(api
 
 
 def test_bulk_edit_applies_tags_and_subject_attributes_to_a_selection(api, contributor):
-    photos = [services.photo_upload(contributor=contributor, file=SimpleUploadedFile(f"{i}.jpg", good_jpeg(20 + i))) for i in range(3)]
+    photos = [
+        services.photo_upload(contributor=contributor, file=SimpleUploadedFile(f"{i}.jpg", good_jpeg(20 + i)))
+        for i in range(3)
+    ]
     for p in photos:
         services.photo_describe(photo=p, subjects=[services.SubjectData(age_band="20s")])
     response = api.post(
         "/api/v1/photos/bulk/",
-        {"photos": [str(p.uuid) for p in photos[:2]], "add_tags": ["street", "東京"], "mask": True, "lighting": "night"},
+        {
+            "photos": [str(p.uuid) for p in photos[:2]],
+            "add_tags": ["street", "東京"],
+            "mask": True,
+            "lighting": "night",
+        },
         format="json",
     )
     assert response.json() == {"updated": 2}
@@ -241,7 +271,9 @@ def test_a_real_worker_processes_an_upload(celery_worker):
 
 
 @pytest.mark.parametrize("case, name, data, code", corpus(), ids=[c[0] for c in corpus()])
-def test_each_bad_file_gets_its_specific_error_on_the_upload_page_and_leaves_nothing(client, contributor, case, name, data, code):
+def test_each_bad_file_gets_its_specific_error_on_the_upload_page_and_leaves_nothing(
+    client, contributor, case, name, data, code
+):
     client.force_login(contributor)
     response = client.post("/portal/upload/", {"files": [SimpleUploadedFile(name, data)]})
     assert response.status_code == 200

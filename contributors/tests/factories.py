@@ -31,7 +31,11 @@ def licence() -> LicenceTerms:
     terms = LicenceTerms.objects.order_by("id").first()
     if terms is None:
         terms = LicenceTerms.objects.create(
-            code="sd-test-1.0", title_en="Test licence", title_ja="テスト許諾", body_en="Terms.", body_ja="条項。",
+            code="sd-test-1.0",
+            title_en="Test licence",
+            title_ja="テスト許諾",
+            body_en="Terms.",
+            body_ja="条項。",
             effective_from=date(2026, 1, 1),
         )
     return terms
@@ -42,13 +46,20 @@ def version_with_photos(counts: dict, *, dataset: Dataset | None = None, staff=N
     n = next(_seq)
     if dataset is None:
         dataset = Dataset.objects.create(
-            slug=f"royalty-set-{n}-{uuid_lib.uuid4().hex[:6]}", title_en=f"Royalty set {n}", title_ja=f"ロイヤリティ {n}",
-            status=Dataset.Status.PUBLISHED, published_at=timezone.now(),
+            slug=f"royalty-set-{n}-{uuid_lib.uuid4().hex[:6]}",
+            title_en=f"Royalty set {n}",
+            title_ja=f"ロイヤリティ {n}",
+            status=Dataset.Status.PUBLISHED,
+            published_at=timezone.now(),
         )
     staff = staff or StaffFactory()
     number = (dataset.versions.count() or 0) + 1
     version = DatasetVersion.objects.create(
-        dataset=dataset, number=number, photo_count=sum(counts.values()), content_hash="0" * 64, frozen_by=staff,
+        dataset=dataset,
+        number=number,
+        photo_count=sum(counts.values()),
+        content_hash="0" * 64,
+        frozen_by=staff,
     )
     photos, owners = [], []
     now = timezone.now()
@@ -57,10 +68,20 @@ def version_with_photos(counts: dict, *, dataset: Dataset | None = None, staff=N
             uid = uuid_lib.uuid4()
             photos.append(
                 Photo(
-                    uuid=uid, contributor=user, status=Photo.Status.APPROVED, processing=Photo.Processing.READY,
-                    original=f"originals/{uid}.jpg", original_filename=f"{uid.hex[:8]}.jpg", format=Photo.Format.JPEG,
-                    width=4000, height=3000, byte_size=1000, sha256=hashlib.sha256(uid.bytes).hexdigest(),
-                    title="Portrait", submitted_at=now, reviewed_at=now,
+                    uuid=uid,
+                    contributor=user,
+                    status=Photo.Status.APPROVED,
+                    processing=Photo.Processing.READY,
+                    original=f"originals/{uid}.jpg",
+                    original_filename=f"{uid.hex[:8]}.jpg",
+                    format=Photo.Format.JPEG,
+                    width=4000,
+                    height=3000,
+                    byte_size=1000,
+                    sha256=hashlib.sha256(uid.bytes).hexdigest(),
+                    title="Portrait",
+                    submitted_at=now,
+                    reviewed_at=now,
                 )
             )
             owners.append(user)
@@ -68,8 +89,14 @@ def version_with_photos(counts: dict, *, dataset: Dataset | None = None, staff=N
     DatasetVersionItem.objects.bulk_create(
         [
             DatasetVersionItem(
-                version=version, photo=p, contributor=p.contributor, position=i, file_name=f"sd_{i:06d}.jpg",
-                sha256=p.sha256, width=p.width, height=p.height,
+                version=version,
+                photo=p,
+                contributor=p.contributor,
+                position=i,
+                file_name=f"sd_{i:06d}.jpg",
+                sha256=p.sha256,
+                width=p.width,
+                height=p.height,
             )
             for i, p in enumerate(photos, start=1)
         ],
@@ -88,27 +115,46 @@ def paid_line(version: DatasetVersion, *, price: int = 165_000, edition: str = "
     buyer = buyer or BuyerFactory()
     n = next(_seq)
     order = Order.objects.create(
-        number=f"T-{n:06d}-{uuid_lib.uuid4().hex[:6]}", organisation=buyer.organisation, placed_by=buyer,
-        status=Order.Status.PAID, idempotency_key=uuid_lib.uuid4().hex, payment_method=Order.PaymentMethod.BANK_TRANSFER,
-        billing_name="Tokyo Vision Labs K.K.", billing_address="東京都港区1-2-3", billing_country="JP",
-        intended_use="research", intended_use_detail="Face detection research.", licence=licence(),
-        licence_accepted_at=timezone.now(), total=price, tax=tax_included(price), paid_at=timezone.now(),
+        number=f"T-{n:06d}-{uuid_lib.uuid4().hex[:6]}",
+        organisation=buyer.organisation,
+        placed_by=buyer,
+        status=Order.Status.PAID,
+        idempotency_key=uuid_lib.uuid4().hex,
+        payment_method=Order.PaymentMethod.BANK_TRANSFER,
+        billing_name="Tokyo Vision Labs K.K.",
+        billing_address="東京都港区1-2-3",
+        billing_country="JP",
+        intended_use="research",
+        intended_use_detail="Face detection research.",
+        licence=licence(),
+        licence_accepted_at=timezone.now(),
+        total=price,
+        tax=tax_included(price),
+        paid_at=timezone.now(),
     )
     return OrderLine.objects.create(
-        order=order, dataset=version.dataset, version=version, edition=edition,
-        title=f"{version.dataset.title_en} v{version.number} ({edition})", price=price,
+        order=order,
+        dataset=version.dataset,
+        version=version,
+        edition=edition,
+        title=f"{version.dataset.title_en} v{version.number} ({edition})",
+        price=price,
     )
 
 
-def contributor_with_bank(*, entity_type: str = "individual", tax_residency: str = "jp", account_number: str | None = None,
-                          **kwargs):
+def contributor_with_bank(
+    *, entity_type: str = "individual", tax_residency: str = "jp", account_number: str | None = None, **kwargs
+):
     """A contributor whose payout account and tax status are filled in (through the service)."""
     from contributors.services import contributor_payout_details_set
 
     user = ContributorFactory(**kwargs)
     contributor_payout_details_set(
-        profile=user.contributor_profile, entity_type=entity_type, tax_residency=tax_residency,
-        account_number=account_number or f"{next(_seq) % 9_999_999 or 1:07d}", **BANK,
+        profile=user.contributor_profile,
+        entity_type=entity_type,
+        tax_residency=tax_residency,
+        account_number=account_number or f"{next(_seq) % 9_999_999 or 1:07d}",
+        **BANK,
     )
     return user
 
@@ -135,5 +181,14 @@ def credit(user, amount: int, *, at=None):
     return line
 
 
-__all__ = ["BANK", "BuyerFactory", "ContributorFactory", "StaffFactory", "contributor_with_bank", "credit",
-           "paid_line", "price_for_royalty", "version_with_photos"]
+__all__ = [
+    "BANK",
+    "BuyerFactory",
+    "ContributorFactory",
+    "StaffFactory",
+    "contributor_with_bank",
+    "credit",
+    "paid_line",
+    "price_for_royalty",
+    "version_with_photos",
+]

@@ -168,7 +168,9 @@ def test_a_failed_transfer_returns_the_money_to_the_balance():
     assert payout.status == "failed"
     assert royalty_balance(contributor_id=user.pk) == 12_000
     assert list(RoyaltyEntry.objects.filter(contributor=user).order_by("id").values_list("kind", "amount")) == [
-        ("sale", 12_000), ("payout", -12_000), ("payout_reversal", 12_000)
+        ("sale", 12_000),
+        ("payout", -12_000),
+        ("payout_reversal", 12_000),
     ]
     nxt = payout_run_start(period=period_of(later(1)), now=later(1))
     assert list(nxt.payouts.values_list("gross", flat=True)) == [12_000]
@@ -216,8 +218,11 @@ def test_a_bank_account_is_validated_before_it_is_saved():
     user = ContributorFactory()
     with pytest.raises(ApplicationError) as exc:
         contributor_payout_details_set(
-            profile=user.contributor_profile, entity_type="individual", tax_residency="jp",
-            **{**BANK, "holder_name": "Yamada Hanako"}, account_number="1234567",
+            profile=user.contributor_profile,
+            entity_type="individual",
+            tax_residency="jp",
+            **{**BANK, "holder_name": "Yamada Hanako"},
+            account_number="1234567",
         )
     assert exc.value.field == "holder_name"
     assert "romaji" in exc.value.message
@@ -254,17 +259,29 @@ print(json.dumps(sorted(run.payouts.values_list("contributor_id", "gross"))))
 
 def _child_env() -> dict:
     s = connection.settings_dict
-    url = f"postgres://{s.get('USER') or 'postgres'}{':' + s['PASSWORD'] if s.get('PASSWORD') else ''}" \
-          f"@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+    url = (
+        f"postgres://{s.get('USER') or 'postgres'}{':' + s['PASSWORD'] if s.get('PASSWORD') else ''}"
+        f"@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+    )
     from django.conf import settings as dj
 
-    return os.environ | {"DJANGO_SETTINGS_MODULE": "stockdata.settings.test", "DATABASE_URL": url,
-                         "STOCKDATA_TEST_RUN_DIR": str(dj.TEST_RUN_DIR), "PYTHONPATH": str(ROOT)}
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "stockdata.settings.test",
+        "DATABASE_URL": url,
+        "STOCKDATA_TEST_RUN_DIR": str(dj.TEST_RUN_DIR),
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 def _child(code: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=_child_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=_child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 needs_postgres = pytest.mark.skipif(
@@ -338,7 +355,11 @@ def _resolves(path_: str, url_name: str) -> bool:
 urlpatterns = [
     *root_urls.urlpatterns,
     *([] if _resolves("/staff/payouts/", "run_list") else [path("staff/payouts/", include("contributors.staff_urls"))]),
-    *([] if _resolves("/api/v1/earnings/balance/", "earnings-balance") else [path("api/v1/", include("contributors.api"))]),
+    *(
+        []
+        if _resolves("/api/v1/earnings/balance/", "earnings-balance")
+        else [path("api/v1/", include("contributors.api"))]
+    ),
 ]
 pages = pytest.mark.urls(__name__)
 
@@ -417,8 +438,15 @@ def test_statements_come_as_html_pdf_and_csv(client):
 def test_a_contributor_enters_a_bank_account_and_a_wrong_one_is_explained(client):
     user = ContributorFactory()
     client.force_login(user)
-    form = {"entity_type": "individual", "tax_residency": "jp", "bank_code": "0001", "branch_code": "999",
-            "account_type": "1", "account_number": "1234567", "holder_name": "ヤマダ ハナコ"}
+    form = {
+        "entity_type": "individual",
+        "tax_residency": "jp",
+        "bank_code": "0001",
+        "branch_code": "999",
+        "account_type": "1",
+        "account_number": "1234567",
+        "holder_name": "ヤマダ ハナコ",
+    }
     response = client.post("/portal/earnings/account/", form)
     assert response.status_code == 400
     assert "Branch 999 does not exist at" in response.content.decode()
@@ -426,7 +454,9 @@ def test_a_contributor_enters_a_bank_account_and_a_wrong_one_is_explained(client
     assert response.status_code == 302
     user.contributor_profile.refresh_from_db()
     assert (user.contributor_profile.account_number, user.contributor_profile.account_holder_kana) == (
-        "1234567", "ﾔﾏﾀﾞ ﾊﾅｺ")
+        "1234567",
+        "ﾔﾏﾀﾞ ﾊﾅｺ",
+    )
 
 
 @pages
@@ -466,7 +496,12 @@ def test_the_revenue_report_adds_up_per_month():
     royalties_reverse_sale(line=line)
     [month] = platform_revenue_by_month()
     assert {k: month[k] for k in ("gross", "tax", "net", "pool", "platform")} == {
-        "gross": 165_000, "tax": 15_000, "net": 150_000, "pool": 60_000, "platform": 90_000}
+        "gross": 165_000,
+        "tax": 15_000,
+        "net": 150_000,
+        "pool": 60_000,
+        "platform": 90_000,
+    }
 
 
 @pytest.mark.django_db

@@ -43,8 +43,13 @@ def uploaded(django_capture_on_commit_callbacks):
 def photo_row(contributor, n: int, **fields) -> Photo:
     """A photo row without files, for pages that only list photos."""
     defaults = dict(
-        original_filename=f"IMG_{n:04d}.jpg", format="JPEG", width=2000, height=1600, byte_size=1_234_567,
-        sha256=uuid.uuid4().hex * 2, processing=Photo.Processing.READY,
+        original_filename=f"IMG_{n:04d}.jpg",
+        format="JPEG",
+        width=2000,
+        height=1600,
+        byte_size=1_234_567,
+        sha256=uuid.uuid4().hex * 2,
+        processing=Photo.Processing.READY,
     )
     return Photo.objects.create(contributor=contributor, **(defaults | fields))
 
@@ -224,21 +229,44 @@ def test_description_and_people_are_saved_through_the_form(client, contributor):
     assert str(photo.shoot_date) == "2025-06-03"
     assert (photo.country, photo.prefecture, photo.lighting) == ("JP", "東京都", "daylight")
     assert sorted(t.name for t in photo.tags.all()) == ["mask", "tokyo", "マスク"]
-    subjects = list(photo.subjects.order_by("position").values(
-        "position", "age_band", "gender", "ethnicity", "mask", "glasses", "hat", "angle"))
+    subjects = list(
+        photo.subjects.order_by("position").values(
+            "position", "age_band", "gender", "ethnicity", "mask", "glasses", "hat", "angle"
+        )
+    )
     assert subjects == [
-        {"position": 1, "age_band": "30s", "gender": "female", "ethnicity": "Japanese",
-         "mask": True, "glasses": False, "hat": False, "angle": "frontal"},
-        {"position": 2, "age_band": "60plus", "gender": "male", "ethnicity": "",
-         "mask": False, "glasses": True, "hat": True, "angle": "profile"},
+        {
+            "position": 1,
+            "age_band": "30s",
+            "gender": "female",
+            "ethnicity": "Japanese",
+            "mask": True,
+            "glasses": False,
+            "hat": False,
+            "angle": "frontal",
+        },
+        {
+            "position": 2,
+            "age_band": "60plus",
+            "gender": "male",
+            "ethnicity": "",
+            "mask": False,
+            "glasses": True,
+            "hat": True,
+            "angle": "profile",
+        },
     ]
 
     # The page shows what was saved, and removing a person keeps the other one.
     html = client.get(f"/portal/photos/{photo.uuid}/").content.decode()
     assert 'value="mask, tokyo, マスク"' in html or 'value="mask, マスク, tokyo"' in html
-    removal = describe_data(**{
-        "subjects-TOTAL_FORMS": "2", "subjects-INITIAL_FORMS": "2", "subjects-0-DELETE": "on",
-    })
+    removal = describe_data(
+        **{
+            "subjects-TOTAL_FORMS": "2",
+            "subjects-INITIAL_FORMS": "2",
+            "subjects-0-DELETE": "on",
+        }
+    )
     del removal["subjects-2-age_band"]
     assert client.post(f"/portal/photos/{photo.uuid}/", removal).status_code == 302
     assert list(photo.subjects.values_list("position", "gender")) == [(1, "male")]
@@ -259,8 +287,10 @@ def test_submitting_an_incomplete_photo_shows_why(client, contributor):
     response = client.post(f"/portal/photos/{photo.uuid}/submit/", follow=True)
     assert response.redirect_chain == [(f"/portal/photos/{photo.uuid}/", 302)]
     assert [str(m) for m in response.context["messages"]] == [
-        ("This photo cannot be submitted yet: it has no title; it has no keywords; "
-        "describe the people in it, or mark it as having no people.")
+        (
+            "This photo cannot be submitted yet: it has no title; it has no keywords; "
+            "describe the people in it, or mark it as having no people."
+        )
     ]
     photo.refresh_from_db()
     assert photo.status == Photo.Status.DRAFT
@@ -287,8 +317,13 @@ def test_save_and_submit_sends_the_photo_to_review_and_it_becomes_read_only(clie
 
 
 def test_a_rejected_photo_says_why_in_words(client, contributor):
-    photo = photo_row(contributor, 1, status=Photo.Status.REJECTED, rejection_reason="no_release",
-                      rejection_note="Person 2 has no release.")
+    photo = photo_row(
+        contributor,
+        1,
+        status=Photo.Status.REJECTED,
+        rejection_reason="no_release",
+        rejection_note="Person 2 has no release.",
+    )
     html = client.get(f"/portal/photos/{photo.uuid}/").content.decode()
     assert "A person in the photo has no valid model release." in html
     assert "Person 2 has no release." in html
@@ -344,8 +379,13 @@ def test_bulk_edit_adds_a_keyword_and_attributes_to_the_selected_photos_only(cli
     PhotoSubject.objects.bulk_create([PhotoSubject(photo=p, position=1) for p in (a, b, c)])
     response = client.post(
         "/portal/photos/bulk/edit/",
-        {"photos": [str(a.uuid), str(b.uuid)], "add_tags": "桜, Spring", "lighting": "daylight", "mask": "yes",
-         "next": "/portal/photos/?status=draft"},
+        {
+            "photos": [str(a.uuid), str(b.uuid)],
+            "add_tags": "桜, Spring",
+            "lighting": "daylight",
+            "mask": "yes",
+            "next": "/portal/photos/?status=draft",
+        },
         follow=True,
     )
     assert response.redirect_chain == [("/portal/photos/?status=draft", 302)]
@@ -396,8 +436,10 @@ def test_bulk_submit_sends_the_complete_photos_and_explains_the_others(client, c
         "/portal/photos/bulk/submit/", {"photos": [str(ready.uuid), str(incomplete.uuid)]}, follow=True
     )
     assert [str(m) for m in response.context["messages"]] == [
-        ("IMG_0002.jpg: This photo cannot be submitted yet: it has no title; it has no keywords; "
-        "describe the people in it, or mark it as having no people."),
+        (
+            "IMG_0002.jpg: This photo cannot be submitted yet: it has no title; it has no keywords; "
+            "describe the people in it, or mark it as having no people."
+        ),
         "1 photo submitted for review.",
     ]
     ready.refresh_from_db()
@@ -418,7 +460,11 @@ def test_my_photos_shows_only_mine_with_counts_per_status_and_filters(client, co
     counts = {tab["value"]: tab["count"] for tab in response.context["tabs"]}
     assert counts == {"": 4, "draft": 2, "submitted": 0, "approved": 1, "rejected": 1, "withdrawn": 0}
     assert [p.original_filename for p in response.context["photos"]] == [
-        "IMG_0004.jpg", "IMG_0003.jpg", "IMG_0002.jpg", "IMG_0001.jpg"]
+        "IMG_0004.jpg",
+        "IMG_0003.jpg",
+        "IMG_0002.jpg",
+        "IMG_0001.jpg",
+    ]
     html = response.content.decode()
     assert "IMG_0005.jpg" not in html
     assert "Logos, trademarks or artworks are recognisable. — Logo on the bag." in html
@@ -431,10 +477,20 @@ def test_my_photos_shows_only_mine_with_counts_per_status_and_filters(client, co
 
 
 def test_my_photos_has_48_per_page(client, contributor):
-    Photo.objects.bulk_create([
-        Photo(contributor=contributor, original_filename=f"IMG_{n:04d}.jpg", format="JPEG", width=2000,
-              height=1600, byte_size=1, sha256=f"{n:064x}") for n in range(50)
-    ])
+    Photo.objects.bulk_create(
+        [
+            Photo(
+                contributor=contributor,
+                original_filename=f"IMG_{n:04d}.jpg",
+                format="JPEG",
+                width=2000,
+                height=1600,
+                byte_size=1,
+                sha256=f"{n:064x}",
+            )
+            for n in range(50)
+        ]
+    )
     first = client.get("/portal/photos/")
     assert len(first.context["photos"]) == 48
     second = client.get("/portal/photos/", {"page": 2})

@@ -108,9 +108,12 @@ def test_ledger_entries_cannot_be_edited_or_deleted():
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
-@given(price=st.integers(min_value=1, max_value=50_000_000), counts=st.lists(st.integers(1, 30), min_size=1, max_size=5))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    price=st.integers(min_value=1, max_value=50_000_000), counts=st.lists(st.integers(1, 30), min_size=1, max_size=5)
+)
 def test_any_sale_through_the_service_adds_up_and_a_refund_cancels_it(price, counts):
     users = [ContributorFactory() for _ in counts]
     line = paid_line(version_with_photos(dict(zip(users, counts, strict=False))), price=price)

@@ -61,9 +61,23 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = [
-            "uuid", "number", "status", "payment_method", "total", "tax", "payment_due", "placed_at", "paid_at",
-            "billing_name", "billing_address", "intended_use", "intended_use_detail", "licence",
-            "licence_accepted_at", "lines", "invoices",
+            "uuid",
+            "number",
+            "status",
+            "payment_method",
+            "total",
+            "tax",
+            "payment_due",
+            "placed_at",
+            "paid_at",
+            "billing_name",
+            "billing_address",
+            "intended_use",
+            "intended_use_detail",
+            "licence",
+            "licence_accepted_at",
+            "lines",
+            "invoices",
         ]
 
     def get_invoices(self, obj) -> list[str]:
@@ -78,7 +92,9 @@ class OrderPlaceSerializer(serializers.Serializer):
     intended_use = serializers.ChoiceField(choices=IntendedUse.choices)
     intended_use_detail = serializers.CharField(max_length=2000)
     accept_licence = serializers.BooleanField()
-    payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices, default=Order.PaymentMethod.BANK_TRANSFER)
+    payment_method = serializers.ChoiceField(
+        choices=Order.PaymentMethod.choices, default=Order.PaymentMethod.BANK_TRANSFER
+    )
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
@@ -88,16 +104,33 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Invoice
-        fields = ["number", "kind", "order", "issued_at", "issuer_registration_number", "buyer_name", "buyer_address",
-                  "buyer_registration_number", "lines", "totals", "total", "tax", "credits", "pdf_url"]
+        fields = [
+            "number",
+            "kind",
+            "order",
+            "issued_at",
+            "issuer_registration_number",
+            "buyer_name",
+            "buyer_address",
+            "buyer_registration_number",
+            "lines",
+            "totals",
+            "total",
+            "tax",
+            "credits",
+            "pdf_url",
+        ]
 
     def get_pdf_url(self, obj) -> str:
         return reverse("licensing:invoice_pdf", args=[obj.number])
 
 
 def _orders(user):
-    return organisation_orders(user).select_related("licence").prefetch_related("lines__dataset", "lines__version",
-                                                                                "invoices")
+    return (
+        organisation_orders(user)
+        .select_related("licence")
+        .prefetch_related("lines__dataset", "lines__version", "invoices")
+    )
 
 
 class CartApiView(APIView):
@@ -113,8 +146,9 @@ class CartApiView(APIView):
         data.is_valid(raise_exception=True)
         dataset = get_object_or_404(Dataset, slug=data.validated_data["dataset"])
         services.cart_add(user=request.user, dataset=dataset, edition=data.validated_data["edition"])
-        return Response(CartSerializer(services.cart_summary(services.cart_for(request.user))).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            CartSerializer(services.cart_summary(services.cart_for(request.user))).data, status=status.HTTP_201_CREATED
+        )
 
 
 class CartLineApiView(APIView):
@@ -137,8 +171,15 @@ class OrderListApiView(APIView):
     @extend_schema(
         request=OrderPlaceSerializer,
         responses={201: OrderSerializer, 200: OrderSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-                                     description="One key per order; repeating it returns the same order (200).")],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="One key per order; repeating it returns the same order (200).",
+            )
+        ],
         summary="Place an order from the cart",
     )
     def post(self, request):
@@ -157,13 +198,16 @@ class OrderListApiView(APIView):
             org = request.user.organisation
             v = data.validated_data
             existing, created = services.order_place(
-                user=request.user, idempotency_key=key,
+                user=request.user,
+                idempotency_key=key,
                 billing_name=v.get("billing_name") or org.billing_name or org.name,
                 billing_address=v.get("billing_address") or org.billing_address,
                 billing_country=v.get("billing_country") or org.country,
                 billing_registration_number=v.get("billing_registration_number", org.invoice_registration_number),
-                intended_use=v["intended_use"], intended_use_detail=v["intended_use_detail"],
-                licence_accepted=v["accept_licence"], ip=request.META.get("REMOTE_ADDR"),
+                intended_use=v["intended_use"],
+                intended_use_detail=v["intended_use_detail"],
+                licence_accepted=v["accept_licence"],
+                ip=request.META.get("REMOTE_ADDR"),
                 payment_method=v["payment_method"],
             )
         else:
@@ -185,8 +229,9 @@ class InvoiceApiView(APIView):
 
     @extend_schema(responses=InvoiceSerializer, summary="An invoice or credit note of the organisation")
     def get(self, request, number: str):
-        invoice = get_object_or_404(Invoice.objects.select_related("order", "credits"), number=number,
-                                    order__in=organisation_orders(request.user))
+        invoice = get_object_or_404(
+            Invoice.objects.select_related("order", "credits"),
+            number=number,
+            order__in=organisation_orders(request.user),
+        )
         return Response(InvoiceSerializer(invoice).data)
-
-

@@ -266,13 +266,17 @@ def order_place(
     """
     key = (idempotency_key or "").strip()
     if not key or len(key) > 100:
-        raise ApplicationError(_("The checkout form expired; reload the page and submit again."), code="idempotency_key")
+        raise ApplicationError(
+            _("The checkout form expired; reload the page and submit again."), code="idempotency_key"
+        )
     existing = Order.objects.filter(placed_by=user, idempotency_key=key).first()
     if existing is not None:
         return existing, False
     buyer_check(user)
     if not licence_accepted:
-        raise ApplicationError(_("Accept the licence terms to place the order."), code="licence", field="accept_licence")
+        raise ApplicationError(
+            _("Accept the licence terms to place the order."), code="licence", field="accept_licence"
+        )
     if intended_use not in IntendedUse.values:
         raise ApplicationError(_("Choose the intended use."), code="intended_use", field="intended_use")
     if not (intended_use_detail or "").strip():
@@ -286,11 +290,17 @@ def order_place(
     try:
         with transaction.atomic():
             order = _order_create(
-                user=user, key=key, billing_name=billing_name.strip(), billing_address=billing_address.strip(),
+                user=user,
+                key=key,
+                billing_name=billing_name.strip(),
+                billing_address=billing_address.strip(),
                 billing_country=(billing_country or "JP").upper()[:2],
                 billing_registration_number=(billing_registration_number or "").strip(),
-                intended_use=intended_use, intended_use_detail=intended_use_detail.strip(), licence=licence,
-                ip=ip, payment_method=payment_method,
+                intended_use=intended_use,
+                intended_use_detail=intended_use_detail.strip(),
+                licence=licence,
+                ip=ip,
+                payment_method=payment_method,
             )
     except IntegrityError:
         # Two submits raced with the same key: the other one won; return its order.
@@ -336,8 +346,12 @@ def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order
     OrderLine.objects.bulk_create(
         [
             OrderLine(
-                order=order, dataset=line.dataset, version=line.version, edition=line.edition,
-                title=_line_title(line.dataset, line.version, line.edition), price=price,
+                order=order,
+                dataset=line.dataset,
+                version=line.version,
+                edition=line.edition,
+                title=_line_title(line.dataset, line.version, line.edition),
+                price=price,
                 restricted=line.dataset.restricted,
             )
             for line, price in zip(cart_lines, prices, strict=False)
@@ -384,7 +398,9 @@ def order_approve(*, order: Order, by, note: str = "") -> Order:
     order.save(update_fields=["status", "decision_note", "payment_due"])
     subject = _("Order %(number)s approved") % {"number": order.number}
     body = _("Your order %(number)s was approved. You can now pay it: %(url)s") % {
-        "number": order.number, "url": _order_url(order)}
+        "number": order.number,
+        "url": _order_url(order),
+    }
     transaction.on_commit(lambda: _email(order.pk, subject, body))
     return order
 
@@ -402,7 +418,9 @@ def order_decline(*, order: Order, by, reason: str) -> Order:
     order.save(update_fields=["status", "decision_note"])
     subject = _("Order %(number)s declined") % {"number": order.number}
     body = _("We could not approve your order %(number)s. Reason: %(reason)s") % {
-        "number": order.number, "reason": reason.strip()}
+        "number": order.number,
+        "reason": reason.strip(),
+    }
     transaction.on_commit(lambda: _email(order.pk, subject, body))
     return order
 
@@ -437,8 +455,13 @@ def order_mark_paid(*, order: Order, provider: str, amount: int, reference: str 
 
     now = timezone.now()
     Payment.objects.create(
-        order=order, provider=provider, reference=reference, amount=amount, status=Payment.Status.SUCCEEDED,
-        recorded_by=by, completed_at=now,
+        order=order,
+        provider=provider,
+        reference=reference,
+        amount=amount,
+        status=Payment.Status.SUCCEEDED,
+        recorded_by=by,
+        completed_at=now,
     )
     _transition(order, Order.Status.PAID, by=by)
     order.paid_at = now
@@ -448,7 +471,9 @@ def order_mark_paid(*, order: Order, provider: str, amount: int, reference: str 
     invoice_issue(order=order)
     subject = _("Order %(number)s paid — thank you") % {"number": order.number}
     body = _("We received your payment for order %(number)s. Your invoice and downloads: %(url)s") % {
-        "number": order.number, "url": _order_url(order)}
+        "number": order.number,
+        "url": _order_url(order),
+    }
     transaction.on_commit(lambda: _email(order.pk, subject, body))
     return True
 
@@ -476,7 +501,10 @@ def order_line_refund(*, line: OrderLine, by=None, reference: str = "") -> Invoi
         order.save(update_fields=["status"])
     else:
         OrderEvent.objects.create(
-            order=order, from_status=order.status, to_status=order.status, by=by,
+            order=order,
+            from_status=order.status,
+            to_status=order.status,
+            by=by,
             note=(_("Refunded: %(title)s") % {"title": line.title})[:500],
         )
     return note
@@ -503,8 +531,12 @@ def bank_statement_import(*, data: bytes | str, by) -> StatementReport:
     report = StatementReport()
     for number, row in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-        entry = {"row": number, "date": row.get("date", ""), "amount": row.get("amount", ""),
-                 "reference": row.get("reference", "")}
+        entry = {
+            "row": number,
+            "date": row.get("date", ""),
+            "amount": row.get("amount", ""),
+            "reference": row.get("reference", ""),
+        }
         match = re.search(r"SD-\d{4}-\d{6}", entry["reference"].upper())
         try:
             amount = int(entry["amount"].replace(",", "").replace("¥", ""))
@@ -523,8 +555,9 @@ def bank_statement_import(*, data: bytes | str, by) -> StatementReport:
             report.mismatched.append(entry)
             continue
         reference = f"statement:{entry['date']}:{order.number}:{amount}"
-        order_mark_paid(order=order, provider=Order.PaymentMethod.BANK_TRANSFER, amount=amount,
-                        reference=reference, by=by)
+        order_mark_paid(
+            order=order, provider=Order.PaymentMethod.BANK_TRANSFER, amount=amount, reference=reference, by=by
+        )
         report.matched.append(entry)
     return report
 
@@ -535,10 +568,16 @@ def bank_statement_import(*, data: bytes | str, by) -> StatementReport:
 def _invoice_lines(lines) -> list[dict]:
     out = []
     for line in lines:
-        out.append({
-            "title": line.title, "dataset": line.dataset.slug, "version": line.version.number,
-            "edition": line.edition, "rate": 10, "amount": line.price,
-        })
+        out.append(
+            {
+                "title": line.title,
+                "dataset": line.dataset.slug,
+                "version": line.version.number,
+                "edition": line.edition,
+                "rate": 10,
+                "amount": line.price,
+            }
+        )
     return out
 
 
@@ -620,15 +659,15 @@ def provision_records_create(*, line: OrderLine) -> int:
     order = line.order
     today = timezone.localdate()
     per_subject: dict[str, dict] = {}
-    items = DatasetVersionItem.objects.filter(version_id=line.version_id).only(
-        "id", "photo_id", "file_name", "subjects", "position"
-    ).order_by("position")
+    items = (
+        DatasetVersionItem.objects.filter(version_id=line.version_id)
+        .only("id", "photo_id", "file_name", "subjects", "position")
+        .order_by("position")
+    )
     for item in items:
         for subject in item.subjects or []:
             key = _subject_key(item, subject)
-            entry = per_subject.setdefault(
-                key, {"files": [], "release_id": subject.get("release_id"), "scopes": set()}
-            )
+            entry = per_subject.setdefault(key, {"files": [], "release_id": subject.get("release_id"), "scopes": set()})
             entry["files"].append(item.file_name)
             entry["scopes"].update(subject.get("scopes") or [])
             if entry["release_id"] is None:
@@ -650,8 +689,12 @@ def provision_records_create(*, line: OrderLine) -> int:
                 recipient_address=order.billing_address,
                 dataset_title=line.dataset.title_en[:200],
                 dataset_version=line.version.number,
-                items={"files": entry["files"], "fields": PROVIDED_FIELDS, "edition": line.edition,
-                       "order": order.number},
+                items={
+                    "files": entry["files"],
+                    "fields": PROVIDED_FIELDS,
+                    "edition": line.edition,
+                    "order": order.number,
+                },
                 consent_basis={
                     "release_id": entry["release_id"],
                     "release_uuid": str(release.uuid) if release else None,

@@ -58,8 +58,12 @@ def licence_terms() -> LicenceTerms:
     terms = LicenceTerms.objects.order_by("pk").first()
     if terms is None:
         terms = LicenceTerms.objects.create(
-            code="sd-test-1.0", title_en="Stockdata ML Training Licence 1.0", title_ja="機械学習ライセンス 1.0",
-            body_en="You may train models.", body_ja="モデルの学習に利用できます。", effective_from=date(2026, 1, 1),
+            code="sd-test-1.0",
+            title_en="Stockdata ML Training Licence 1.0",
+            title_ja="機械学習ライセンス 1.0",
+            body_en="You may train models.",
+            body_ja="モデルの学習に利用できます。",
+            effective_from=date(2026, 1, 1),
         )
     return terms
 
@@ -69,15 +73,30 @@ def make_line(version: DatasetVersion, *, edition: str = "annotated", buyer=None
     buyer = buyer or BuyerFactory()
     number = f"SD-2026-{next(_numbers):05d}"
     order = Order.objects.create(
-        number=number, organisation=buyer.organisation, placed_by=buyer, status=Order.Status.PAID,
-        idempotency_key=uuid.uuid4().hex, payment_method=Order.PaymentMethod.CARD,
-        billing_name=buyer.organisation.billing_name, billing_address="東京都港区1-2-3", billing_country="JP",
-        intended_use="research", intended_use_detail="Face detection research.", licence=licence_terms(),
-        licence_accepted_at=timezone.now(), total=165_000, tax=15_000, paid_at=timezone.now(),
+        number=number,
+        organisation=buyer.organisation,
+        placed_by=buyer,
+        status=Order.Status.PAID,
+        idempotency_key=uuid.uuid4().hex,
+        payment_method=Order.PaymentMethod.CARD,
+        billing_name=buyer.organisation.billing_name,
+        billing_address="東京都港区1-2-3",
+        billing_country="JP",
+        intended_use="research",
+        intended_use_detail="Face detection research.",
+        licence=licence_terms(),
+        licence_accepted_at=timezone.now(),
+        total=165_000,
+        tax=15_000,
+        paid_at=timezone.now(),
     )
     return OrderLine.objects.create(
-        order=order, dataset=version.dataset, version=version, edition=edition,
-        title=f"{version.dataset.title_en} v{version.number} ({edition})", price=165_000,
+        order=order,
+        dataset=version.dataset,
+        version=version,
+        edition=edition,
+        title=f"{version.dataset.title_en} v{version.number} ({edition})",
+        price=165_000,
     )
 
 
@@ -138,8 +157,10 @@ def factory_version(*, photos: int, annotated: bool = True) -> DatasetVersion:
 
 
 BOXES = [
-    [{"label": "face", "x": 600, "y": 200, "w": 400, "h": 500, "confirmed": True},
-     {"label": "mask", "x": 700, "y": 480, "w": 200, "h": 150, "confirmed": True}],
+    [
+        {"label": "face", "x": 600, "y": 200, "w": 400, "h": 500, "confirmed": True},
+        {"label": "mask", "x": 700, "y": 480, "w": 200, "h": 150, "confirmed": True},
+    ],
     [{"label": "face", "x": 0, "y": 0, "w": 300, "h": 360, "confirmed": True}],
     [{"label": "face", "x": 1500, "y": 900, "w": 300, "h": 300, "confirmed": True}],  # touches the corner
 ]
@@ -151,7 +172,12 @@ def real_version(db):
     contributor = ContributorFactory()
     dataset = DatasetFactory(version=False, slug="faces-masks", title_en="Japanese faces with masks")
     version = DatasetVersion.objects.create(
-        dataset=dataset, number=1, photo_count=3, annotated=True, content_hash="ab" * 32, frozen_by=StaffFactory(),
+        dataset=dataset,
+        number=1,
+        photo_count=3,
+        annotated=True,
+        content_hash="ab" * 32,
+        frozen_by=StaffFactory(),
     )
     for index in range(3):
         synthetic = make_photo(700 + index, width=1800, height=1200, gps=True)
@@ -159,12 +185,29 @@ def real_version(db):
         photo = photo_process(photo_id=photo.pk)
         assert photo.cleaned.name
         DatasetVersionItem.objects.create(
-            version=version, photo=photo, contributor=contributor, position=index + 1,
-            file_name=version_file_name(photo), sha256=photo.sha256, width=photo.width, height=photo.height,
-            tags=["face", "mask"], attributes={"lighting": "daylight"},
-            subjects=[{"position": 1, "subject_id": f"S-TEST{index:04d}", "release_id": 4242, "scopes": ["ai_training"],
-                       "age_band": "30s", "gender": "female", "mask": index == 0}],
-            scopes=["ai_training", "publication"], boxes=BOXES[index],
+            version=version,
+            photo=photo,
+            contributor=contributor,
+            position=index + 1,
+            file_name=version_file_name(photo),
+            sha256=photo.sha256,
+            width=photo.width,
+            height=photo.height,
+            tags=["face", "mask"],
+            attributes={"lighting": "daylight"},
+            subjects=[
+                {
+                    "position": 1,
+                    "subject_id": f"S-TEST{index:04d}",
+                    "release_id": 4242,
+                    "scopes": ["ai_training"],
+                    "age_band": "30s",
+                    "gender": "female",
+                    "mask": index == 0,
+                }
+            ],
+            scopes=["ai_training", "publication"],
+            boxes=BOXES[index],
         )
     grant_consent(version)
     return version
@@ -209,8 +252,19 @@ def test_bundle_of_an_annotated_version_has_exactly_the_promised_files_and_check
     stems = [n.removesuffix(".jpg") for n in names]
     root = "faces-masks-v1-annotated"
     expected = sorted(
-        [f"{root}/{p}" for p in ("LICENSE.txt", "MANIFEST.sha256", "README.txt", "croissant.json",
-                                 "image_metadata.csv", "images/metadata.jsonl", "annotations/coco.json", "data.yaml")]
+        [
+            f"{root}/{p}"
+            for p in (
+                "LICENSE.txt",
+                "MANIFEST.sha256",
+                "README.txt",
+                "croissant.json",
+                "image_metadata.csv",
+                "images/metadata.jsonl",
+                "annotations/coco.json",
+                "data.yaml",
+            )
+        ]
         + [f"{root}/images/{n}" for n in names]
         + [f"{root}/labels/{s}.txt" for s in stems]
         + [f"{root}/annotations/voc/{s}.xml" for s in stems]
@@ -221,7 +275,9 @@ def test_bundle_of_an_annotated_version_has_exactly_the_promised_files_and_check
     # unzip + sha256sum -c, the way a buyer checks it.
     (tmp_path / "b.zip").write_bytes(data)
     subprocess.run(["unzip", "-q", "b.zip"], cwd=tmp_path, check=True)
-    check = subprocess.run(["sha256sum", "-c", "MANIFEST.sha256"], cwd=tmp_path / root, capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        ["sha256sum", "-c", "MANIFEST.sha256"], cwd=tmp_path / root, capture_output=True, text=True, check=False
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count(": OK") == len(expected) - 1
 
@@ -250,8 +306,15 @@ def test_bundle_of_an_annotated_version_has_exactly_the_promised_files_and_check
             if row.strip():
                 cls, cx, cy, w, h = row.split()
                 w, h = float(w) * 1800, float(h) * 1200
-                yolo.append(({0: "face", 1: "mask"}[int(cls)], round(float(cx) * 1800 - w / 2), round(float(cy) * 1200 - h / 2),
-                             round(w), round(h)))
+                yolo.append(
+                    (
+                        {0: "face", 1: "mask"}[int(cls)],
+                        round(float(cx) * 1800 - w / 2),
+                        round(float(cy) * 1200 - h / 2),
+                        round(w),
+                        round(h),
+                    )
+                )
         assert sorted(yolo) == want
         voc = ET.fromstring(archive.read(f"{root}/annotations/voc/{stem}.xml"))
         got = []
@@ -281,7 +344,9 @@ def test_unedited_edition_has_no_annotations(django_capture_on_commit_callbacks,
     line = make_line(version, edition="unedited")
     bundle = build(line, django_capture_on_commit_callbacks)
     names = zipfile.ZipFile(io.BytesIO(download(login(client, line.order.placed_by), line))).namelist()
-    assert bundle.files_total == len(names) == 2 + 6  # 2 images + README, croissant, 2 metadata tables, LICENSE, MANIFEST
+    assert (
+        bundle.files_total == len(names) == 2 + 6
+    )  # 2 images + README, croissant, 2 metadata tables, LICENSE, MANIFEST
     assert not any("/annotations/" in n or "/labels/" in n or n.endswith("data.yaml") for n in names)
 
 
@@ -369,7 +434,9 @@ def test_every_download_is_logged_and_each_click_makes_a_fresh_link(client, read
     assert first != second
     events = list(DownloadEvent.objects.filter(bundle=ready_line.bundle).order_by("pk").values_list("user", "ip"))
     assert events == [(buyer.pk, "203.0.113.7"), (buyer.pk, "203.0.113.8")]
-    assert client.get(reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])).status_code == 405
+    assert (
+        client.get(reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])).status_code == 405
+    )
 
 
 @pytest.mark.django_db
@@ -438,8 +505,9 @@ def test_the_delivery_partial_polls_while_building_and_offers_the_download_when_
     assert 'data-testid="bundle-download"' in html and "hx-get" not in html
 
     line = make_line(ready_line.version, buyer=ready_line.order.placed_by)
-    Bundle.objects.create(order_line=line, status=Bundle.Status.BUILDING, files_total=12, files_done=3,
-                          base=ready_line.bundle.base)
+    Bundle.objects.create(
+        order_line=line, status=Bundle.Status.BUILDING, files_total=12, files_done=3, base=ready_line.bundle.base
+    )
     html = client.get(reverse("licensing:bundle_status", args=[line.order.uuid, line.pk])).content.decode()
     assert f'hx-get="{reverse("licensing:bundle_status", args=[line.order.uuid, line.pk])}"' in html
     assert 'hx-trigger="every 1s"' in html and "3 of 12 files" in html and '<rect width="25%"' in html
@@ -527,8 +595,11 @@ def test_a_worker_killed_mid_build_redelivers_and_the_bundle_completes_once(slow
     bundle = Bundle.objects.get(order_line=line)
 
     base = wait_until(
-        lambda: BundleBase.objects.filter(version=version, files_done__gte=4, status=BundleBase.Status.BUILDING).first(),
-        timeout=60, message="the base build to be under way",
+        lambda: BundleBase.objects.filter(
+            version=version, files_done__gte=4, status=BundleBase.Status.BUILDING
+        ).first(),
+        timeout=60,
+        message="the base build to be under way",
     )
     first_partial = base.partial
     assert first_partial and default_storage.exists(first_partial)
@@ -545,7 +616,8 @@ def test_a_worker_killed_mid_build_redelivers_and_the_bundle_completes_once(slow
 
     bundle = wait_until(
         lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.READY).first(),
-        timeout=120, message="the redelivered build to finish",
+        timeout=120,
+        message="the redelivered build to finish",
     )
     base.refresh_from_db()
     assert bundle.attempts == 2 and base.attempts == 2
@@ -575,14 +647,25 @@ def test_on_s3_the_bundle_is_uploaded_and_the_presigned_link_downloads_the_same_
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
     )
     options = dict(
-        bucket_name=bucket, endpoint_url=s3_server, access_key="testing", secret_key="testing",
-        region_name="ap-northeast-1", signature_version="s3v4", addressing_style="path", file_overwrite=False,
+        bucket_name=bucket,
+        endpoint_url=s3_server,
+        access_key="testing",
+        secret_key="testing",
+        region_name="ap-northeast-1",
+        signature_version="s3v4",
+        addressing_style="path",
+        file_overwrite=False,
     )
     settings.STORAGES = {
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options | {
-            "location": "private", "default_acl": "private", "querystring_auth": True, "querystring_expire": 600}},
-        "public": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options | {
-            "location": "public", "querystring_auth": False}},
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": options
+            | {"location": "private", "default_acl": "private", "querystring_auth": True, "querystring_expire": 600},
+        },
+        "public": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": options | {"location": "public", "querystring_auth": False},
+        },
         "staticfiles": settings.STORAGES["staticfiles"],
     }
     settings.STOCKDATA_DOWNLOAD_URL_MAX_AGE = 300

@@ -27,8 +27,9 @@ def paid(order):
 def big_order(buyer):
     services.cart_add(user=buyer, dataset=DatasetFactory(version__photos=1), edition=Edition.UNEDITED)
     for _ in range(11):
-        services.cart_add(user=buyer, dataset=DatasetFactory(version__photos=1, version__annotated=True),
-                          edition=Edition.ANNOTATED)
+        services.cart_add(
+            user=buyer, dataset=DatasetFactory(version__photos=1, version__annotated=True), edition=Edition.ANNOTATED
+        )
     from licensing.tests.test_orders import place
 
     return place(buyer)
@@ -99,7 +100,11 @@ def test_the_api_returns_the_organisations_invoice(client):
     invoice = paid(buy(buyer, DatasetFactory(version__photos=1)))
     client.force_login(buyer)
     body = client.get(f"/api/v1/invoices/{invoice.number}/").json()
-    assert (body["total"], body["tax"], body["totals"]) == (99_000, 9_000, {"10": {"total": 99_000, "tax": 9_000, "net": 90_000}})
+    assert (body["total"], body["tax"], body["totals"]) == (
+        99_000,
+        9_000,
+        {"10": {"total": 99_000, "tax": 9_000, "net": 90_000}},
+    )
 
 
 def test_a_refund_issues_a_credit_note_with_negative_amounts():

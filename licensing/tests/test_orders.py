@@ -74,8 +74,9 @@ def test_order_tax_is_computed_once_on_the_total_not_per_line():
     unedited = DatasetFactory(version__photos=2)
     services.cart_add(user=buyer, dataset=unedited, edition=Edition.UNEDITED)
     for _ in range(11):
-        services.cart_add(user=buyer, dataset=DatasetFactory(version__photos=2, version__annotated=True),
-                          edition=Edition.ANNOTATED)
+        services.cart_add(
+            user=buyer, dataset=DatasetFactory(version__photos=2, version__annotated=True), edition=Edition.ANNOTATED
+        )
     summary = services.cart_summary(services.cart_for(buyer))
     assert (summary.total, summary.tax) == (1_914_000, 174_000)
     order = place(buyer)
@@ -102,7 +103,9 @@ def test_both_editions_of_an_annotated_dataset_can_be_in_the_cart_once_each():
     services.cart_add(user=buyer, dataset=dataset, edition=Edition.ANNOTATED)
     services.cart_add(user=buyer, dataset=dataset, edition=Edition.ANNOTATED)
     assert sorted(CartLine.objects.filter(cart__user=buyer).values_list("edition", flat=True)) == [
-        "annotated", "unedited"]
+        "annotated",
+        "unedited",
+    ]
 
 
 def test_the_annotated_edition_of_an_unannotated_version_cannot_be_added():
@@ -211,8 +214,14 @@ def test_the_service_is_idempotent_per_key_and_the_integrity_race_returns_the_wi
     services.cart_add(user=buyer, dataset=DatasetFactory(version__photos=2), edition=Edition.UNEDITED)
     first = place(buyer, key="k1")
     again, created = services.order_place(
-        user=buyer, idempotency_key="k1", billing_name="x", billing_address="y", intended_use="research",
-        intended_use_detail="z", licence_accepted=True)
+        user=buyer,
+        idempotency_key="k1",
+        billing_name="x",
+        billing_address="y",
+        intended_use="research",
+        intended_use_detail="z",
+        licence_accepted=True,
+    )
     assert (again.pk, created) == (first.pk, False)
 
 
@@ -220,8 +229,12 @@ def test_the_api_places_one_order_per_idempotency_key(client):
     buyer = BuyerFactory()
     dataset = DatasetFactory(version__photos=2)
     client.force_login(buyer)
-    assert client.post("/api/v1/cart/", {"dataset": dataset.slug, "edition": "unedited"},
-                       content_type="application/json").status_code == 201
+    assert (
+        client.post(
+            "/api/v1/cart/", {"dataset": dataset.slug, "edition": "unedited"}, content_type="application/json"
+        ).status_code
+        == 201
+    )
     body = {"intended_use": "research", "intended_use_detail": "Benchmarking.", "accept_licence": True}
     first = client.post("/api/v1/orders/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc")
     second = client.post("/api/v1/orders/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc")
@@ -256,7 +269,9 @@ def test_a_restricted_dataset_waits_for_approval_then_can_be_paid(client):
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT
     assert list(OrderEvent.objects.filter(order=order).values_list("to_status", flat=True)) == [
-        "awaiting_approval", "awaiting_payment"]
+        "awaiting_approval",
+        "awaiting_payment",
+    ]
 
 
 def test_declining_needs_a_reason_and_tells_the_buyer(django_capture_on_commit_callbacks):

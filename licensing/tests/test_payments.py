@@ -42,15 +42,25 @@ def session_event(order: Order, *, event_id="evt_1", amount=None, currency="jpy"
         "id": event_id,
         "object": "event",
         "type": "checkout.session.completed",
-        "data": {"object": {"id": "cs_test_1", "object": "checkout.session", "client_reference_id": order.number,
-                            "metadata": {"order": order.number}, "amount_total": order.total if amount is None else amount,
-                            "currency": currency, "payment_status": "paid", "payment_intent": "pi_test_1"}},
+        "data": {
+            "object": {
+                "id": "cs_test_1",
+                "object": "checkout.session",
+                "client_reference_id": order.number,
+                "metadata": {"order": order.number},
+                "amount_total": order.total if amount is None else amount,
+                "currency": currency,
+                "payment_status": "paid",
+                "payment_intent": "pi_test_1",
+            }
+        },
     }
 
 
 def post_webhook(client, body: bytes, header: str):
-    return client.generic("POST", reverse("licensing:stripe_webhook"), body, content_type="application/json",
-                          HTTP_STRIPE_SIGNATURE=header)
+    return client.generic(
+        "POST", reverse("licensing:stripe_webhook"), body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+    )
 
 
 def card_order():
@@ -67,8 +77,9 @@ def test_order_mark_paid_twice_pays_once():
     assert Payment.objects.filter(order=order).count() == 1
     assert Invoice.objects.filter(order=order).count() == 1
     line = order.lines.get()
-    subjects = {s.get("subject_id") or f"{i.photo_id}-{s['position']}"
-                for i in line.version.items.all() for s in i.subjects}
+    subjects = {
+        s.get("subject_id") or f"{i.photo_id}-{s['position']}" for i in line.version.items.all() for s in i.subjects
+    }
     assert ProvisionRecord.objects.filter(order_line=line).count() == len(subjects) > 0
 
 
@@ -129,9 +140,19 @@ def test_charge_refunded_refunds_lines_and_issues_a_credit_note(client):
     order = card_order()
     post_webhook(client, *signed(session_event(order)))
     first_line = order.lines.order_by("id").first()
-    refund = {"id": "evt_r1", "object": "event", "type": "charge.refunded",
-              "data": {"object": {"id": "ch_1", "metadata": {"order": order.number},
-                                  "amount_refunded": first_line.price, "payment_intent": "pi_test_1"}}}
+    refund = {
+        "id": "evt_r1",
+        "object": "event",
+        "type": "charge.refunded",
+        "data": {
+            "object": {
+                "id": "ch_1",
+                "metadata": {"order": order.number},
+                "amount_refunded": first_line.price,
+                "payment_intent": "pi_test_1",
+            }
+        },
+    }
     response = post_webhook(client, *signed(refund))
     assert response.content == b"refunded:1"
     assert post_webhook(client, *signed(refund)).content == b"duplicate"
@@ -156,7 +177,9 @@ def test_demo_card_pays_through_the_same_path(client):
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     assert Payment.objects.get(order=order).provider == Order.PaymentMethod.DEMO_CARD
-    assert client.post(url, {"card_number": "4242 4242 4242 4242"}).status_code == 302  # a double submit: no second payment
+    assert (
+        client.post(url, {"card_number": "4242 4242 4242 4242"}).status_code == 302
+    )  # a double submit: no second payment
     assert Payment.objects.filter(order=order).count() == 1
 
 
@@ -174,7 +197,9 @@ def test_luhn():
 def test_staff_mark_a_bank_transfer_paid(client):
     order = buy(BuyerFactory(), DatasetFactory(version__photos=1))
     client.force_login(StaffFactory())
-    client.post(reverse("licensing:staff_order_detail", args=[order.uuid]), {"action": "mark_paid", "reference": "MZ-1"})
+    client.post(
+        reverse("licensing:staff_order_detail", args=[order.uuid]), {"action": "mark_paid", "reference": "MZ-1"}
+    )
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     assert Payment.objects.get(order=order).reference == "MZ-1"
@@ -220,6 +245,8 @@ def test_card_payment_starts_a_stripe_checkout_session_in_yen(client, settings, 
     response = client.post(reverse("licensing:order_pay", args=[order.uuid]))
     assert response["Location"] == "https://checkout.stripe.test/c/pay/cs_test_1"
     assert sent["client_reference_id"] == order.number and sent["metadata"] == {"order": order.number}
-    assert [(i["price_data"]["currency"], i["price_data"]["unit_amount"]) for i in sent["line_items"]] == [("jpy", 99_000)]
+    assert [(i["price_data"]["currency"], i["price_data"]["unit_amount"]) for i in sent["line_items"]] == [
+        ("jpy", 99_000)
+    ]
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT  # only the webhook marks it paid

@@ -96,8 +96,15 @@ def test_the_subject_sees_who_received_their_photos():
     release = make_release(ContributorFactory(), approve_by=StaffFactory())
     assert selectors.subject_photo_recipients(release) == []
     item = dataset.latest_version.items.get()
-    item.subjects = [{**item.subjects[0], "subject_id": "S-7Q2K9", "release_id": release.pk,
-                      "scopes": ["publication", "ai_training"]}, *item.subjects[1:]]
+    item.subjects = [
+        {
+            **item.subjects[0],
+            "subject_id": "S-7Q2K9",
+            "release_id": release.pk,
+            "scopes": ["publication", "ai_training"],
+        },
+        *item.subjects[1:],
+    ]
     item.save(update_fields=["subjects"])
     order = paid_order(dataset)
     record = ProvisionRecord.objects.get(subject_id="S-7Q2K9")

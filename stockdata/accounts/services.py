@@ -14,7 +14,9 @@ def contributor_register(*, user: User, display_name: str = "") -> User:
     user.role = Role.CONTRIBUTOR
     user.organisation = None
     user.save()
-    ContributorProfile.objects.get_or_create(user=user, defaults={"display_name": display_name or user.get_short_name()})
+    ContributorProfile.objects.get_or_create(
+        user=user, defaults={"display_name": display_name or user.get_short_name()}
+    )
     return user
 
 

@@ -127,8 +127,9 @@ def totp_device_confirm(*, user, device_id: int, code: str) -> tuple[TOTPDevice,
         raise ApplicationError(_("This setup has expired. Start again."), code="setup_expired")
     _require_allowed(device)
     if not device.verify_token(_normalise(code)):  # verify_token saves its throttle count itself
-        raise ApplicationError(_("That code is not right. Enter the 6-digit code your app shows now."),
-                               code="otp_invalid", field="code")
+        raise ApplicationError(
+            _("That code is not right. Enter the 6-digit code your app shows now."), code="otp_invalid", field="code"
+        )
     with transaction.atomic():
         device.confirmed = True
         device.created_at = timezone.now()  # in service from now: older API tokens were issued without a code
@@ -153,7 +154,8 @@ def second_factor_verify(*, user, code: str):
             _require_allowed(slowed_down[0])
         raise ApplicationError(
             _("That code is not right. Enter the 6-digit code your app shows now, or one of your backup codes."),
-            code="otp_invalid", field="code",
+            code="otp_invalid",
+            field="code",
         )
     return device
 

@@ -78,7 +78,9 @@ def setup(request):
             exc.add_to_form(form)
         else:
             two_factor.session_mark_verified(request=request, device=device)
-            return render(request, "accounts/two_factor_backup_codes.html", {"codes": codes, "next": _next_url(request)})
+            return render(
+                request, "accounts/two_factor_backup_codes.html", {"codes": codes, "next": _next_url(request)}
+            )
     return render(
         request,
         "accounts/two_factor_setup.html",

@@ -179,8 +179,16 @@ def dump_database(target: Path) -> dict:
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
         _run(
-            [*args, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
-             f"--file={target}", "--dbname", connection.settings_dict["NAME"]],
+            [
+                *args,
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--snapshot={snapshot}",
+                f"--file={target}",
+                "--dbname",
+                connection.settings_dict["NAME"],
+            ],
             env,
         )
         tables = table_counts(cursor, vendor)
@@ -223,8 +231,16 @@ def load_database(source: Path) -> None:
     args, env = _pg_command("pg_restore")
     connection.close()  # pg_restore works on its own connection
     _run(
-        [*args, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-         "--dbname", connection.settings_dict["NAME"], str(source)],
+        [
+            *args,
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            "--dbname",
+            connection.settings_dict["NAME"],
+            str(source),
+        ],
         env,
     )
 
@@ -249,9 +265,10 @@ def backup_create(output: Path, *, out: Out = lambda line: None) -> dict:
         "files": [],
     }
     try:
-        with tempfile.TemporaryDirectory(dir=output.parent, prefix=".backup-") as work, tarfile.open(
-            partial, "w", format=tarfile.PAX_FORMAT
-        ) as tar:
+        with (
+            tempfile.TemporaryDirectory(dir=output.parent, prefix=".backup-") as work,
+            tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar,
+        ):
             dump = Path(work) / Path(db_member).name
             state = dump_database(dump)
             with dump.open("rb") as handle:
@@ -275,7 +292,9 @@ def backup_create(output: Path, *, out: Out = lambda line: None) -> dict:
                     )
                     count, total = count + 1, total + reader.size
                 manifest["storages"][alias] = {
-                    "backend": settings.STORAGES[alias]["BACKEND"], "files": count, "bytes": total,
+                    "backend": settings.STORAGES[alias]["BACKEND"],
+                    "files": count,
+                    "bytes": total,
                 }
                 out(f"storage {alias}: {count} files, {total} bytes")
             data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
@@ -367,7 +386,8 @@ def restore_run(archive: Path, *, force: bool = False, out: Out = lambda line: N
         problems = target_problems()
         if problems and not force:
             raise RestoreRefused(
-                "Refusing to restore over existing data: " + "; ".join(problems)
+                "Refusing to restore over existing data: "
+                + "; ".join(problems)
                 + ". Use an empty database and empty storage, or pass --force to delete everything there first."
             )
         if problems:
@@ -405,7 +425,8 @@ def verify_restored(manifest: dict) -> None:
     tables = database_tables()
     if tables != manifest["database"]["tables"]:
         differ = sorted(
-            name for name in set(tables) | set(manifest["database"]["tables"])
+            name
+            for name in set(tables) | set(manifest["database"]["tables"])
             if tables.get(name) != manifest["database"]["tables"].get(name)
         )
         raise BackupError(f"restored row counts differ from the backup in: {', '.join(differ)}")

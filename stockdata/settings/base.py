@@ -255,9 +255,7 @@ else:
         },
     }
 STORAGES["staticfiles"] = {
-    "BACKEND": env.str(
-        "STATICFILES_BACKEND", default="django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
+    "BACKEND": env.str("STATICFILES_BACKEND", default="django.contrib.staticfiles.storage.StaticFilesStorage")
 }
 
 # --- Content Security Policy (django-csp) --------------------------------------------------
@@ -357,7 +355,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Every operation's error responses, in the one error format (stockdata.api).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "stockdata.api.document_error_responses"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "stockdata.api.document_error_responses",
+    ],
 }
 
 # --- Logging ----------------------------------------------------------------------------

@@ -134,14 +134,18 @@ URL_ROWS: dict[str, Row] = {
     # --- Bundles
     "licensing:bundle_status": Row(BUYER_A_ONLY_404, kwargs={"order_uuid": "order_a.uuid", "line_id": "line_a.pk"}),
     "licensing:bundle_download": Row(
-        E(404, 404, 404, 409, 404, 404, 404), method="POST", kwargs={"order_uuid": "order_a.uuid", "line_id": "line_a.pk"}
+        E(404, 404, 404, 409, 404, 404, 404),
+        method="POST",
+        kwargs={"order_uuid": "order_a.uuid", "line_id": "line_a.pk"},
     ),
     "licensing:bundle_file": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
     # --- Cart, orders, invoices
     "licensing:cart": Row(E("login", 403, 403, "ok", "ok", 403, 403)),  # "only buyers buy" page
     "licensing:cart_add": Row(E("login", *["redirect"] * 6), method="POST", data={}),  # "choose an edition"
     "licensing:cart_line": Row(
-        E("login", 404, 404, "redirect", 404, 404, 404), method="POST", data={"action": "update"},
+        E("login", 404, 404, "redirect", 404, 404, 404),
+        method="POST",
+        data={"action": "update"},
         kwargs={"line_id": "cart_line_a.pk"},
     ),
     "licensing:checkout": Row(BUYER),
@@ -169,8 +173,11 @@ URL_ROWS: dict[str, Row] = {
     "curation:tag_suggestions": Row(STAFF, kwargs={"slug": "draft_dataset.slug"}),
     "curation:apply": Row(STAFF_REDIRECT, method="POST", kwargs={"slug": "draft_dataset.slug"}),
     "curation:add_photos": Row(STAFF_INVALID, method="POST", kwargs={"slug": "draft_dataset.slug"}),
-    "curation:remove_photo": Row(EVERYONE_404_BUT_ANON,  # a photo not in the dataset
-        method="POST", kwargs={"slug": "draft_dataset.slug", "uuid": UUID}),
+    "curation:remove_photo": Row(
+        EVERYONE_404_BUT_ANON,  # a photo not in the dataset
+        method="POST",
+        kwargs={"slug": "draft_dataset.slug", "uuid": UUID},
+    ),
     "curation:freeze": Row(STAFF_INVALID, method="POST", kwargs={"slug": "draft_dataset.slug"}),
     "curation:publish": Row(STAFF_REDIRECT, method="POST", kwargs={"slug": "draft_dataset.slug"}),
     "curation:retire": Row(STAFF_REDIRECT, method="POST", kwargs={"slug": "draft_dataset.slug"}),
@@ -227,7 +234,10 @@ API_ROWS: dict[str, Row] = {
     "POST /api/v1/photos/": Row(API_CONTRIBUTOR_INVALID, method="POST", data={}, url_name="api:photo-list"),
     "GET /api/v1/photos/{uuid}/": Row(API_CONTRIBUTOR_A, kwargs={"uuid": "photo_a.uuid"}, url_name="api:photo-detail"),
     "PATCH /api/v1/photos/{uuid}/": Row(  # approved: no longer editable
-        api_contributor_a(409), method="PATCH", data={"title": ""}, kwargs={"uuid": "photo_a.uuid"},
+        api_contributor_a(409),
+        method="PATCH",
+        data={"title": ""},
+        kwargs={"uuid": "photo_a.uuid"},
         url_name="api:photo-detail",
     ),
     "DELETE /api/v1/photos/{uuid}/": Row(
@@ -245,11 +255,16 @@ API_ROWS: dict[str, Row] = {
         API_CONTRIBUTOR_A, kwargs={"photo_uuid": "photo_a.uuid", "position": 1}, url_name="api:photo-subject-release"
     ),
     "PUT /api/v1/photos/{photo_uuid}/subjects/{position}/release/": Row(
-        api_contributor_a(400), method="PUT", data={}, kwargs={"photo_uuid": "photo_a.uuid", "position": 1},
+        api_contributor_a(400),
+        method="PUT",
+        data={},
+        kwargs={"photo_uuid": "photo_a.uuid", "position": 1},
         url_name="api:photo-subject-release",
     ),
     "DELETE /api/v1/photos/{photo_uuid}/subjects/{position}/release/": Row(
-        API_CONTRIBUTOR_A, method="DELETE", kwargs={"photo_uuid": "photo_a.uuid", "position": 1},
+        API_CONTRIBUTOR_A,
+        method="DELETE",
+        kwargs={"photo_uuid": "photo_a.uuid", "position": 1},
         url_name="api:photo-subject-release",
     ),
     # Releases
@@ -259,7 +274,10 @@ API_ROWS: dict[str, Row] = {
         API_CONTRIBUTOR_A, kwargs={"uuid": "release_a.uuid"}, url_name="api:release-detail"
     ),
     "PATCH /api/v1/releases/{uuid}/": Row(
-        api_contributor_a(400), method="PATCH", data={"subject_name": ""}, kwargs={"uuid": "release_a.uuid"},
+        api_contributor_a(400),
+        method="PATCH",
+        data={"subject_name": ""},
+        kwargs={"uuid": "release_a.uuid"},
         url_name="api:release-detail",
     ),
     "POST /api/v1/releases/{uuid}/document/": Row(
@@ -270,11 +288,17 @@ API_ROWS: dict[str, Row] = {
     ),
     # Curation (staff)
     "POST /api/v1/curation/datasets/{slug}/count/": Row(
-        API_STAFF, method="POST", data={"query": "nonsense"}, kwargs={"slug": "draft_dataset.slug"},
+        API_STAFF,
+        method="POST",
+        data={"query": "nonsense"},
+        kwargs={"slug": "draft_dataset.slug"},
         url_name="api:curation-dataset-count",
     ),
     "POST /api/v1/curation/datasets/{slug}/freeze/": Row(
-        API_STAFF_INVALID, method="POST", data={"annotated": "not-a-boolean"}, kwargs={"slug": "draft_dataset.slug"},
+        API_STAFF_INVALID,
+        method="POST",
+        data={"annotated": "not-a-boolean"},
+        kwargs={"slug": "draft_dataset.slug"},
         url_name="api:curation-dataset-freeze",
     ),
     "GET /api/v1/curation/datasets/{slug}/versions/": Row(
@@ -284,7 +308,10 @@ API_ROWS: dict[str, Row] = {
         API_STAFF, kwargs={"uuid": "photo_a.uuid"}, url_name="api:curation-photo-boxes"
     ),
     "PUT /api/v1/curation/photos/{uuid}/boxes/": Row(
-        API_STAFF_INVALID, method="PUT", data={"boxes": "nonsense"}, kwargs={"uuid": "photo_a.uuid"},
+        API_STAFF_INVALID,
+        method="PUT",
+        data={"boxes": "nonsense"},
+        kwargs={"uuid": "photo_a.uuid"},
         url_name="api:curation-photo-boxes",
     ),
     "POST /api/v1/curation/photos/{uuid}/boxes/propose/": Row(

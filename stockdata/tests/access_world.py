@@ -51,14 +51,21 @@ def _order_for(buyer, dataset, key: str):
     services.cart_add(user=buyer, dataset=dataset, edition=Edition.UNEDITED)
     org = buyer.organisation
     order, _ = services.order_place(
-        user=buyer, idempotency_key=key, billing_name=org.billing_name or org.name,
-        billing_address=org.billing_address, billing_country=org.country,
-        billing_registration_number=org.invoice_registration_number, intended_use=IntendedUse.PRODUCT_DEVELOPMENT,
-        intended_use_detail="Access matrix fixture order.", licence_accepted=True, ip="127.0.0.1",
+        user=buyer,
+        idempotency_key=key,
+        billing_name=org.billing_name or org.name,
+        billing_address=org.billing_address,
+        billing_country=org.country,
+        billing_registration_number=org.invoice_registration_number,
+        intended_use=IntendedUse.PRODUCT_DEVELOPMENT,
+        intended_use_detail="Access matrix fixture order.",
+        licence_accepted=True,
+        ip="127.0.0.1",
         payment_method=Order.PaymentMethod.BANK_TRANSFER,
     )
-    services.order_mark_paid(order=order, provider=order.payment_method, amount=order.total,
-                             reference=f"access:{order.number}")
+    services.order_mark_paid(
+        order=order, provider=order.payment_method, amount=order.total, reference=f"access:{order.number}"
+    )
     order.refresh_from_db()
     return order
 

@@ -77,10 +77,7 @@ def schema_operations() -> dict[str, dict]:
 
 def test_every_url_has_a_row():
     api_names = {row.url_name for row in API_ROWS.values()}
-    missing = sorted(
-        key for key in url_keys()
-        if not is_admin(key) and key not in URL_ROWS and key not in api_names
-    )
+    missing = sorted(key for key in url_keys() if not is_admin(key) and key not in URL_ROWS and key not in api_names)
     assert not missing, "\n".join(f"no access row for {key}" for key in missing)
 
 
@@ -110,8 +107,9 @@ def test_every_row_names_every_role():
 
 
 def _fill(world, kwargs: dict[str, str]) -> dict:
-    return {name: (world.get(value) if isinstance(value, str) and "." in value else value)
-            for name, value in kwargs.items()}
+    return {
+        name: (world.get(value) if isinstance(value, str) and "." in value else value) for name, value in kwargs.items()
+    }
 
 
 def row_url(world, key: str, row: Row) -> str:
@@ -143,11 +141,7 @@ def _request(client: Client, method: str, url: str, data, content_type: str | No
 
 
 def all_rows() -> list[tuple[str, Row]]:
-    return (
-        list(URL_ROWS.items())
-        + list(ADMIN_ROWS.items())
-        + [(f"API {op}", row) for op, row in API_ROWS.items()]
-    )
+    return list(URL_ROWS.items()) + list(ADMIN_ROWS.items()) + [(f"API {op}", row) for op, row in API_ROWS.items()]
 
 
 @pytest.mark.django_db

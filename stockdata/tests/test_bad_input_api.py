@@ -149,8 +149,13 @@ def test_a_lower_case_country_code_is_taken_as_the_portal_form_takes_it(api, dra
 def test_valid_unicode_round_trips_exactly_through_the_photo_api(api, draft):
     response = api.patch(
         f"/api/v1/photos/{draft.uuid}/",
-        {"title": UNICODE, "description": UNICODE + "\n" + SCRIPT, "tags": [UNICODE[:40], "マスク"],
-         "prefecture": "東京都\u200b", "subjects": [{"ethnicity": "日本人 🇯🇵"}]},
+        {
+            "title": UNICODE,
+            "description": UNICODE + "\n" + SCRIPT,
+            "tags": [UNICODE[:40], "マスク"],
+            "prefecture": "東京都\u200b",
+            "subjects": [{"ethnicity": "日本人 🇯🇵"}],
+        },
         format="json",
     )
     assert response.status_code == 200, response.json()
@@ -182,8 +187,9 @@ BULK_BAD = [
 
 @pytest.mark.parametrize("field, value", BULK_BAD, ids=[f"{f}-{i}" for i, (f, _v) in enumerate(BULK_BAD)])
 def test_bulk_edit_refuses_bad_values_on_the_field(api, draft, field, value):
-    response = api.post("/api/v1/photos/bulk/", {"photos": [str(draft.uuid)], "prefecture": "Osaka", field: value},
-                        format="json")
+    response = api.post(
+        "/api/v1/photos/bulk/", {"photos": [str(draft.uuid)], "prefecture": "Osaka", field: value}, format="json"
+    )
     assert field in error_fields(response)
     assert unchanged(draft)
 
@@ -195,7 +201,9 @@ def test_upload_without_a_file_or_with_a_text_field_instead_is_a_400_on_file(api
     assert Photo.objects.count() == 0
 
 
-def test_an_upload_with_a_hostile_file_name_is_stored_and_returned_as_plain_text(api, django_capture_on_commit_callbacks):
+def test_an_upload_with_a_hostile_file_name_is_stored_and_returned_as_plain_text(
+    api, django_capture_on_commit_callbacks
+):
     from catalog.tests.badfiles import good_jpeg
 
     name = '"><img src=x onerror=alert(1)>👩🏽‍💻.jpg'
@@ -248,12 +256,18 @@ def test_creating_a_release_with_a_bad_value_is_a_400_on_the_field_and_saves_not
 
 def test_a_release_with_an_unknown_scope_is_refused_and_a_good_one_round_trips_unicode(api):
     ensure_consent_scopes()
-    refused = api.post("/api/v1/releases/", {**RELEASE, "scopes": ["nope"], "document": SimpleUploadedFile(
-        "form.pdf", PDF)}, format="multipart")
+    refused = api.post(
+        "/api/v1/releases/",
+        {**RELEASE, "scopes": ["nope"], "document": SimpleUploadedFile("form.pdf", PDF)},
+        format="multipart",
+    )
     assert refused.status_code == 400
     assert ModelRelease.objects.count() == 0
-    ok = api.post("/api/v1/releases/", {**RELEASE, "reference": UNICODE, "shoot_place": SCRIPT,
-                                         "document": SimpleUploadedFile("form.pdf", PDF)}, format="multipart")
+    ok = api.post(
+        "/api/v1/releases/",
+        {**RELEASE, "reference": UNICODE, "shoot_place": SCRIPT, "document": SimpleUploadedFile("form.pdf", PDF)},
+        format="multipart",
+    )
     assert ok.status_code == 201, ok.json()
     assert ok.json()["reference"] == UNICODE
     assert ok.json()["shoot_place"] == SCRIPT
@@ -349,9 +363,10 @@ def test_placing_an_order_with_a_bad_value_is_a_400_on_the_field_and_places_noth
 
     assert ORDER["intended_use"] in IntendedUse.values
     DatasetFactory(slug="faces", version__photos=3)
-    assert buyer_api.post("/api/v1/cart/", {"dataset": "faces", "edition": "unedited"}, format="json").status_code == 201
-    response = buyer_api.post("/api/v1/orders/", {**ORDER, field: value}, format="json",
-                              HTTP_IDEMPOTENCY_KEY="k-1")
+    assert (
+        buyer_api.post("/api/v1/cart/", {"dataset": "faces", "edition": "unedited"}, format="json").status_code == 201
+    )
+    response = buyer_api.post("/api/v1/orders/", {**ORDER, field: value}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert field in error_fields(response)
     assert Order.objects.count() == 0
 
@@ -363,7 +378,8 @@ def test_an_idempotency_key_that_cannot_be_stored_is_a_clear_400(buyer_api, key)
     response = buyer_api.post("/api/v1/orders/", ORDER, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert response.status_code == 400
     assert response.json()["error"] == {
-        "code": "idempotency_key", "message": "The Idempotency-Key header must be at most 100 printable characters."
+        "code": "idempotency_key",
+        "message": "The Idempotency-Key header must be at most 100 printable characters.",
     }
     assert Order.objects.count() == 0
 
@@ -388,8 +404,9 @@ def test_a_unicode_password_and_email_work_for_the_token(db):
     user = ContributorFactory(email="kato@例え.jp")
     user.set_password(PASSWORD + "🔑")
     user.save()
-    response = APIClient().post("/api/v1/auth/token/", {"email": "kato@例え.jp", "password": PASSWORD + "🔑"},
-                                format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"email": "kato@例え.jp", "password": PASSWORD + "🔑"}, format="json"
+    )
     assert response.status_code == 200, response.json()
 
 
@@ -432,8 +449,9 @@ def test_a_curation_query_with_a_bad_value_is_a_400_on_the_field(staff_api, data
 
 @pytest.mark.parametrize("notes, annotated", [(LONG, False), ("\x00", False), ("ok", "maybe")])
 def test_freezing_with_bad_values_is_a_400_and_freezes_nothing(staff_api, dataset, notes, annotated):
-    response = staff_api.post(f"/api/v1/curation/datasets/{dataset.slug}/freeze/",
-                              {"notes": notes, "annotated": annotated}, format="json")
+    response = staff_api.post(
+        f"/api/v1/curation/datasets/{dataset.slug}/freeze/", {"notes": notes, "annotated": annotated}, format="json"
+    )
     assert set(error_fields(response)) & {"notes", "annotated"}
     assert dataset.versions.count() == 0
 

@@ -43,8 +43,14 @@ def shown_escaped(html: str, payload: str, *, times: int = 1) -> None:
 @PAYLOADS
 def test_a_photos_title_description_keywords_and_people_are_escaped_on_the_portal(payload):
     contributor = ContributorFactory()
-    photo = PhotoFactory(contributor=contributor, status=Photo.Status.DRAFT, title=payload, description=payload,
-                         prefecture=payload[:50], tags=[payload.lower()])
+    photo = PhotoFactory(
+        contributor=contributor,
+        status=Photo.Status.DRAFT,
+        title=payload,
+        description=payload,
+        prefecture=payload[:50],
+        tags=[payload.lower()],
+    )
     PhotoSubjectFactory(photo=photo, position=1, ethnicity=payload[:50])
     client = logged_in(contributor)
     shown_escaped(page(client, "/portal/photos/"), payload)
@@ -56,23 +62,26 @@ def test_a_photos_title_description_keywords_and_people_are_escaped_on_the_porta
 @PAYLOADS
 def test_a_reviewers_note_on_a_rejected_photo_is_escaped_for_the_contributor(payload):
     contributor = ContributorFactory()
-    photo = PhotoFactory(contributor=contributor, status=Photo.Status.REJECTED, rejection_reason="other",
-                         rejection_note=payload)
+    photo = PhotoFactory(
+        contributor=contributor, status=Photo.Status.REJECTED, rejection_reason="other", rejection_note=payload
+    )
     shown_escaped(page(logged_in(contributor), f"/portal/photos/{photo.uuid}/"), payload)
 
 
 @PAYLOADS
 def test_a_submitted_photos_text_is_escaped_on_the_staff_review_page(payload):
-    photo = PhotoFactory(status=Photo.Status.SUBMITTED, reviewed_at=None, title=payload, description=payload,
-                         tags=[payload.lower()])
+    photo = PhotoFactory(
+        status=Photo.Status.SUBMITTED, reviewed_at=None, title=payload, description=payload, tags=[payload.lower()]
+    )
     shown_escaped(page(logged_in(StaffFactory()), f"/review/photos/{photo.uuid}/"), payload)
 
 
 @PAYLOADS
 def test_a_dataset_title_and_description_are_escaped_on_the_storefront_and_staff_pages(payload):
     ensure_consent_scopes()
-    dataset = DatasetFactory(slug="faces", title_en=payload, description_en=payload, licence_summary_en=payload,
-                             version__photos=3)
+    dataset = DatasetFactory(
+        slug="faces", title_en=payload, description_en=payload, licence_summary_en=payload, version__photos=3
+    )
     shown_escaped(page(Client(), "/datasets/"), payload)
     shown_escaped(page(Client(), f"/datasets/{dataset.slug}/"), payload, times=2)
     staff = logged_in(StaffFactory())
@@ -82,14 +91,24 @@ def test_a_dataset_title_and_description_are_escaped_on_the_storefront_and_staff
 
 @PAYLOADS
 def test_a_search_is_escaped_where_the_catalogue_shows_it_back(payload):
-    shown_escaped(page(Client(), "/datasets/?q=" + payload.replace("<", "%3C").replace(">", "%3E").replace(
-        '"', "%22").replace(" ", "+").replace("=", "%3D")), payload)
+    shown_escaped(
+        page(
+            Client(),
+            "/datasets/?q="
+            + payload.replace("<", "%3C").replace(">", "%3E").replace('"', "%22").replace(" ", "+").replace("=", "%3D"),
+        ),
+        payload,
+    )
 
 
 @PAYLOADS
 def test_names_and_billing_details_are_escaped_on_the_account_pages(payload):
-    buyer = BuyerFactory(full_name=payload, organisation__name=payload, organisation__billing_name=payload,
-                         organisation__billing_address=payload)
+    buyer = BuyerFactory(
+        full_name=payload,
+        organisation__name=payload,
+        organisation__billing_name=payload,
+        organisation__billing_address=payload,
+    )
     client = logged_in(buyer)
     shown_escaped(page(client, "/accounts/profile/"), payload)
     shown_escaped(page(client, "/accounts/organisation/"), payload, times=3)
@@ -112,11 +131,20 @@ def test_billing_name_and_intended_use_of_an_order_are_escaped_for_buyer_and_sta
     DatasetFactory(slug="faces", version__photos=3)
     client = logged_in(buyer)
     assert client.post("/cart/add/", {"dataset": "faces", "edition": "unedited"}).status_code == 302
-    response = client.post("/checkout/", {
-        "idempotency_key": "key-1", "billing_name": payload, "billing_address": payload, "billing_country": "JP",
-        "billing_registration_number": "", "intended_use": "research", "intended_use_detail": payload,
-        "payment_method": "bank_transfer", "accept_licence": "on",
-    })
+    response = client.post(
+        "/checkout/",
+        {
+            "idempotency_key": "key-1",
+            "billing_name": payload,
+            "billing_address": payload,
+            "billing_country": "JP",
+            "billing_registration_number": "",
+            "intended_use": "research",
+            "intended_use_detail": payload,
+            "payment_method": "bank_transfer",
+            "accept_licence": "on",
+        },
+    )
     assert response.status_code == 302, response.context and response.context["form"].errors
     order = Order.objects.get()
     assert (order.billing_name, order.intended_use_detail) == (payload, payload)

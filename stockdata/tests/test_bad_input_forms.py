@@ -43,9 +43,16 @@ def refused(response, field: str, form: str = "form", status=(400,)) -> None:
 # --- Describing a photo on the portal ----------------------------------------------------------
 
 PHOTO_OK = {
-    "photo-title": "Kept", "photo-description": "", "photo-keywords": "street", "photo-shoot_date": "",
-    "photo-country": "JP", "photo-prefecture": "", "photo-lighting": "",
-    "subjects-TOTAL_FORMS": "0", "subjects-INITIAL_FORMS": "0", "subjects-MIN_NUM_FORMS": "0",
+    "photo-title": "Kept",
+    "photo-description": "",
+    "photo-keywords": "street",
+    "photo-shoot_date": "",
+    "photo-country": "JP",
+    "photo-prefecture": "",
+    "photo-lighting": "",
+    "subjects-TOTAL_FORMS": "0",
+    "subjects-INITIAL_FORMS": "0",
+    "subjects-MIN_NUM_FORMS": "0",
     "subjects-MAX_NUM_FORMS": "50",
 }
 
@@ -82,7 +89,9 @@ def draft(contributor):
 
 @pytest.mark.parametrize("field, value", PHOTO_BAD, ids=[f"{f}-{i}" for i, (f, _v) in enumerate(PHOTO_BAD)])
 def test_a_bad_photo_description_comes_back_with_the_error_on_the_field_and_nothing_saved(portal, draft, field, value):
-    response = portal.post(f"/portal/photos/{draft.uuid}/", {**PHOTO_OK, "photo-title": "Changed", f"photo-{field}": value})
+    response = portal.post(
+        f"/portal/photos/{draft.uuid}/", {**PHOTO_OK, "photo-title": "Changed", f"photo-{field}": value}
+    )
     refused(response, field)
     draft.refresh_from_db()
     assert draft.title == "Kept"
@@ -91,8 +100,12 @@ def test_a_bad_photo_description_comes_back_with_the_error_on_the_field_and_noth
 
 @pytest.mark.parametrize(
     "management",
-    [{"subjects-TOTAL_FORMS": HUGE}, {"subjects-TOTAL_FORMS": "abc"}, {"subjects-TOTAL_FORMS": "51"},
-     {"subjects-TOTAL_FORMS": ""}],
+    [
+        {"subjects-TOTAL_FORMS": HUGE},
+        {"subjects-TOTAL_FORMS": "abc"},
+        {"subjects-TOTAL_FORMS": "51"},
+        {"subjects-TOTAL_FORMS": ""},
+    ],
 )
 def test_a_tampered_subject_formset_is_refused_without_a_500(portal, draft, management):
     response = portal.post(f"/portal/photos/{draft.uuid}/", {**PHOTO_OK, "photo-title": "Changed", **management})
@@ -111,11 +124,20 @@ def test_a_subject_with_a_ten_thousand_character_ethnicity_is_refused_on_that_su
 
 
 def test_unicode_in_a_photo_description_is_saved_and_shown_back_exactly(portal, draft):
-    data = {**PHOTO_OK, "photo-title": UNICODE, "photo-description": UNICODE, "photo-keywords": "マスク、👩🏽‍💻",
-            "subjects-TOTAL_FORMS": "1", "subjects-0-ethnicity": "日本人 🇯🇵", "subjects-0-age_band": "30s"}
+    data = {
+        **PHOTO_OK,
+        "photo-title": UNICODE,
+        "photo-description": UNICODE,
+        "photo-keywords": "マスク、👩🏽‍💻",
+        "subjects-TOTAL_FORMS": "1",
+        "subjects-0-ethnicity": "日本人 🇯🇵",
+        "subjects-0-age_band": "30s",
+    }
     response = portal.post(f"/portal/photos/{draft.uuid}/", data)
     assert response.status_code == 302, response.context and (
-        response.context["form"].errors, response.context["formset"].errors)
+        response.context["form"].errors,
+        response.context["formset"].errors,
+    )
     draft.refresh_from_db()
     assert (draft.title, draft.description) == (UNICODE, UNICODE)
     assert sorted(t.name for t in draft.tags.all()) == sorted(["マスク", "👩🏽‍💻"])
@@ -129,8 +151,9 @@ def test_unicode_in_a_photo_description_is_saved_and_shown_back_exactly(portal, 
     "field, value", [("add_tags", "k" * 51), ("prefecture", LONG), ("shoot_date", "2026-13-01"), ("mask", "maybe")]
 )
 def test_a_bad_bulk_edit_is_refused_on_the_field(portal, draft, field, value):
-    response = portal.post("/portal/photos/bulk/edit/", {"photos": [str(draft.uuid)], "prefecture": "Osaka",
-                                                         field: value})
+    response = portal.post(
+        "/portal/photos/bulk/edit/", {"photos": [str(draft.uuid)], "prefecture": "Osaka", field: value}
+    )
     refused(response, field, form="bulk_form")
     draft.refresh_from_db()
     assert draft.prefecture == ""
@@ -144,8 +167,13 @@ def test_a_bulk_edit_of_photos_that_are_not_yours_or_not_ids_is_a_404(portal, ph
 # --- Model releases ----------------------------------------------------------------------------
 
 RELEASE = {
-    "reference": "Osaka shoot", "subject_name": "Kato Mei", "subject_contact": "+81 90 0000 0000",
-    "age_band": "30s", "signed_on": "2026-01-15", "photographer_name": "Ito Jun", "form_language": "ja",
+    "reference": "Osaka shoot",
+    "subject_name": "Kato Mei",
+    "subject_contact": "+81 90 0000 0000",
+    "age_band": "30s",
+    "signed_on": "2026-01-15",
+    "photographer_name": "Ito Jun",
+    "form_language": "ja",
     "scopes": ["publication", "ai_training"],
 }
 
@@ -196,14 +224,27 @@ def test_a_unicode_full_name_round_trips(contributor, portal):
     assert UNICODE in portal.get("/accounts/profile/").content.decode()
 
 
-ORG = {"name": "Tokyo Vision Labs", "kind": "company", "billing_name": "Tokyo Vision Labs K.K.",
-       "billing_address": "Minato-ku, Tokyo", "country": "JP", "invoice_registration_number": ""}
+ORG = {
+    "name": "Tokyo Vision Labs",
+    "kind": "company",
+    "billing_name": "Tokyo Vision Labs K.K.",
+    "billing_address": "Minato-ku, Tokyo",
+    "country": "JP",
+    "invoice_registration_number": "",
+}
 
 
 @pytest.mark.parametrize(
     "field, value",
-    [("name", LONG), ("name", "\x00"), ("billing_name", LONG), ("billing_address", LONG), ("country", "JPN"),
-     ("kind", SCRIPT), ("invoice_registration_number", "T" + "9" * 40)],
+    [
+        ("name", LONG),
+        ("name", "\x00"),
+        ("billing_name", LONG),
+        ("billing_address", LONG),
+        ("country", "JPN"),
+        ("kind", SCRIPT),
+        ("invoice_registration_number", "T" + "9" * 40),
+    ],
 )
 def test_a_bad_organisation_value_is_refused_and_not_saved(field, value):
     buyer = BuyerFactory()
@@ -214,12 +255,24 @@ def test_a_bad_organisation_value_is_refused_and_not_saved(field, value):
 
 
 @pytest.mark.parametrize(
-    "field, value", [("email", LONG + "@example.com"), ("email", "a\x00@example.com"), ("full_name", LONG),
-                     ("display_name", LONG), ("password1", "\x00" * 12)],
+    "field, value",
+    [
+        ("email", LONG + "@example.com"),
+        ("email", "a\x00@example.com"),
+        ("full_name", LONG),
+        ("display_name", LONG),
+        ("password1", "\x00" * 12),
+    ],
 )
 def test_a_bad_contributor_sign_up_is_refused_and_creates_no_account(field, value):
-    data = {"email": "new@example.com", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42",
-            "full_name": "New Person", "display_name": "New", field: value}
+    data = {
+        "email": "new@example.com",
+        "password1": "a-long-passphrase-42",
+        "password2": "a-long-passphrase-42",
+        "full_name": "New Person",
+        "display_name": "New",
+        field: value,
+    }
     if field == "password1":
         data["password2"] = value
     response = Client().post("/accounts/signup/contributor/", data)
@@ -228,17 +281,31 @@ def test_a_bad_contributor_sign_up_is_refused_and_creates_no_account(field, valu
 
 
 def test_a_buyer_sign_up_with_a_too_long_organisation_name_is_refused(db):
-    data = {"email": "buyer@example.com", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42",
-            "full_name": "Buyer", **{f"org-{k}": v for k, v in ORG.items()}, "org-name": LONG}
+    data = {
+        "email": "buyer@example.com",
+        "password1": "a-long-passphrase-42",
+        "password2": "a-long-passphrase-42",
+        "full_name": "Buyer",
+        **{f"org-{k}": v for k, v in ORG.items()},
+        "org-name": LONG,
+    }
     refused(Client().post("/accounts/signup/buyer/", data), "org-name", status=(200, 400))
     assert not get_user_model().objects.filter(email="buyer@example.com").exists()
 
 
 # --- Checkout ---------------------------------------------------------------------------------
 
-CHECKOUT = {"idempotency_key": "key-1", "billing_name": "Tokyo Vision Labs K.K.", "billing_address": "Tokyo",
-            "billing_country": "JP", "billing_registration_number": "", "intended_use": "research",
-            "intended_use_detail": "Training a detector.", "payment_method": "bank_transfer", "accept_licence": "on"}
+CHECKOUT = {
+    "idempotency_key": "key-1",
+    "billing_name": "Tokyo Vision Labs K.K.",
+    "billing_address": "Tokyo",
+    "billing_country": "JP",
+    "billing_registration_number": "",
+    "intended_use": "research",
+    "intended_use_detail": "Training a detector.",
+    "payment_method": "bank_transfer",
+    "accept_licence": "on",
+}
 
 
 @pytest.fixture
@@ -252,8 +319,15 @@ def buyer_with_cart():
 
 @pytest.mark.parametrize(
     "field, value",
-    [("billing_name", LONG), ("billing_name", "\x00"), ("billing_address", LONG), ("billing_country", "JPN"),
-     ("intended_use_detail", LONG), ("intended_use", SCRIPT), ("payment_method", "cash")],
+    [
+        ("billing_name", LONG),
+        ("billing_name", "\x00"),
+        ("billing_address", LONG),
+        ("billing_country", "JPN"),
+        ("intended_use_detail", LONG),
+        ("intended_use", SCRIPT),
+        ("payment_method", "cash"),
+    ],
 )
 def test_a_bad_checkout_is_refused_on_the_field_and_places_no_order(buyer_with_cart, field, value):
     refused(buyer_with_cart.post("/checkout/", {**CHECKOUT, field: value}), field)
@@ -270,8 +344,14 @@ def test_a_tampered_checkout_key_says_to_reload_the_page_and_places_no_order(buy
     assert Order.objects.count() == 0
 
 
-@pytest.mark.parametrize("data", [{"dataset": SCRIPT, "edition": "unedited"}, {"dataset": "faces", "edition": "gold"},
-                                  {"dataset": LONG, "edition": "unedited"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"dataset": SCRIPT, "edition": "unedited"},
+        {"dataset": "faces", "edition": "gold"},
+        {"dataset": LONG, "edition": "unedited"},
+    ],
+)
 def test_adding_a_bad_dataset_or_edition_to_the_cart_never_500s(data):
     DatasetFactory(slug="faces", version__photos=3)
     response = logged_in(BuyerFactory()).post("/cart/add/", data)
@@ -286,9 +366,20 @@ def staff():
     return logged_in(StaffFactory())
 
 
-DATASET = {"slug": "new-set", "title_en": "New", "title_ja": "新しい", "description_en": "", "description_ja": "",
-           "category": "faces", "target_size": "100", "price_unedited": "99000", "price_annotated": "165000",
-           "restricted": "", "licence_summary_en": "", "licence_summary_ja": ""}
+DATASET = {
+    "slug": "new-set",
+    "title_en": "New",
+    "title_ja": "新しい",
+    "description_en": "",
+    "description_ja": "",
+    "category": "faces",
+    "target_size": "100",
+    "price_unedited": "99000",
+    "price_annotated": "165000",
+    "restricted": "",
+    "licence_summary_en": "",
+    "licence_summary_ja": "",
+}
 
 DATASET_BAD = [
     ("slug", SCRIPT),
@@ -323,8 +414,15 @@ def test_a_dataset_titled_in_unicode_round_trips(staff):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("tags_all", LONG), ("limit", HUGE), ("limit", "0"), ("max_per_contributor", HUGE), ("max_per_subject", "-3"),
-     ("mask", SCRIPT), ("balance_by", SCRIPT)],
+    [
+        ("tags_all", LONG),
+        ("limit", HUGE),
+        ("limit", "0"),
+        ("max_per_contributor", HUGE),
+        ("max_per_subject", "-3"),
+        ("mask", SCRIPT),
+        ("balance_by", SCRIPT),
+    ],
 )
 def test_a_bad_curation_query_on_the_page_is_refused_on_the_field(staff, field, value):
     dataset = DatasetFactory(slug="curated", draft=True, version=False)
@@ -334,15 +432,30 @@ def test_a_bad_curation_query_on_the_page_is_refused_on_the_field(staff, field, 
 
 # --- Payout details ------------------------------------------------------------------------------
 
-PAYOUT = {"entity_type": "individual", "tax_residency": "jp", "bank_code": "0001", "branch_code": "001",
-          "account_type": "1", "account_number": "1234567", "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ"}
+PAYOUT = {
+    "entity_type": "individual",
+    "tax_residency": "jp",
+    "bank_code": "0001",
+    "branch_code": "001",
+    "account_type": "1",
+    "account_number": "1234567",
+    "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ",
+}
 
 
 @pytest.mark.parametrize(
     "field, value",
-    [("bank_code", "<s>"), ("bank_code", "-1"), ("account_number", HUGE), ("account_number", "-123"),
-     ("holder_name", LONG), ("holder_name", SCRIPT), ("holder_name", "\x00"), ("account_type", "9"),
-     ("entity_type", SCRIPT)],
+    [
+        ("bank_code", "<s>"),
+        ("bank_code", "-1"),
+        ("account_number", HUGE),
+        ("account_number", "-123"),
+        ("holder_name", LONG),
+        ("holder_name", SCRIPT),
+        ("holder_name", "\x00"),
+        ("account_type", "9"),
+        ("entity_type", SCRIPT),
+    ],
 )
 def test_bad_payout_details_are_refused_and_the_profile_keeps_its_account(contributor, portal, field, value):
     refused(portal.post("/portal/earnings/account/", {**PAYOUT, field: value}), field)
@@ -354,8 +467,17 @@ def test_bad_payout_details_are_refused_and_the_profile_keeps_its_account(contri
 
 
 @pytest.mark.parametrize(
-    "query", [{"q": LONG}, {"max_price": HUGE}, {"max_price": "-1"}, {"category": SCRIPT}, {"page": HUGE},
-              {"page": "abc"}, {"sort": "\x00"}, {"scope": [SCRIPT, "x" * 1000]}],
+    "query",
+    [
+        {"q": LONG},
+        {"max_price": HUGE},
+        {"max_price": "-1"},
+        {"category": SCRIPT},
+        {"page": HUGE},
+        {"page": "abc"},
+        {"sort": "\x00"},
+        {"scope": [SCRIPT, "x" * 1000]},
+    ],
 )
 def test_the_catalogue_page_shows_a_bad_filter_as_an_error_never_a_500(db, query):
     DatasetFactory(title_en="Faces")
@@ -373,14 +495,19 @@ def test_a_consent_link_with_a_hostile_token_is_a_404(db, token):
 
 # --- Bank statement upload (staff) ---------------------------------------------------------------
 
-STATEMENT_REFUSED = ("The statement is not a CSV text file (UTF-8 or Shift_JIS). "
-                     "Export it from the bank again as CSV and upload that file.")
+STATEMENT_REFUSED = (
+    "The statement is not a CSV text file (UTF-8 or Shift_JIS). "
+    "Export it from the bank again as CSV and upload that file."
+)
 
 
 @pytest.mark.parametrize(
     "data",
-    [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\xfd", b"date,amount,reference\n\"" + b"a" * 200_000 + b"\"\n",
-     b"date,amount,reference\n2026-01-05,99000,SD-2026-000001\x00\n"],
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\xfd",
+        b'date,amount,reference\n"' + b"a" * 200_000 + b'"\n',
+        b"date,amount,reference\n2026-01-05,99000,SD-2026-000001\x00\n",
+    ],
     ids=["binary", "field-too-large", "nul"],
 )
 def test_a_bank_statement_that_is_not_csv_text_is_refused_with_a_message_and_marks_nothing_paid(staff, data):
@@ -400,9 +527,13 @@ def test_a_shift_jis_bank_statement_is_read(staff):
 
 @pytest.mark.parametrize(
     "uuids, message",
-    [(" ".join(["00000000-0000-4000-8000-000000000000"] * 1001),
-      "At most 1000 photo ids at a time; you entered 1001."),
-     (SCRIPT, "“<script>alert(1)</script>” is not a photo id.")],
+    [
+        (
+            " ".join(["00000000-0000-4000-8000-000000000000"] * 1001),
+            "At most 1000 photo ids at a time; you entered 1001.",
+        ),
+        (SCRIPT, "“<script>alert(1)</script>” is not a photo id."),
+    ],
     ids=["too-many", "script"],
 )
 def test_adding_photos_by_hand_refuses_too_many_or_bad_ids_with_the_message_escaped(staff, uuids, message):

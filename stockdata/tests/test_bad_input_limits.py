@@ -51,7 +51,10 @@ def test_the_limits_are_one_photo_plus_a_megabyte_and_ten_photos_for_batches_and
 def test_an_api_upload_declaring_more_than_the_limit_is_refused_with_413_before_its_body_is_read(api):
     # The body is 5 bytes; the header claims 51 MB + 1. Reading the body would fail the test client.
     response = api.generic(
-        "POST", "/api/v1/photos/", b"hello", content_type="multipart/form-data; boundary=x",
+        "POST",
+        "/api/v1/photos/",
+        b"hello",
+        content_type="multipart/form-data; boundary=x",
         CONTENT_LENGTH=str(51 * MB + 1),
     )
     assert response.status_code == 413
@@ -69,7 +72,10 @@ def test_an_api_upload_declaring_more_than_the_limit_is_refused_with_413_before_
 def test_a_page_post_over_the_limit_gets_a_page_in_the_visitors_language_saying_what_to_do(portal):
     portal.cookies["django_language"] = "ja"
     response = portal.generic(
-        "POST", "/portal/releases/new/", b"hello", content_type="multipart/form-data; boundary=x",
+        "POST",
+        "/portal/releases/new/",
+        b"hello",
+        content_type="multipart/form-data; boundary=x",
         CONTENT_LENGTH=str(60 * MB),
     )
     assert response.status_code == 413
@@ -125,8 +131,12 @@ def test_a_content_length_that_is_not_a_number_is_a_clear_400(api, value):
 
 def test_a_chunked_body_without_length_is_refused_with_411_instead_of_arriving_empty(api):
     response = api.generic(
-        "POST", "/api/v1/photos/", b"", content_type="multipart/form-data; boundary=x",
-        HTTP_TRANSFER_ENCODING="chunked", CONTENT_LENGTH="",
+        "POST",
+        "/api/v1/photos/",
+        b"",
+        content_type="multipart/form-data; boundary=x",
+        HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_LENGTH="",
     )
     assert response.status_code == 411
     assert response.json()["error"] == {
@@ -228,7 +238,10 @@ def _raw_post(url: str, path: str, declared: int, sent: bytes, content_type: str
 
 def test_a_real_server_answers_413_after_the_headers_of_a_huge_upload_without_waiting_for_the_body(live_server):
     status, headers, body = _raw_post(
-        live_server.url, "/api/v1/photos/", declared=10 * 1024 * MB, sent=b"-" * 1024,
+        live_server.url,
+        "/api/v1/photos/",
+        declared=10 * 1024 * MB,
+        sent=b"-" * 1024,
         content_type="multipart/form-data; boundary=x",
     )
     assert status == 413
@@ -237,7 +250,10 @@ def test_a_real_server_answers_413_after_the_headers_of_a_huge_upload_without_wa
     assert json.loads(body)["error"]["limit"] == 51 * MB
 
     status, headers, body = _raw_post(
-        live_server.url, "/portal/upload/", declared=600 * MB, sent=b"-" * 1024,
+        live_server.url,
+        "/portal/upload/",
+        declared=600 * MB,
+        sent=b"-" * 1024,
         content_type="multipart/form-data; boundary=x",
     )
     assert status == 413

@@ -126,8 +126,11 @@ def test_with_s3_the_policy_allows_images_and_downloads_from_the_buckets():
         AWS_PUBLIC_BUCKET_NAME="sd-public",
         AWS_S3_ENDPOINT_URL="https://s3.example.net:9000",
     )
-    origins = ["https://s3.example.net:9000", "https://sd-private.s3.example.net:9000",
-               "https://sd-public.s3.example.net:9000"]
+    origins = [
+        "https://s3.example.net:9000",
+        "https://sd-private.s3.example.net:9000",
+        "https://sd-public.s3.example.net:9000",
+    ]
     assert resolved["csp"]["img-src"] == ["'self'", "data:", *origins]
     assert resolved["csp"]["form-action"] == ["'self'", *origins, "https://checkout.stripe.com"]
 
@@ -135,7 +138,10 @@ def test_with_s3_the_policy_allows_images_and_downloads_from_the_buckets():
 def test_aws_without_an_endpoint_means_amazon_s3_in_the_region():
     resolved = resolve("stockdata.settings.base", AWS_STORAGE_BUCKET_NAME="sd", AWS_S3_REGION_NAME="ap-northeast-1")
     assert resolved["csp"]["img-src"] == [
-        "'self'", "data:", "https://s3.ap-northeast-1.amazonaws.com", "https://sd.s3.ap-northeast-1.amazonaws.com"
+        "'self'",
+        "data:",
+        "https://s3.ap-northeast-1.amazonaws.com",
+        "https://sd.s3.ap-northeast-1.amazonaws.com",
     ]
 
 
@@ -189,8 +195,10 @@ def test_api_docs_load_their_script_as_a_file_and_their_one_style_with_the_nonce
 
 
 INLINE = [
-    (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>"),
-     "inline <script>"),
+    (
+        re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>"),
+        "inline <script>",
+    ),
     (re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE), "inline event handler"),
     (re.compile(r"<[a-z][^>]*\sstyle\s*=", re.IGNORECASE), "style attribute"),
     (re.compile(r"<style(?![^>]*\bnonce=)[^>]*>", re.IGNORECASE), "inline <style>"),
@@ -262,10 +270,12 @@ def test_the_token_endpoint_locks_out_with_the_api_error_format(client, lockouts
     for password in ("wrong", PASSWORD):
         response = client.post(TOKEN, {"email": "ken@example.com", "password": password}, REMOTE_ADDR="10.0.0.1")
         assert response.status_code == 429
-        assert response.json() == {"error": {
-            "code": "locked_out",
-            "message": "Too many failed login attempts. Wait 15 minutes and try again, or reset your password.",
-        }}
+        assert response.json() == {
+            "error": {
+                "code": "locked_out",
+                "message": "Too many failed login attempts. Wait 15 minutes and try again, or reset your password.",
+            }
+        }
     assert not Token.objects.exists()
     elsewhere = client.post(TOKEN, {"email": "ken@example.com", "password": PASSWORD}, REMOTE_ADDR="10.0.0.2")
     assert elsewhere.status_code == 200 and elsewhere.json()["token"]
@@ -303,7 +313,8 @@ def test_setup_shows_a_qr_code_drawn_here_and_confirms_with_a_real_code(staff, s
     device = TOTPDevice.objects.get(user=staff, confirmed=False)
     assert '<svg class="qr-code"' in html and "<path d=" in html
     assert "http" not in re.search(r"<svg class=\"qr-code\".*?</svg>", html, re.DOTALL).group(0).replace(
-        "http://www.w3.org/2000/svg", "")
+        "http://www.w3.org/2000/svg", ""
+    )
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7 ]+)<', html).group(1).replace(" ", "")
     import base64
 

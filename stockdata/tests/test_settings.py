@@ -89,7 +89,11 @@ def test_production_mode_passes_check_deploy():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -101,7 +105,9 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
         env=clean | {"DJANGO_SETTINGS_MODULE": "stockdata.settings.production", "DJANGO_ALLOWED_HOSTS": "x"},
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr

@@ -48,9 +48,18 @@ def test_s3_storage_saves_reads_and_presigns_with_an_expiry(s3_server):
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
     )
     private = S3Storage(
-        bucket_name=bucket, endpoint_url=s3_server, access_key="testing", secret_key="testing",
-        region_name="ap-northeast-1", location="private", default_acl="private", querystring_auth=True,
-        querystring_expire=2, signature_version="s3v4", addressing_style="path", file_overwrite=False,
+        bucket_name=bucket,
+        endpoint_url=s3_server,
+        access_key="testing",
+        secret_key="testing",
+        region_name="ap-northeast-1",
+        location="private",
+        default_acl="private",
+        querystring_auth=True,
+        querystring_expire=2,
+        signature_version="s3v4",
+        addressing_style="path",
+        file_overwrite=False,
     )
     name = private.save("originals/photo.jpg", ContentFile(b"\xff\xd8original-bytes"))
     with private.open(name) as fh:

@@ -101,9 +101,9 @@ def test_visitor_searches_in_japanese_filters_and_reads_the_charts(page, live_se
     width = bar.evaluate("el => el.getBoundingClientRect().width / el.parentElement.getBoundingClientRect().width")
     assert abs(width * 100 - share) < 1.0
     for key, count in stats["age_band"].items():
-        expect(page.get_by_test_id("chart-age_band").locator(f"tr[data-key='{key}'] [data-testid=bar-count]")).to_have_text(
-            str(count)
-        )
+        expect(
+            page.get_by_test_id("chart-age_band").locator(f"tr[data-key='{key}'] [data-testid=bar-count]")
+        ).to_have_text(str(count))
     expect(page.get_by_test_id("fact-contributors")).to_have_text(str(stats["contributors"]))
     expect(page.get_by_test_id("samples").locator("img")).to_have_count(8)
     expect(page.get_by_test_id("edition-annotated").get_by_test_id("price")).to_have_text("¥165,000")
@@ -118,8 +118,6 @@ def test_visitor_searches_in_japanese_filters_and_reads_the_charts(page, live_se
 
     page.get_by_test_id("lang-en").click()
     expect(page.get_by_test_id("dataset-heading")).to_have_text("Japanese faces with masks")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('img')].every(i => i.complete)"
-    )
+    page.wait_for_function("() => [...document.querySelectorAll('img')].every(i => i.complete)")
     screenshot(page, "dataset-en")
     expect(page.get_by_test_id("login-to-buy")).to_be_visible()

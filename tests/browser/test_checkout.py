@@ -14,8 +14,13 @@ def test_buyer_buys_two_editions_with_the_demo_card_and_downloads_the_invoice(pa
     settings.STOCKDATA_DEMO_PAYMENTS = True
     ensure_consent_scopes()
     dataset = DatasetFactory(
-        slug="japanese-faces-masks", title_en="Japanese faces with masks", title_ja="マスクを着けた日本人の顔",
-        version__photos=6, version__annotated=True, version__with_images=True, version__seed=21,
+        slug="japanese-faces-masks",
+        title_en="Japanese faces with masks",
+        title_ja="マスクを着けた日本人の顔",
+        version__photos=6,
+        version__annotated=True,
+        version__with_images=True,
+        version__seed=21,
     )
     buyer = BuyerFactory(email="ml@corp.example")
 

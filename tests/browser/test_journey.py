@@ -434,7 +434,7 @@ def test_journey(new_person, live_server, worker, screenshot, mailoutbox, tmp_pa
     for row in manifest.splitlines():
         digest, path = row.split(maxsplit=1)
         listed[path.lstrip("*")] = digest
-    assert set(listed) == {n[len(root):] for n in names if not n.endswith("/")} - {"MANIFEST.sha256"}
+    assert set(listed) == {n[len(root) :] for n in names if not n.endswith("/")} - {"MANIFEST.sha256"}
     for path, digest in listed.items():
         assert hashlib.sha256(archive.read(root + path)).hexdigest() == digest, path
     images = sorted(p for p in listed if p.startswith("images/") and p.endswith(".jpg"))

@@ -225,7 +225,9 @@ def test_a_rejected_photo_explains_itself(page, live_server, screenshot, tmp_pat
         for seed, name in ((501, "kyoto-a"), (502, "kyoto-b"))
     )
     Photo.objects.filter(pk=similar.pk).update(
-        status=Photo.Status.REJECTED, rejection_reason="trademark", rejection_note="The shop sign shows a brand logo.",
+        status=Photo.Status.REJECTED,
+        rejection_reason="trademark",
+        rejection_note="The shop sign shows a brand logo.",
         near_duplicate_of=original,
     )
     log_in(page, live_server, user, f"/portal/photos/{similar.uuid}/")

@@ -18,15 +18,26 @@ def s3_storages(endpoint: str, bucket: str, current: dict) -> dict:
     """STORAGES on ``bucket`` at ``endpoint``, laid out as production's (private/ and public/).
     One connection attempt per call: a test waits for our handling, not for botocore's backoff."""
     options = dict(
-        bucket_name=bucket, endpoint_url=endpoint, access_key="testing", secret_key="testing",
-        region_name="ap-northeast-1", signature_version="s3v4", addressing_style="path", file_overwrite=False,
+        bucket_name=bucket,
+        endpoint_url=endpoint,
+        access_key="testing",
+        secret_key="testing",
+        region_name="ap-northeast-1",
+        signature_version="s3v4",
+        addressing_style="path",
+        file_overwrite=False,
         client_config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=3, read_timeout=10),
     )
     return {
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options | {
-            "location": "private", "default_acl": "private", "querystring_auth": True, "querystring_expire": 600}},
-        "public": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options | {
-            "location": "public", "querystring_auth": False}},
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": options
+            | {"location": "private", "default_acl": "private", "querystring_auth": True, "querystring_expire": 600},
+        },
+        "public": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": options | {"location": "public", "querystring_auth": False},
+        },
         "staticfiles": current["staticfiles"],
     }
 

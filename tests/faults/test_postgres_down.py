@@ -41,8 +41,12 @@ def admin_connection(**kwargs) -> psycopg.Connection:
     """A connection of our own to the test database, outside Django's."""
     s = connection.settings_dict
     return psycopg.connect(
-        host=s.get("HOST") or "127.0.0.1", port=int(s.get("PORT") or 5432), user=s.get("USER") or "postgres",
-        password=s.get("PASSWORD") or None, dbname=s["NAME"], **kwargs,
+        host=s.get("HOST") or "127.0.0.1",
+        port=int(s.get("PORT") or 5432),
+        user=s.get("USER") or "postgres",
+        password=s.get("PASSWORD") or None,
+        dbname=s["NAME"],
+        **kwargs,
     )
 
 
@@ -80,14 +84,20 @@ def test_a_payout_run_whose_connection_is_killed_mid_run_is_retried_and_pays_eve
     with admin_connection(autocommit=True) as killer, admin_connection() as blocker:
         blocker.execute(f"SELECT 1 FROM {table} WHERE user_id = %s FOR UPDATE", [ids[3]])
         payout_run_start_task.delay(period)
-        pids = wait_until(lambda: worker_backends(killer, waiting_on_lock=True), timeout=60,
-                          message="the payout run to reach the locked contributor")
+        pids = wait_until(
+            lambda: worker_backends(killer, waiting_on_lock=True),
+            timeout=60,
+            message="the payout run to reach the locked contributor",
+        )
         assert sorted(Payout.objects.values_list("contributor_id", flat=True)) == ids[:3]  # three batches committed
         terminate(killer, pids)
         blocker.rollback()
 
-    run = wait_until(lambda: PayoutRun.objects.filter(period=period, status=PayoutRun.Status.PREPARED).first(),
-                     timeout=60, message="the retried run to finish")
+    run = wait_until(
+        lambda: PayoutRun.objects.filter(period=period, status=PayoutRun.Status.PREPARED).first(),
+        timeout=60,
+        message="the retried run to finish",
+    )
     output = worker.output()
     assert "terminating connection due to administrator command" in output
     assert "Retry in 1s" in output
@@ -111,14 +121,20 @@ def test_a_bundle_build_whose_connection_is_killed_is_retried_and_delivered_once
     bundles.bundle_request(line=line)  # autocommit: queued at once
     bundle = Bundle.objects.get(order_line=line)
     wait_until(
-        lambda: BundleBase.objects.filter(version=version, files_done__gte=3, status=BundleBase.Status.BUILDING).exists(),
-        timeout=60, message="the base build to be under way",
+        lambda: BundleBase.objects.filter(
+            version=version, files_done__gte=3, status=BundleBase.Status.BUILDING
+        ).exists(),
+        timeout=60,
+        message="the base build to be under way",
     )
     with admin_connection(autocommit=True) as killer:
         terminate(killer, worker_backends(killer))
 
-    bundle = wait_until(lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.READY).first(),
-                        timeout=90, message="the retried build to finish")
+    bundle = wait_until(
+        lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.READY).first(),
+        timeout=90,
+        message="the retried build to finish",
+    )
     assert "terminating connection due to administrator command" in worker.output()
     assert bundle.attempts == 2 and bundle.error == ""
     base = BundleBase.objects.get(version=version, edition=line.edition)

@@ -55,9 +55,15 @@ def test_an_upload_while_redis_is_down_is_kept_pending_and_processed_once_when_i
 
     before = upload(api, "before.jpg", good_jpeg(31))
     assert before.status_code == 201, before.content
-    wait_on(worker, lambda: Photo.objects.filter(uuid=before.json()["id"], processing="ready").exists()
-            and processed_by_worker(worker, "catalog.tasks.photo_propose_boxes_task") == 1,
-            timeout=60, message="the photo uploaded while Redis was up to be processed, face boxes and all")
+    wait_on(
+        worker,
+        lambda: (
+            Photo.objects.filter(uuid=before.json()["id"], processing="ready").exists()
+            and processed_by_worker(worker, "catalog.tasks.photo_propose_boxes_task") == 1
+        ),
+        timeout=60,
+        message="the photo uploaded while Redis was up to be processed, face boxes and all",
+    )
 
     private_redis.kill()
     during = upload(api, "during.jpg", good_jpeg(32))
@@ -66,8 +72,10 @@ def test_an_upload_while_redis_is_down_is_kept_pending_and_processed_once_when_i
     assert during.json()["processing"] == "pending"
     photo = Photo.objects.get(uuid=during.json()["id"])
     assert photo.processing == Photo.Processing.PENDING and default_storage.exists(photo.original.name)
-    assert (f"photo {photo.pk} not queued for catalog.tasks.photo_process_task (broker unreachable), "
-            "the sweeper will queue it") in caplog.text
+    assert (
+        f"photo {photo.pk} not queued for catalog.tasks.photo_process_task (broker unreachable), "
+        "the sweeper will queue it"
+    ) in caplog.text
     # The contributor sees it waiting, not failed and not gone.
     listed = api.get("/api/v1/photos/", {"processing": "pending"}).json()["results"]
     assert [p["id"] for p in listed] == [str(photo.uuid)]
@@ -80,8 +88,12 @@ def test_an_upload_while_redis_is_down_is_kept_pending_and_processed_once_when_i
     assert photos_requeue_stalled(older_than_seconds=0) == 1  # only the stalled one; the first is ready
     # A late duplicate (the original message after all, or a second sweep) must not process it twice.
     assert photo_process_enqueue(photo.pk) is True
-    wait_on(worker, lambda: processed_by_worker(worker, "catalog.tasks.photo_process_task", since=mark) == 2,
-               timeout=90, message="the worker to run both queued messages for the stalled photo")
+    wait_on(
+        worker,
+        lambda: processed_by_worker(worker, "catalog.tasks.photo_process_task", since=mark) == 2,
+        timeout=90,
+        message="the worker to run both queued messages for the stalled photo",
+    )
     photo.refresh_from_db()
     assert photo.processing == Photo.Processing.READY and photo.processing_error == ""
     assert photo.processing_attempts == 1  # processed once; the duplicate message found it ready
@@ -99,23 +111,38 @@ def test_a_bundle_being_built_when_redis_dies_completes_once_and_the_worker_resu
     bundles.bundle_request(line=line)  # autocommit: queued at once
     bundle = Bundle.objects.get(order_line=line)
     wait_until(
-        lambda: BundleBase.objects.filter(version=version, files_done__gte=3, status=BundleBase.Status.BUILDING).exists(),
-        timeout=60, message="the base build to be under way",
+        lambda: BundleBase.objects.filter(
+            version=version, files_done__gte=3, status=BundleBase.Status.BUILDING
+        ).exists(),
+        timeout=60,
+        message="the base build to be under way",
     )
 
     private_redis.kill()
-    wait_on(worker, lambda: "Connection to broker lost" in worker.output() or "Cannot connect to redis" in worker.output(),
-               timeout=60, message="the worker to notice that Redis is gone")
+    wait_on(
+        worker,
+        lambda: "Connection to broker lost" in worker.output() or "Cannot connect to redis" in worker.output(),
+        timeout=60,
+        message="the worker to notice that Redis is gone",
+    )
     # The build needs the database and storage, not the broker: it carries on and finishes.
-    bundle = wait_on(worker, lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.READY).first(),
-                        timeout=90, message="the build to finish while Redis is down")
+    bundle = wait_on(
+        worker,
+        lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.READY).first(),
+        timeout=90,
+        message="the build to finish while Redis is down",
+    )
 
     private_redis.start()
     # The worker is consuming again: a second buyer's bundle (same version) is built from the same base.
     second = make_line(version)
     bundles.bundle_request(line=second)
-    wait_on(worker, lambda: Bundle.objects.filter(order_line=second, status=Bundle.Status.READY).exists(),
-               timeout=90, message="the worker to take new work once Redis is back")
+    wait_on(
+        worker,
+        lambda: Bundle.objects.filter(order_line=second, status=Bundle.Status.READY).exists(),
+        timeout=90,
+        message="the worker to take new work once Redis is back",
+    )
 
     bundle.refresh_from_db()
     assert bundle.attempts == 1 and bundle.error == ""
@@ -129,9 +156,7 @@ def test_a_bundle_being_built_when_redis_dies_completes_once_and_the_worker_resu
     assert processed_by_worker(worker, "licensing.tasks_bundles.bundle_build_task") == 2
 
 
-def test_a_bundle_paid_for_while_redis_is_down_waits_and_is_built_once_when_it_is_back(
-    private_redis, workers, caplog
-):
+def test_a_bundle_paid_for_while_redis_is_down_waits_and_is_built_once_when_it_is_back(private_redis, workers, caplog):
     worker = workers.start(broker_url=private_redis.url)
     version = factory_version(photos=3)
     line = make_line(version)
@@ -145,8 +170,12 @@ def test_a_bundle_paid_for_while_redis_is_down_waits_and_is_built_once_when_it_i
     private_redis.start()
     assert bundles.bundles_requeue_stalled(older_than_seconds=0) == 1
     assert bundles.bundle_build_enqueue(bundle.pk) is True  # a duplicate message, as a second sweep would send
-    wait_on(worker, lambda: processed_by_worker(worker, "licensing.tasks_bundles.bundle_build_task") == 2,
-               timeout=90, message="the worker to run both messages")
+    wait_on(
+        worker,
+        lambda: processed_by_worker(worker, "licensing.tasks_bundles.bundle_build_task") == 2,
+        timeout=90,
+        message="the worker to run both messages",
+    )
     bundle.refresh_from_db()
     assert bundle.status == Bundle.Status.READY and bundle.attempts == 1
     assert Bundle.objects.filter(order_line=line).count() == 1

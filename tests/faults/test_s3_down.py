@@ -84,8 +84,7 @@ def test_an_upload_while_s3_is_down_gets_a_clear_503_and_leaves_no_row_and_no_ob
     # The upload page without JavaScript says the same, for that file.
     page = APIClient()
     page.force_login(contributor)
-    form = page.post(reverse("contributors:upload"), {"files": [SimpleUploadedFile("r.jpg", data)]},
-                     format="multipart")
+    form = page.post(reverse("contributors:upload"), {"files": [SimpleUploadedFile("r.jpg", data)]}, format="multipart")
     assert form.status_code == 200
     assert UNAVAILABLE in html.unescape(form.content.decode())
     assert Photo.objects.count() == 0
@@ -107,26 +106,39 @@ def test_a_bundle_build_cut_off_from_s3_fails_visibly_after_its_retries_and_is_b
     proxy, s3_client, bucket = s3
     version = factory_version(photos=10)
     line = make_line(version)
-    workers.start(extra_env={
-        "FAULTS_S3_ENDPOINT": proxy.url, "FAULTS_S3_BUCKET": bucket, "STOCKDATA_BUNDLE_THROTTLE_SECONDS": "0.3",
-    })
+    workers.start(
+        extra_env={
+            "FAULTS_S3_ENDPOINT": proxy.url,
+            "FAULTS_S3_BUCKET": bucket,
+            "STOCKDATA_BUNDLE_THROTTLE_SECONDS": "0.3",
+        }
+    )
     bundles.bundle_request(line=line)  # autocommit: queued at once
     bundle = Bundle.objects.get(order_line=line)
     wait_until(
-        lambda: BundleBase.objects.filter(version=version, files_done__gte=2, status=BundleBase.Status.BUILDING).exists(),
-        timeout=60, message="the base build to be under way",
+        lambda: BundleBase.objects.filter(
+            version=version, files_done__gte=2, status=BundleBase.Status.BUILDING
+        ).exists(),
+        timeout=60,
+        message="the base build to be under way",
     )
     proxy.stop()
 
     login(client, line.order.placed_by)
     status_url = reverse("licensing:bundle_status", args=[line.order.uuid, line.pk])
-    wait_until(lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.RETRYING).exists(),
-               timeout=60, message="the first failure to be recorded")
+    wait_until(
+        lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.RETRYING).exists(),
+        timeout=60,
+        message="the first failure to be recorded",
+    )
     assert "Failed, retrying" in client.get(status_url).content.decode()
 
     # Storage stays down: every retry fails, then the bundle is failed for good, and says so.
-    bundle = wait_until(lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.FAILED).first(),
-                        timeout=120, message="the retries to run out")
+    bundle = wait_until(
+        lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.FAILED).first(),
+        timeout=120,
+        message="the retries to run out",
+    )
     assert bundle.attempts == MAX_RETRIES + 1
     assert bundle.error.startswith("EndpointConnectionError: Could not connect to the endpoint URL")
     assert bundle.archive == ""
@@ -137,8 +149,11 @@ def test_a_bundle_build_cut_off_from_s3_fails_visibly_after_its_retries_and_is_b
 
     proxy.start()
     bundles.bundle_rebuild(bundle=bundle)  # what staff's "Rebuild" does; queued at once
-    bundle = wait_until(lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.READY).first(),
-                        timeout=90, message="the rebuilt bundle")
+    bundle = wait_until(
+        lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.READY).first(),
+        timeout=90,
+        message="the rebuilt bundle",
+    )
     assert bundle.attempts == 1 and bundle.error == ""
     base = BundleBase.objects.get(version=version, edition=line.edition)
     assert base.status == BundleBase.Status.READY and base.error == ""

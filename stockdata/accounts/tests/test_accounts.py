@@ -8,7 +8,15 @@ from stockdata.accounts.tests.factories import PASSWORD, BuyerFactory, Contribut
 
 pytestmark = pytest.mark.django_db
 
-CONTRIBUTOR_NAV = ["/datasets/", "/portal/", "/portal/upload/", "/portal/photos/", "/portal/releases/", "/portal/notifications/", "/portal/earnings/"]
+CONTRIBUTOR_NAV = [
+    "/datasets/",
+    "/portal/",
+    "/portal/upload/",
+    "/portal/photos/",
+    "/portal/releases/",
+    "/portal/notifications/",
+    "/portal/earnings/",
+]
 BUYER_NAV = ["/datasets/", "/cart/", "/orders/", "/accounts/organisation/"]
 STAFF_NAV = ["/datasets/", "/review/", "/review/orders/", "/staff/", "/staff/payouts/", "/admin/"]
 

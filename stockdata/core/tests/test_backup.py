@@ -39,8 +39,13 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def _pg_params(name: str) -> dict:
     s = connection.settings_dict
-    return {"dbname": name, "host": s.get("HOST") or "127.0.0.1", "port": s.get("PORT") or 5432,
-            "user": s.get("USER") or "postgres", "password": s.get("PASSWORD") or None}
+    return {
+        "dbname": name,
+        "host": s.get("HOST") or "127.0.0.1",
+        "port": s.get("PORT") or 5432,
+        "user": s.get("USER") or "postgres",
+        "password": s.get("PASSWORD") or None,
+    }
 
 
 def all_rows(target) -> dict[str, list]:
@@ -110,13 +115,23 @@ class Target:
         return self.folder / "media" / "public"
 
     def manage(self, *args) -> subprocess.CompletedProcess:
-        env = os.environ | {
-            "DJANGO_SETTINGS_MODULE": "stockdata.settings.test",
-            "DATABASE_URL": self.url,
-            "STOCKDATA_TEST_RUN_DIR": str(self.folder),
-        } | self.s3_env
+        env = (
+            os.environ
+            | {
+                "DJANGO_SETTINGS_MODULE": "stockdata.settings.test",
+                "DATABASE_URL": self.url,
+                "STOCKDATA_TEST_RUN_DIR": str(self.folder),
+            }
+            | self.s3_env
+        )
         return subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
 
     def drop(self):
@@ -176,9 +191,9 @@ def test_a_backup_restored_into_an_empty_database_and_storage_is_identical(seede
     assert manifest["database"]["vendor"] == connection.vendor
     assert manifest["database"]["tables"] == {name: len(rows) for name, rows in source.items()}
     assert ["core", "0001_initial"] in manifest["database"]["migrations"]
-    assert {(f["storage"], f["name"]) for f in manifest["files"]} == {
-        ("default", name) for name in private
-    } | {("public", name) for name in public}
+    assert {(f["storage"], f["name"]) for f in manifest["files"]} == {("default", name) for name in private} | {
+        ("public", name) for name in public
+    }
     assert members == {"manifest.json", manifest["database"]["file"]} | {
         f"storage/{f['storage']}/{f['name']}" for f in manifest["files"]
     }
@@ -287,7 +302,10 @@ def make_bucket(endpoint: str) -> str:
 
     bucket = f"stockdata-{uuid.uuid4().hex[:8]}"
     boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing",
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
         region_name="ap-northeast-1",
     ).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
     return bucket
@@ -316,8 +334,11 @@ def test_backup_and_restore_with_media_on_s3(transactional_db, settings, s3_serv
     target.s3_env = {
         "DJANGO_SETTINGS_MODULE": "stockdata.settings.base",
         "CELERY_FILESYSTEM_BROKER_DIR": str(target.folder / "broker"),
-        "AWS_STORAGE_BUCKET_NAME": target_bucket, "AWS_S3_ENDPOINT_URL": s3_server,
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_S3_REGION_NAME": "ap-northeast-1",
+        "AWS_STORAGE_BUCKET_NAME": target_bucket,
+        "AWS_S3_ENDPOINT_URL": s3_server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_S3_REGION_NAME": "ap-northeast-1",
     }
     result = target.manage("restore_data", str(archive))
 

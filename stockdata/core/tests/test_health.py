@@ -166,7 +166,10 @@ def test_the_storage_check_works_on_s3_and_leaves_no_probe_behind(client, db, se
     from tests.faults.s3 import s3_storages
 
     s3 = boto3.client(
-        "s3", endpoint_url=s3_server, aws_access_key_id="testing", aws_secret_access_key="testing",
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
         region_name="ap-northeast-1",
     )
     bucket = "stockdata-health"

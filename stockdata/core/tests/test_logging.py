@@ -60,11 +60,11 @@ def test_a_request_logs_one_json_line_with_its_request_id(client, db, json_log):
 
 def test_a_sane_incoming_request_id_is_kept_and_a_bad_one_replaced(client, db, json_log):
     kept = client.get("/healthz/", HTTP_X_REQUEST_ID="lb-7f3a:01.2_x")
-    replaced = client.get("/healthz/", HTTP_X_REQUEST_ID="bad id\" with quotes")
+    replaced = client.get("/healthz/", HTTP_X_REQUEST_ID='bad id" with quotes')
     too_long = client.get("/healthz/", HTTP_X_REQUEST_ID="a" * 129)
 
     assert kept["X-Request-ID"] == "lb-7f3a:01.2_x"
-    assert replaced["X-Request-ID"] != "bad id\" with quotes"
+    assert replaced["X-Request-ID"] != 'bad id" with quotes'
     assert len(replaced["X-Request-ID"]) == 32
     assert len(too_long["X-Request-ID"]) == 32
     ids = [line["request_id"] for line in request_lines(json_log())]

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            self.style.SUCCESS(f"Backup written to {output} ({len(manifest['files'])} files, "
-                               f"{sum(manifest['database']['tables'].values())} rows)")
+            self.style.SUCCESS(
+                f"Backup written to {output} ({len(manifest['files'])} files, "
+                f"{sum(manifest['database']['tables'].values())} rows)"
+            )
         )
