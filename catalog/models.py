@@ -1,3 +1,4 @@
+import unicodedata
 import uuid
 
 from django.conf import settings
@@ -5,6 +6,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stockdata.storage import public_storage
+
+
+def normalise_tag(name: str) -> str:
+    """Tags compare in NFKC lower case, so full-width and half-width forms are one tag."""
+    return " ".join(unicodedata.normalize("NFKC", name).strip().lower().split())[:50]
 
 
 class Tag(models.Model):
@@ -53,6 +59,17 @@ class Angle(models.TextChoices):
 
 def _original_key(photo: "Photo", filename: str) -> str:
     return f"originals/{photo.contributor_id}/{photo.uuid}.{photo.extension}"
+
+
+class PhotoRejectionReason(models.TextChoices):
+    """Why a reviewer sends a photo back; the label is what the contributor reads."""
+
+    QUALITY = "quality", _("Technical quality: out of focus, noisy or badly exposed.")
+    NO_RELEASE = "no_release", _("A person in the photo has no valid model release.")
+    TRADEMARK = "trademark", _("Logos, trademarks or artworks are recognisable.")
+    METADATA = "metadata", _("Title, keywords or subject descriptions are missing or wrong.")
+    DUPLICATE = "duplicate", _("Too similar to another photo already on the platform.")
+    OTHER = "other", _("Other (see the reviewer's note).")
 
 
 class Photo(models.Model):
@@ -122,7 +139,7 @@ class Photo(models.Model):
     rejection_note = models.TextField(_("reviewer's note"), max_length=2000, blank=True)
     # The consent scopes the photo holds now, one bit per ConsentScope (``ConsentScope.bit``),
     # so a curation query filters 200,000 photos without reading every release. Kept by
-    # ``licensing.services.photos_scope_masks_refresh``; ``photos_consent_scopes`` stays the rule.
+    # ``licensing.consent.services.photos_scope_masks_refresh``; ``photos_consent_scopes`` stays the rule.
     scope_mask = models.BigIntegerField(_("consent scopes held (bit mask)"), default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -209,6 +226,10 @@ class PhotoHashBand(models.Model):
 
 
 # --- Datasets ---------------------------------------------------------------------------
+
+
+# Image sizes a frozen version's statistics count photos by (megapixels).
+SIZE_BUCKETS = [(0, "< 2 MP"), (2_000_000, "2–5 MP"), (5_000_000, "5–12 MP"), (12_000_000, "12+ MP")]
 
 
 class Edition(models.TextChoices):

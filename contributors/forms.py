@@ -1,14 +1,17 @@
-"""Forms of the contributor portal. They validate input; every write goes through catalog.services."""
+"""Forms of the contributor portal. They validate input; every write goes through catalog.photos.services."""
 
 from __future__ import annotations
 
 import re
 
 from django import forms
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import AgeBand, Angle, Gender, Lighting, Photo, PhotoSubject
-from catalog.services import DESCRIPTION_FIELDS, normalise_tag
+from catalog.photos.services import DESCRIPTION_FIELDS, normalise_tag
+from contributors.banking import AccountType
+from contributors.models import ContributorProfile
 
 # The API takes at most this many keywords per photo; the pages keep the same limit.
 MAX_KEYWORDS = 50
@@ -145,7 +148,7 @@ def _model_field(model, name, **kwargs):
 
 
 class PhotoDescriptionForm(forms.Form):
-    """What the contributor says about one photo. Saved by ``catalog.services.photo_describe``."""
+    """What the contributor says about one photo. Saved by ``catalog.photos.services.photo_describe``."""
 
     title = _model_field(Photo, "title", widget=forms.TextInput(attrs={"maxlength": 200}))
     description = _model_field(Photo, "description", widget=forms.Textarea(attrs={"rows": 3}))
@@ -240,7 +243,7 @@ _YES_NO = [_NO_CHANGE, ("yes", _("Yes")), ("no", _("No"))]
 
 
 class BulkEditForm(forms.Form):
-    """Changes applied to every selected photo by ``catalog.services.photos_bulk_edit``. Blank = no change."""
+    """Changes applied to every selected photo by ``catalog.photos.services.photos_bulk_edit``. Blank = no change."""
 
     add_tags = KeywordsField(label=_("Add keywords"))
     remove_tags = KeywordsField(label=_("Remove keywords"))
@@ -287,3 +290,29 @@ class BulkEditForm(forms.Form):
             "subject_attributes": subject_attributes,
             **fields,
         }
+
+
+# --- Earnings and payouts ----------------------------------------------------------------------
+
+
+class PayoutDetailsForm(forms.Form):
+    entity_type = forms.ChoiceField(label=gettext_lazy("I am paid as"), choices=ContributorProfile.EntityType.choices)
+    tax_residency = forms.ChoiceField(
+        label=gettext_lazy("Tax residency"), choices=ContributorProfile.TaxResidency.choices
+    )
+    bank_code = forms.CharField(label=gettext_lazy("Bank code (4 digits)"), max_length=8)
+    branch_code = forms.CharField(label=gettext_lazy("Branch code (3 digits)"), max_length=8)
+    account_type = forms.ChoiceField(
+        label=gettext_lazy("Account type"),
+        choices=[
+            (str(int(AccountType.ORDINARY)), gettext_lazy("Ordinary (普通)")),
+            (str(int(AccountType.CURRENT)), gettext_lazy("Current (当座)")),
+            (str(int(AccountType.SAVINGS)), gettext_lazy("Savings (貯蓄)")),
+        ],
+    )
+    account_number = forms.CharField(label=gettext_lazy("Account number (up to 7 digits)"), max_length=10)
+    holder_name = forms.CharField(label=gettext_lazy("Account holder, in katakana as on the bank book"), max_length=80)
+
+
+class RunStartForm(forms.Form):
+    period = forms.RegexField(label=gettext_lazy("Period (YYYY-MM)"), regex=r"^\d{4}-\d{2}$", max_length=7)

@@ -23,6 +23,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import DatasetVersionItem
 from contributors.banking import BankAccount, BankAccountError, validate_bank_account
 from contributors.models import ContributorProfile, Payout, PayoutRun, RoyaltyEntry, SaleSplit
 from contributors.zengin import Payer, Transfer, zengin_transfer_file
@@ -60,13 +61,20 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
+# --- Profiles -----------------------------------------------------------------------------------
+
+
+def contributor_profile_ensure(*, user, display_name: str) -> ContributorProfile:
+    """Every contributor has exactly one profile (made when they register, kept if they register again)."""
+    profile, _created = ContributorProfile.objects.get_or_create(user=user, defaults={"display_name": display_name})
+    return profile
+
+
 # --- Sales and refunds -------------------------------------------------------------------------
 
 
 def _photo_counts(version_id: int) -> dict[int, int]:
     """Photos per contributor in a frozen version, in contributor-id order (the split's tie order)."""
-    from catalog.models import DatasetVersionItem
-
     rows = (
         DatasetVersionItem.objects.filter(version_id=version_id)
         .values_list("contributor_id")

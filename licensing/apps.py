@@ -7,4 +7,7 @@ class LicensingConfig(AppConfig):
     verbose_name = _("Licensing")
 
     def ready(self):
-        from licensing import notifications  # noqa: F401  (registers the notification kinds)
+        # Django's hook for registrations: the notification kinds consent sends, and the receivers
+        # of signals sent by the layers below (imported here, never by the senders).
+        from licensing.consent import notifications, receivers  # noqa: F401
+        from licensing.delivery import receivers as delivery_receivers  # noqa: F401

@@ -8,3 +8,11 @@ app = Celery("stockdata")
 # Every CELERY_* Django setting configures the app; see settings/base.py.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Apps split into parts keep their tasks beside each part; name the parts too.
+app.autodiscover_tasks(
+    [
+        "catalog.photos",
+        "licensing.consent",
+        "licensing.delivery",
+    ]
+)

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from contributors.urls import payout_urlpatterns
 from stockdata.accounts import api as accounts_api
 from stockdata.accounts import views as accounts_views
 from stockdata.core import health_views
@@ -14,9 +15,12 @@ from stockdata.core import views as core_views
 api_v1 = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
-    path("", include("catalog.api.urls")),
-    path("", include("licensing.api.urls")),
-    path("", include("contributors.api")),
+    path("", include("catalog.photos.api.urls")),
+    path("", include("catalog.storefront.api.urls")),
+    path("", include("catalog.curation.api.urls")),
+    path("", include("licensing.consent.api.urls")),
+    path("", include("licensing.commerce.api.urls")),
+    path("", include("contributors.api.urls")),
 ]
 
 urlpatterns = [
@@ -31,10 +35,11 @@ urlpatterns = [
     path("accounts/", include("stockdata.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("portal/", include("contributors.urls")),
+    path("", include("stockdata.notifications.urls")),
     path("", include("licensing.urls")),
-    path("datasets/", include("catalog.urls")),
-    path("staff/datasets/", include("catalog.staff_urls")),
-    path("staff/payouts/", include("contributors.staff_urls")),
+    path("datasets/", include("catalog.storefront.urls")),
+    path("staff/datasets/", include("catalog.curation.urls")),
+    path("staff/payouts/", include((payout_urlpatterns, "payouts"))),
     path("", include("stockdata.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -165,7 +165,7 @@ def fsync_path(path: Path) -> None:
 
 
 def run_ours(paths: list[Path], out: Path) -> None:
-    from licensing.bundle import ANNOTATED, build_bundle
+    from licensing.delivery.archive import ANNOTATED, build_bundle
 
     items, info, where = synthetic_version(paths)
     with open(out, "wb") as f:
@@ -262,7 +262,7 @@ def check_big_archive(path: Path, expected_entries: int, last_source: str) -> st
 # ---------------------------------------------------------------------------- personalise
 def time_personalise(paths: list[Path], work: Path, reps: int) -> dict[str, float]:
     """Median seconds: build_base (+fsync), personalise for a 2nd buyer (+fsync), personal_tail alone."""
-    from licensing.bundle import (
+    from licensing.delivery.archive import (
         ANNOTATED,
         BaseIndex,
         base_entries,

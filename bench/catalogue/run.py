@@ -194,7 +194,7 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from catalog.services.datasets import _content_hash, _statistics, dataset_search_text
+    from catalog.curation.services import _content_hash, _statistics, dataset_search_text
     from stockdata.accounts.models import Role, User
 
     rng = random.Random(seed)
@@ -884,7 +884,7 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
     # Each photo's stored consent mask, by the same service the nightly task runs; then
     # checked against the scopes the fill computed on its own.
     from catalog.models import Photo
-    from licensing.services import photos_scope_masks_refresh
+    from licensing.consent.services import photos_scope_masks_refresh
 
     t = time.perf_counter()
     changed = photos_scope_masks_refresh()
@@ -917,8 +917,8 @@ def measure_count(dataset_id: int, runs: int = 7) -> tuple[float, int, str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from catalog.curation.selectors import CurationQuery, curation_count
     from catalog.models import Dataset
-    from catalog.selectors import CurationQuery, curation_count
 
     dataset = Dataset.objects.get(pk=dataset_id)
     query = CurationQuery(tags_all=["mask", "japanese"], mask=True)

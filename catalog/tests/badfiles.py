@@ -8,7 +8,7 @@ import zlib
 
 from PIL import Image
 
-from catalog.synthetic import make_photo
+from stockdata.demo.synthetic import make_photo
 
 
 def good_jpeg(seed: int = 1, width: int = 2000, height: int = 1500, **kw) -> bytes:

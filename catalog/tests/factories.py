@@ -108,7 +108,7 @@ class PhotoFactory(DjangoModelFactory):
     @factory.post_generation
     def tags(obj, create, extracted, **kwargs):
         if create and extracted:
-            from catalog.services import tags_get_or_create
+            from catalog.photos.services import tags_get_or_create
 
             obj.tags.add(*tags_get_or_create(extracted))
 
@@ -121,7 +121,7 @@ class PhotoFactory(DjangoModelFactory):
     def scope_mask(obj, create, extracted, **kwargs):
         """The row was written directly, not by a service: keep its stored consent mask as the services do."""
         if create:
-            from licensing.services import photos_scope_masks_refresh
+            from licensing.consent.services import photos_scope_masks_refresh
 
             photos_scope_masks_refresh([obj.pk])
             obj.refresh_from_db(fields=["scope_mask"])
@@ -145,7 +145,7 @@ def store_preview(photo: Photo, *, seed: int, mask: bool | None = None, kind: st
     from django.core.files.base import ContentFile
 
     from catalog.imaging import make_derivatives
-    from catalog.synthetic import make_photo
+    from stockdata.demo.synthetic import make_photo
     from stockdata.storage import public_storage
 
     synthetic = make_photo(seed, kind=kind, width=900, height=600, mask=mask, gps=False, quality=80)
@@ -207,7 +207,7 @@ def build_version(
     ``keep`` carries the first photos of the previous version over, so ``changes`` lists
     real additions and removals.
     """
-    from catalog.services.datasets import _content_hash, _statistics, dataset_search_text, version_file_name
+    from catalog.curation.services import _content_hash, _statistics, dataset_search_text, version_file_name
 
     rng = random.Random(seed)
     owners = [ContributorFactory() for _ in range(max(1, contributors))]
@@ -244,7 +244,7 @@ def build_version(
         photo.thumbnail.name = f"thumbs/{photo.uuid.hex[:2]}/{photo.uuid}.jpg"
     Photo.objects.bulk_create(new_photos, batch_size=500)
 
-    from catalog.services import tags_get_or_create
+    from catalog.photos.services import tags_get_or_create
 
     tag_rows = {t.name: t for t in tags_get_or_create([*base_tags, *MASK_TAGS])}
     through = Photo.tags.through

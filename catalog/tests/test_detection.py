@@ -40,8 +40,8 @@ def test_the_detector_proposes_nothing_on_a_flat_image():
 def test_proposals_are_stored_once_per_photo_and_unconfirmed():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from catalog import services
     from catalog.models import AnnotationBox
+    from catalog.photos import services
     from stockdata.accounts.tests.factories import ContributorFactory
 
     big = Image.fromarray(skimage_data.astronaut()).resize((1800, 1800))

@@ -520,7 +520,7 @@ def test_the_monthly_schedule_runs_the_month_just_ended_through_the_task(setting
 
 @pytest.mark.django_db
 def test_the_demo_step_gives_demo_contributors_a_bank_account_and_records_paid_lines_once():
-    from contributors.demo import seed_payouts
+    from stockdata.demo.payouts import seed_payouts
 
     hanako = ContributorFactory(email="contributor@demo.stockdata.jp")
     line = paid_line(version_with_photos({hanako: 2}), price=99_000)

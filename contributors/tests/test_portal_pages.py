@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog import services
 from catalog.models import Photo, PhotoSubject, Tag
-from catalog.synthetic import make_photo
+from catalog.photos import services
 from stockdata.accounts.tests.factories import BuyerFactory, ContributorFactory
+from stockdata.demo.synthetic import make_photo
 
 pytestmark = pytest.mark.django_db
 

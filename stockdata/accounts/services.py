@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from contributors.models import ContributorProfile
 from stockdata.accounts.models import Organisation, Role, User
+from stockdata.accounts.signals import contributor_registered
 
 
 @transaction.atomic
@@ -14,9 +14,7 @@ def contributor_register(*, user: User, display_name: str = "") -> User:
     user.role = Role.CONTRIBUTOR
     user.organisation = None
     user.save()
-    ContributorProfile.objects.get_or_create(
-        user=user, defaults={"display_name": display_name or user.get_short_name()}
-    )
+    contributor_registered.send(sender=User, user=user, display_name=display_name or user.get_short_name())
     return user
 
 

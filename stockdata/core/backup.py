@@ -37,6 +37,8 @@ from django.core.files.storage import Storage, storages
 from django.db import connection, transaction
 from django.utils import timezone
 
+from stockdata.core.health import PROBE_PREFIX
+
 FORMAT = "stockdata-backup/1"
 STORAGE_ALIASES = ("default", "public")
 MANIFEST = "manifest.json"
@@ -69,8 +71,6 @@ def storage_walk(storage: Storage, path: str = "") -> Iterator[str]:
 
 def data_files(alias: str) -> Iterator[str]:
     """The files worth keeping: everything but the health check's short-lived probe objects."""
-    from stockdata.core.health import PROBE_PREFIX
-
     for name in storage_walk(storages[alias]):
         if not (alias == "default" and name.startswith(f"{PROBE_PREFIX}/")):
             yield name

@@ -1,18 +1,10 @@
-"""The navigation each role sees. Later features add their entries here."""
+"""The navigation each role sees."""
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import user_has_role
-
-
-def _payouts_item():
-    # Staff payouts live in contributors.staff_urls, mounted at /staff/payouts/ by the root URLconf.
-    try:
-        return [(_("Payouts"), reverse("payouts:run_list"))]
-    except NoReverseMatch:
-        return []
 
 
 def _items(user):
@@ -23,7 +15,7 @@ def _items(user):
             (_("Upload"), reverse("contributors:upload")),
             (_("My photos"), reverse("contributors:photo_list")),
             (_("Releases"), reverse("licensing:release_list")),
-            (_("Notifications"), reverse("licensing:notifications")),
+            (_("Notifications"), reverse("notifications:list")),
             (_("Earnings"), reverse("contributors:earnings")),
         ]
     if user_has_role(user, Role.BUYER):
@@ -37,7 +29,7 @@ def _items(user):
             (_("Review queue"), reverse("licensing:review_queue")),
             (_("Orders"), reverse("licensing:staff_orders")),
             (_("Staff"), reverse("core:staff_dashboard")),
-            *_payouts_item(),
+            (_("Payouts"), reverse("payouts:run_list")),
             (_("Admin"), reverse("admin:index")),
         ]
     return items

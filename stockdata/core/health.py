@@ -27,6 +27,9 @@ from django.core.files.base import ContentFile
 from django.db import connections
 from django.utils import timezone
 
+from stockdata.core.models import WorkerHeartbeat
+from stockdata.storage import private_storage
+
 logger = logging.getLogger(__name__)
 
 OK, FAIL, SKIPPED = "ok", "fail", "skipped"
@@ -89,8 +92,6 @@ def check_redis() -> dict:
 
 
 def check_storage() -> dict:
-    from stockdata.storage import private_storage
-
     storage = private_storage()
     payload = uuid.uuid4().hex.encode()
     name = storage.save(f"{PROBE_PREFIX}/probe-{payload.decode()}.txt", ContentFile(payload))
@@ -110,8 +111,6 @@ def worker_max_age() -> timedelta:
 
 
 def check_worker() -> dict:
-    from stockdata.core.models import WorkerHeartbeat
-
     newest = WorkerHeartbeat.objects.order_by("-created_at").first()
     limit = int(worker_max_age().total_seconds())
     if newest is None:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "stockdata.core",
     "stockdata.accounts",
+    "stockdata.notifications",
     "catalog",
     "licensing",
     "contributors",
@@ -423,7 +424,7 @@ STOCKDATA_PAYOUT_RETRY_SECONDS = env.int("STOCKDATA_PAYOUT_RETRY_SECONDS", defau
 STOCKDATA_PHOTO_REQUEUE_AFTER_SECONDS = env.int("STOCKDATA_PHOTO_REQUEUE_AFTER_SECONDS", default=15 * 60)
 STOCKDATA_BUNDLE_REQUEUE_AFTER_SECONDS = env.int("STOCKDATA_BUNDLE_REQUEUE_AFTER_SECONDS", default=15 * 60)
 
-# --- Bundles and downloads (issue 7) ------------------------------------------------------
+# --- Bundles and downloads -------------------------------------------------------------
 # Downloads allowed per order line; None is unlimited. Staff can set a limit per bundle.
 STOCKDATA_BUNDLE_DOWNLOAD_LIMIT = env.int("STOCKDATA_BUNDLE_DOWNLOAD_LIMIT", default=None)
 # How long a download link (S3 presigned, or the signed local link) works, in seconds.
@@ -470,7 +471,7 @@ from celery.schedules import crontab
 
 CELERY_BEAT_SCHEDULE = {
     "nightly-scope-masks-refresh": {
-        "task": "licensing.tasks.scope_masks_refresh_task",
+        "task": "licensing.consent.tasks.scope_masks_refresh_task",
         "schedule": crontab(minute=5, hour=0),  # just after local midnight, when releases expire
     },
     "monthly-payout-run": {
@@ -485,6 +486,6 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Queue again photos and bundles whose task never reached the broker (it was down when they
     # were saved) or was lost; see ``*_requeue_stalled`` in their services.
-    "photos-requeue-stalled": {"task": "catalog.tasks.photos_requeue_stalled_task", "schedule": 300.0},
-    "bundles-requeue-stalled": {"task": "licensing.tasks_bundles.bundles_requeue_stalled_task", "schedule": 300.0},
+    "photos-requeue-stalled": {"task": "catalog.photos.tasks.photos_requeue_stalled_task", "schedule": 300.0},
+    "bundles-requeue-stalled": {"task": "licensing.delivery.tasks.bundles_requeue_stalled_task", "schedule": 300.0},
 }

@@ -121,7 +121,7 @@ URL_ROWS: dict[str, Row] = {
     "licensing:release_detail": Row(CONTRIBUTOR_A, kwargs={"uuid": "release_a.uuid"}),
     "licensing:release_edit": Row(CONTRIBUTOR_A, kwargs={"uuid": "release_a.uuid"}),
     "licensing:release_attach": Row(CONTRIBUTOR_A_REDIRECT, method="POST", kwargs={"uuid": "release_a.uuid"}),
-    "licensing:notifications": Row(CONTRIBUTOR),
+    "notifications:list": Row(CONTRIBUTOR),
     # --- Staff review
     "licensing:review_queue": Row(STAFF),
     "licensing:review_bulk_approve": Row(STAFF_REDIRECT, method="POST", data={}),

@@ -44,7 +44,7 @@ class World:
 
 def _order_for(buyer, dataset, key: str):
     from catalog.models import Edition
-    from licensing import services
+    from licensing.commerce import services
     from licensing.models import IntendedUse, Order
 
     services.cart_for(buyer).lines.all().delete()
@@ -74,7 +74,7 @@ def build_world() -> World:
     from catalog.models import Dataset, Photo
     from contributors import services as payout_services
     from contributors.models import Payout, PayoutRun
-    from licensing import services
+    from licensing.commerce import services
     from licensing.models import Invoice, ModelRelease, Order, OrderLine
     from stockdata.accounts.models import User
 

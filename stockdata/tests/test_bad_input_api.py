@@ -12,10 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from catalog.models import Dataset, Photo, PhotoSubject
-from catalog.services import normalise_tag
+from catalog.photos.services import normalise_tag
 from catalog.tests.factories import DatasetFactory, PhotoFactory, ensure_consent_scopes
+from licensing.consent.tests.factories import PDF, make_release
 from licensing.models import ModelRelease, Order
-from licensing.tests.factories import PDF, make_release
 from stockdata.accounts.tests.factories import PASSWORD, BuyerFactory, ContributorFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.utils.html import escape
 
 from catalog.models import Photo
 from catalog.tests.factories import DatasetFactory, PhotoFactory, PhotoSubjectFactory, ensure_consent_scopes
+from licensing.consent.tests.factories import make_release
 from licensing.models import Order
-from licensing.tests.factories import make_release
 from stockdata.accounts.tests.factories import BuyerFactory, ContributorFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db

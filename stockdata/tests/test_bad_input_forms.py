@@ -12,8 +12,8 @@ from django.utils.html import escape
 from catalog.models import Dataset, Photo
 from catalog.tests.factories import DatasetFactory, PhotoFactory, ensure_consent_scopes
 from contributors.models import ContributorProfile
+from licensing.consent.tests.factories import PDF
 from licensing.models import ModelRelease, Order
-from licensing.tests.factories import PDF
 from stockdata.accounts.tests.factories import BuyerFactory, ContributorFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,11 @@ def test_every_scheduled_task_is_registered():
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled == {
-        "licensing.tasks.scope_masks_refresh_task",
+        "licensing.consent.tasks.scope_masks_refresh_task",
         "contributors.tasks.payout_run_start_task",
         "stockdata.core.tasks.worker_heartbeat_record_task",
-        "catalog.tasks.photos_requeue_stalled_task",
-        "licensing.tasks_bundles.bundles_requeue_stalled_task",
+        "catalog.photos.tasks.photos_requeue_stalled_task",
+        "licensing.delivery.tasks.bundles_requeue_stalled_task",
     }
     missing = scheduled - set(app.tasks)
     assert not missing, f"scheduled but not registered: {sorted(missing)}"

@@ -9,10 +9,11 @@ from PIL import Image
 from playwright.sync_api import expect
 from skimage import data as skimage_data
 
-from catalog import services
+from catalog.curation import services as curation_services
 from catalog.models import AnnotationBox, Dataset, Photo
-from licensing import services as licensing_services
-from licensing.tests.factories import SubjectFactory, attach, make_release
+from catalog.photos import services as photo_services
+from licensing.consent import services as licensing_services
+from licensing.consent.tests.factories import SubjectFactory, attach, make_release
 from stockdata.accounts.tests.factories import ContributorFactory, StaffFactory
 from tests.browser.test_review import log_in
 
@@ -31,16 +32,18 @@ def astronaut_in_a_dataset(staff) -> tuple[Dataset, Photo]:
     big = Image.fromarray(skimage_data.astronaut()).resize((SIZE, SIZE))
     buf = io.BytesIO()
     big.save(buf, "JPEG", quality=90)
-    photo = services.photo_upload(contributor=contributor, file=SimpleUploadedFile("astronaut.jpg", buf.getvalue()))
-    photo = services.photo_process(photo_id=photo.pk)
-    services.photo_propose_boxes(photo_id=photo.pk)  # nothing new if the pipeline already asked
+    photo = photo_services.photo_upload(
+        contributor=contributor, file=SimpleUploadedFile("astronaut.jpg", buf.getvalue())
+    )
+    photo = photo_services.photo_process(photo_id=photo.pk)
+    photo_services.photo_propose_boxes(photo_id=photo.pk)  # nothing new if the pipeline already asked
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.APPROVED)
     SubjectFactory(photo=photo, position=1)
     attach(make_release(contributor, approve_by=staff), photo)
-    dataset = services.dataset_create(
+    dataset = curation_services.dataset_create(
         slug="astronauts", title_en="Astronauts", title_ja="宇宙飛行士", required_scopes=["ai_training", "biometric"]
     )
-    services.dataset_add_photos(dataset=dataset, photos=[photo])
+    curation_services.dataset_add_photos(dataset=dataset, photos=[photo])
     return dataset, Photo.objects.get(pk=photo.pk)
 
 
@@ -49,12 +52,12 @@ def scenery_in(dataset, contributor) -> Photo:
     wide = Image.fromarray(skimage_data.chelsea()).resize((1800, 1200))
     buf = io.BytesIO()
     wide.save(buf, "JPEG", quality=90)
-    photo = services.photo_upload(contributor=contributor, file=SimpleUploadedFile("cat.jpg", buf.getvalue()))
-    photo = services.photo_process(photo_id=photo.pk)
-    services.photo_describe(photo=photo, no_people=True)  # keeps the stored consent mask
+    photo = photo_services.photo_upload(contributor=contributor, file=SimpleUploadedFile("cat.jpg", buf.getvalue()))
+    photo = photo_services.photo_process(photo_id=photo.pk)
+    photo_services.photo_describe(photo=photo, no_people=True)  # keeps the stored consent mask
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.APPROVED)
     AnnotationBox.objects.filter(photo=photo).delete()
-    services.dataset_add_photos(dataset=dataset, photos=[photo])
+    curation_services.dataset_add_photos(dataset=dataset, photos=[photo])
     return photo
 
 

@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import start_worker, stop_worker
-from licensing import bundles
+from licensing.delivery import services as bundles
+from licensing.delivery.tests.test_bundles import factory_version, make_line
 from licensing.models import Bundle
-from licensing.tests.test_bundles import factory_version, make_line
 from stockdata.accounts.tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -26,14 +26,14 @@ from playwright.sync_api import expect
 from skimage import data as skimage_data
 
 from catalog.models import AnnotationBox, Dataset, Photo
-from catalog.synthetic import make_photo
 from conftest import start_worker, stop_worker, wait_until
-from licensing import services as licensing_services
-from licensing.demo import release_scan
+from licensing.consent import services as licensing_services
 from licensing.models import Bundle, ModelRelease, Order
 from stockdata.accounts.models import User
 from stockdata.accounts.tests.factories import PASSWORD as STAFF_PASSWORD
 from stockdata.accounts.tests.factories import StaffFactory
+from stockdata.demo.releases import release_scan
+from stockdata.demo.synthetic import make_photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

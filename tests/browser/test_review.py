@@ -4,13 +4,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from catalog import services as catalog_services
-from catalog.synthetic import make_photo
-from licensing import services
-from licensing.demo import release_scan
+from catalog.photos import services as catalog_services
+from licensing.consent import services
+from licensing.consent.tests.factories import release_fields
 from licensing.models import ModelRelease, ReviewDecision
-from licensing.tests.factories import release_fields
 from stockdata.accounts.tests.factories import PASSWORD, ContributorFactory, StaffFactory
+from stockdata.demo.releases import release_scan
+from stockdata.demo.synthetic import make_photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -143,7 +143,7 @@ def test_a_reviewer_clears_five_items_with_the_keyboard_and_the_contributor_read
 def test_a_contributor_uploads_and_attaches_a_release_and_the_subject_withdraws_part_of_it(
     page, live_server, screenshot
 ):
-    from licensing import selectors
+    from licensing.consent import selectors
 
     contributor = ContributorFactory(email="photographer@example.com")
     synthetic = make_photo(21, kind="portrait", width=1600, height=1067)

@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Photo
-from catalog.synthetic import make_photo
 from stockdata.accounts.tests.factories import PASSWORD, ContributorFactory
+from stockdata.demo.synthetic import make_photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -129,7 +129,7 @@ def test_a_failed_upload_is_retried_alone(page, live_server, screenshot, tmp_pat
 def test_contributor_bulk_edits_then_describes_and_submits_a_photo(page, live_server, screenshot):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from catalog import services
+    from catalog.photos import services
 
     user = ContributorFactory()
     photos = [
@@ -217,7 +217,7 @@ def test_upload_works_without_javascript(browser, live_server, screenshot, tmp_p
 def test_a_rejected_photo_explains_itself(page, live_server, screenshot, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from catalog import services
+    from catalog.photos import services
 
     user = ContributorFactory()
     original, similar = (
@@ -245,7 +245,7 @@ def test_a_rejected_photo_explains_itself(page, live_server, screenshot, tmp_pat
 def test_the_photo_page_shows_the_preview_as_soon_as_processing_ends(page, live_server, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from catalog import services
+    from catalog.photos import services
     from stockdata.celery import app
 
     user = ContributorFactory()

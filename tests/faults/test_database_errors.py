@@ -18,8 +18,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from conftest import free_port
+from licensing.commerce.tests.test_payments import SECRET, card_order, post_webhook, session_event, signed
 from licensing.models import Bundle, Invoice, Order, Payment, WebhookEvent
-from licensing.tests.test_payments import SECRET, card_order, post_webhook, session_event, signed
 
 FRIENDLY = "Something went wrong on our side"
 REASSURANCE = "Nothing you sent was lost. Our team has been told; please try again in a few minutes."

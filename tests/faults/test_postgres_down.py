@@ -21,9 +21,9 @@ from contributors.models import ContributorProfile, Payout, PayoutRun, RoyaltyEn
 from contributors.services import period_bounds, previous_period
 from contributors.tasks import payout_run_start_task
 from contributors.tests.factories import contributor_with_bank, credit
-from licensing import bundles
+from licensing.delivery import services as bundles
+from licensing.delivery.tests.test_bundles import factory_version, make_line
 from licensing.models import Bundle, BundleBase
-from licensing.tests.test_bundles import factory_version, make_line
 
 pytestmark = [
     pytest.mark.worker,

@@ -17,12 +17,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from catalog.models import Photo
-from catalog.services import photo_process_enqueue, photos_requeue_stalled
+from catalog.photos.services import photo_process_enqueue, photos_requeue_stalled
 from catalog.tests.badfiles import good_jpeg
 from conftest import wait_until
-from licensing import bundles
+from licensing.delivery import services as bundles
+from licensing.delivery.tests.test_bundles import factory_version, make_line
 from licensing.models import Bundle, BundleBase
-from licensing.tests.test_bundles import factory_version, make_line
 from stockdata.accounts.tests.factories import ContributorFactory
 
 pytestmark = [pytest.mark.worker]
@@ -59,7 +59,7 @@ def test_an_upload_while_redis_is_down_is_kept_pending_and_processed_once_when_i
         worker,
         lambda: (
             Photo.objects.filter(uuid=before.json()["id"], processing="ready").exists()
-            and processed_by_worker(worker, "catalog.tasks.photo_propose_boxes_task") == 1
+            and processed_by_worker(worker, "catalog.photos.tasks.photo_propose_boxes_task") == 1
         ),
         timeout=60,
         message="the photo uploaded while Redis was up to be processed, face boxes and all",
@@ -73,7 +73,7 @@ def test_an_upload_while_redis_is_down_is_kept_pending_and_processed_once_when_i
     photo = Photo.objects.get(uuid=during.json()["id"])
     assert photo.processing == Photo.Processing.PENDING and default_storage.exists(photo.original.name)
     assert (
-        f"photo {photo.pk} not queued for catalog.tasks.photo_process_task (broker unreachable), "
+        f"photo {photo.pk} not queued for catalog.photos.tasks.photo_process_task (broker unreachable), "
         "the sweeper will queue it"
     ) in caplog.text
     # The contributor sees it waiting, not failed and not gone.
@@ -90,7 +90,7 @@ def test_an_upload_while_redis_is_down_is_kept_pending_and_processed_once_when_i
     assert photo_process_enqueue(photo.pk) is True
     wait_on(
         worker,
-        lambda: processed_by_worker(worker, "catalog.tasks.photo_process_task", since=mark) == 2,
+        lambda: processed_by_worker(worker, "catalog.photos.tasks.photo_process_task", since=mark) == 2,
         timeout=90,
         message="the worker to run both queued messages for the stalled photo",
     )
@@ -153,7 +153,7 @@ def test_a_bundle_being_built_when_redis_dies_completes_once_and_the_worker_resu
         archive = zipfile.ZipFile(io.BytesIO(fh.read()))
     assert archive.testzip() is None
     assert len([n for n in archive.namelist() if "/images/" in n and n.endswith(".jpg")]) == 12
-    assert processed_by_worker(worker, "licensing.tasks_bundles.bundle_build_task") == 2
+    assert processed_by_worker(worker, "licensing.delivery.tasks.bundle_build_task") == 2
 
 
 def test_a_bundle_paid_for_while_redis_is_down_waits_and_is_built_once_when_it_is_back(private_redis, workers, caplog):
@@ -172,7 +172,7 @@ def test_a_bundle_paid_for_while_redis_is_down_waits_and_is_built_once_when_it_i
     assert bundles.bundle_build_enqueue(bundle.pk) is True  # a duplicate message, as a second sweep would send
     wait_on(
         worker,
-        lambda: processed_by_worker(worker, "licensing.tasks_bundles.bundle_build_task") == 2,
+        lambda: processed_by_worker(worker, "licensing.delivery.tasks.bundle_build_task") == 2,
         timeout=90,
         message="the worker to run both messages",
     )

@@ -25,10 +25,10 @@ from rest_framework.test import APIClient
 from catalog.models import Photo
 from catalog.tests.badfiles import good_jpeg
 from conftest import free_port, wait_until
-from licensing import bundles
+from licensing.delivery import services as bundles
+from licensing.delivery.tasks import MAX_RETRIES
+from licensing.delivery.tests.test_bundles import factory_version, login, make_line
 from licensing.models import Bundle, BundleBase
-from licensing.tasks_bundles import MAX_RETRIES
-from licensing.tests.test_bundles import factory_version, login, make_line
 from stockdata.accounts.tests.factories import ContributorFactory
 from tests.faults.s3 import TcpProxy, s3_storages
 

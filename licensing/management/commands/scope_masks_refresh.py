@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from licensing.services import photos_scope_masks_refresh
+from licensing.consent.services import photos_scope_masks_refresh
 
 
 class Command(BaseCommand):

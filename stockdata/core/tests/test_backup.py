@@ -22,12 +22,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from catalog import services as catalog_services
 from catalog.models import Photo
+from catalog.photos import services as catalog_services
 from catalog.tests.badfiles import good_jpeg
 from catalog.tests.factories import ensure_consent_scopes
-from licensing.tests.factories import make_release
-from licensing.tests.test_bundles import factory_version, make_line
+from licensing.consent.tests.factories import make_release
+from licensing.delivery.tests.test_bundles import factory_version, make_line
 from stockdata.accounts.tests.factories import BuyerFactory, ContributorFactory, StaffFactory
 from stockdata.core.backup import FORMAT, storage_walk
 

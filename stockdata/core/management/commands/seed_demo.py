@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from stockdata.core import demo
+from stockdata import demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,219 @@
+"""What the storefront's pages and the catalogue API show of a dataset: its editions and
+prices, consent badges, charts of who is in it, samples. Shared by the views and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import SIZE_BUCKETS, AgeBand, Angle, BoxLabel, Dataset, DatasetVersion, Edition, Gender, Lighting
+from catalog.storefront.selectors import published_datasets
+from licensing.consent.models import ConsentScope
+from stockdata.i18n import localised
+from stockdata.money import format_yen, net_of_tax, tax_included
+
+SAMPLE_COUNT = 8
+
+# Badges need a word, not the release form's full sentence; the full name is the badge's title.
+SCOPE_SHORT_NAMES = {
+    "publication": _("Publication"),
+    "ai_training": _("AI training"),
+    "biometric": _("Biometric"),
+    "unique_identification": _("Identification"),
+}
+NOT_STATED = _("Not stated")
+
+
+def consent_scopes() -> dict:
+    """Every consent scope by code, in the release form's order (one query)."""
+    return {s.code: s for s in ConsentScope.objects.order_by("position", "code")}
+
+
+def scope_badges(codes, scopes: dict) -> list[dict]:
+    ordered = sorted(codes, key=lambda c: (scopes[c].position, c) if c in scopes else (10_000, c))
+    return [
+        {
+            "code": code,
+            "label": SCOPE_SHORT_NAMES.get(code) or (scopes[code].name if code in scopes else code),
+            "title": scopes[code].name if code in scopes else code,
+            "description": scopes[code].description if code in scopes else "",
+        }
+        for code in ordered
+    ]
+
+
+def preview_url(photo) -> str:
+    return photo.preview.url if photo is not None and photo.preview else ""
+
+
+# --- Editions and prices ----------------------------------------------------------------
+
+
+@dataclass
+class EditionOffer:
+    code: str
+    name: str
+    price: int
+    tax: int
+    net: int
+    summary: str
+
+    @property
+    def price_label(self) -> str:
+        return format_yen(self.price)
+
+    @property
+    def tax_label(self) -> str:
+        return format_yen(self.tax)
+
+
+def edition_offers(dataset: Dataset, version: DatasetVersion) -> list[EditionOffer]:
+    """The editions on sale: unedited always, annotated only when every box of the version was confirmed."""
+    offers = [
+        EditionOffer(
+            Edition.UNEDITED,
+            str(Edition.UNEDITED.label),
+            dataset.price_unedited,
+            tax_included(dataset.price_unedited),
+            net_of_tax(dataset.price_unedited),
+            str(_("The original images with a per-image metadata table and Croissant metadata.")),
+        )
+    ]
+    if version.annotated:
+        offers.append(
+            EditionOffer(
+                Edition.ANNOTATED,
+                str(Edition.ANNOTATED.label),
+                dataset.price_annotated,
+                tax_included(dataset.price_annotated),
+                net_of_tax(dataset.price_annotated),
+                str(
+                    _(
+                        "Everything in the unedited edition, plus every face marked with a box: COCO JSON, YOLO and Pascal VOC."
+                    )
+                ),
+            )
+        )
+    return offers
+
+
+# --- Charts -----------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    key: str
+    label: str
+    count: int
+    percent: str  # "42.5", also the bar's width in %
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    unit: str
+    total: int
+    bars: list[Bar] = field(default_factory=list)
+
+
+def _chart(key: str, title, unit, counts: dict, labels: list[tuple[str, str]]) -> Chart:
+    """Bars in the given order (known values, zeros included), then any other value; "unknown" last."""
+    counts = {k: int(v) for k, v in (counts or {}).items()}
+    total = sum(counts.values())
+    order = [(k, str(label)) for k, label in labels]
+    known = {k for k, _label in order}
+    order += [(k, k) for k in sorted(counts) if k not in known and k != "unknown"]
+    if counts.get("unknown"):
+        order.append(("unknown", str(NOT_STATED)))
+    bars = [
+        Bar(k, label, counts.get(k, 0), f"{(100 * counts.get(k, 0) / total) if total else 0:.1f}") for k, label in order
+    ]
+    return Chart(key, str(title), str(unit), total, bars)
+
+
+def version_charts(statistics: dict) -> list[Chart]:
+    """What is inside a version, from its stored statistics: who is in it and what the images are."""
+    people, photos = _("people"), _("photos")
+    charts = [
+        _chart("age_band", _("Age band"), people, statistics.get("age_band"), AgeBand.choices),
+        _chart("gender", _("Gender"), people, statistics.get("gender"), Gender.choices),
+        _chart("mask", _("Mask"), people, statistics.get("mask"), [("mask", _("Mask")), ("no_mask", _("No mask"))]),
+        _chart("angle", _("Face angle"), people, statistics.get("angle"), Angle.choices),
+        _chart("lighting", _("Lighting"), photos, statistics.get("lighting"), Lighting.choices),
+        _chart(
+            "image_sizes",
+            _("Image size"),
+            photos,
+            statistics.get("image_sizes"),
+            [(name, name) for _floor, name in SIZE_BUCKETS],
+        ),
+    ]
+    if statistics.get("boxes"):
+        charts.append(_chart("boxes", _("Annotation boxes"), _("boxes"), statistics["boxes"], BoxLabel.choices))
+    return [c for c in charts if c.total]
+
+
+# --- Pages ------------------------------------------------------------------------------
+
+
+def decorate_cards(datasets, scopes: dict) -> None:
+    """What a card (and an API list entry) shows, on each dataset of a page; no query."""
+    for dataset in datasets:
+        dataset.display_title = localised(dataset, "title")
+        dataset.display_description = localised(dataset, "description")
+        dataset.price_from_label = format_yen(dataset.price_from)
+        dataset.scope_badges = scope_badges(dataset.required_scopes, scopes)
+        dataset.cover_url = preview_url(dataset.cover)
+        dataset.offers = edition_offers(dataset, dataset.latest_version)
+
+
+# The pages' bodies are cached, keyed by what they show, so a busy catalogue renders each
+# once: the list by the catalogue's state (datasets' count and last change) and its query
+# string, a dataset's page by its last change and version. A save of a dataset changes
+# ``updated_at`` and so the key; what a key cannot see (a consent scope renamed, a cover's
+# preview rebuilt) shows within CACHE_SECONDS. Bump CACHE_VERSION when the templates change.
+
+
+def dataset_page_details(dataset: Dataset) -> Dataset:
+    """Load what a dataset's page shows beyond the dataset and its version, in four queries
+    whatever the size of the version."""
+    version = dataset.latest_version
+    samples = list(
+        version.items.select_related("photo")
+        .only("version", "position", "file_name", "width", "height", "photo__uuid", "photo__preview")
+        .order_by("position")[:SAMPLE_COUNT]
+    )
+    for item in samples:
+        item.preview_url = preview_url(item.photo)
+        item.display_height = round(600 * item.height / item.width) if item.width else 400
+    # The scopes every photo of the version holds: the intersection of the items' snapshots,
+    # read as the few distinct lists there are.
+    held: set[str] | None = None
+    for codes in version.items.order_by().values_list("scopes", flat=True).distinct():
+        held = set(codes) if held is None else held & set(codes)
+    scopes = consent_scopes()
+
+    dataset.samples = samples
+    dataset.held_scopes = [{**b, "name": b["title"]} for b in scope_badges(held or (), scopes)]
+    dataset.history = list(dataset.versions.order_by("-number").defer("statistics", "changes", "query", "notes")[:10])
+    dataset.display_title = localised(dataset, "title")
+    dataset.display_description = localised(dataset, "description")
+    dataset.display_licence_summary = localised(dataset, "licence_summary")
+    dataset.offers = edition_offers(dataset, version)
+    dataset.price_from = min(o.price for o in dataset.offers)
+    return dataset
+
+
+def dataset_page(slug: str) -> Dataset:
+    """A published dataset with everything its page shows, in five queries whatever its size
+    (404 for a draft, a retired dataset or one without a version)."""
+    dataset = get_object_or_404(
+        published_datasets().select_related("latest_version", "cover").defer("search_text", "curation_query"),
+        slug=slug,
+    )
+    dataset_page_details(dataset)
+    dataset.cover_url = preview_url(dataset.cover)
+    return dataset

@@ -1,0 +1,125 @@
+"""Reads for the storefront: the catalogue of published datasets, its search, filters and sorting."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.db import connection
+from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models.functions import Least, Lower
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Dataset
+from stockdata.i18n import is_japanese
+
+MAX_SEARCH_WORDS = 10
+
+# Photo-count ranges a buyer picks from: code -> (label, lowest, highest); None is open-ended.
+SIZE_RANGES = {
+    "under_500": (_("Under 500 photos"), None, 499),
+    "500_1999": (_("500–1,999 photos"), 500, 1999),
+    "2000_9999": (_("2,000–9,999 photos"), 2000, 9999),
+    "10000_plus": (_("10,000 photos or more"), 10000, None),
+}
+
+
+class Sort:
+    NEWEST = "newest"
+    PRICE_LOW = "price_asc"
+    PRICE_HIGH = "price_desc"
+    SIZE = "size"
+    TITLE = "title"
+
+    choices = [
+        (NEWEST, _("Newest first")),
+        (PRICE_LOW, _("Price: low to high")),
+        (PRICE_HIGH, _("Price: high to low")),
+        (SIZE, _("Most photos first")),
+        (TITLE, _("Title (A–Z)")),
+    ]
+
+
+def normalise_search(text: str) -> list[str]:
+    """The words of a search, compared the way ``Dataset.search_text`` is stored: NFKC, lower case."""
+    return unicodedata.normalize("NFKC", text or "").lower().split()[:MAX_SEARCH_WORDS]
+
+
+def published_datasets() -> QuerySet[Dataset]:
+    """What the storefront sells: published datasets with a frozen version."""
+    return Dataset.objects.filter(status=Dataset.Status.PUBLISHED, latest_version__isnull=False)
+
+
+def _requires_scope(code: str) -> Q:
+    if connection.features.supports_json_field_contains:
+        return Q(required_scopes__contains=[code])
+    # SQLite has no JSON containment; the list holds at most a handful of scope codes.
+    condition = Q()
+    for index in range(16):
+        condition |= Q(**{f"required_scopes__{index}": code})
+    return condition
+
+
+def dataset_catalogue(
+    *,
+    q: str = "",
+    category: str = "",
+    size: str = "",
+    max_price: int | None = None,
+    scope: list[str] | None = None,
+    masked: bool = False,
+    annotated: bool = False,
+    sort: str = Sort.NEWEST,
+) -> QuerySet[Dataset]:
+    """Published datasets matching every filter, each annotated with ``price_from`` (the cheapest
+    edition on sale), with their version and cover, in one query however many there are.
+
+    Every search word must occur in the search text (titles and descriptions in both languages
+    and the version's tags), so "マスク" and "mask" both find a mask dataset.
+    """
+    datasets = published_datasets().annotate(
+        price_from=Case(
+            When(latest_version__annotated=True, then=Least("price_unedited", "price_annotated")),
+            default=F("price_unedited"),
+        )
+    )
+    for word in normalise_search(q):
+        datasets = datasets.filter(search_text__contains=word)
+    if category:
+        datasets = datasets.filter(category=category)
+    if size in SIZE_RANGES:
+        _label, lowest, highest = SIZE_RANGES[size]
+        if lowest is not None:
+            datasets = datasets.filter(latest_version__photo_count__gte=lowest)
+        if highest is not None:
+            datasets = datasets.filter(latest_version__photo_count__lte=highest)
+    if max_price is not None:
+        datasets = datasets.filter(price_from__lte=max_price)
+    for code in scope or []:
+        datasets = datasets.filter(_requires_scope(code))
+    if masked:
+        datasets = datasets.filter(latest_version__statistics__mask__mask__gt=0)
+    if annotated:
+        datasets = datasets.filter(latest_version__annotated=True)
+
+    title = "title_ja" if is_japanese() else "title_en"
+    order = {
+        Sort.PRICE_LOW: ["price_from", "-published_at", "-id"],
+        Sort.PRICE_HIGH: ["-price_from", "-published_at", "-id"],
+        Sort.SIZE: ["-latest_version__photo_count", "-published_at", "-id"],
+        Sort.TITLE: [Lower(title), "id"],
+    }.get(sort, ["-published_at", "-id"])
+    return (
+        datasets.select_related("latest_version", "cover")
+        # The list never shows these; a version's statistics and changes can be large.
+        .defer(
+            "licence_summary_en",
+            "licence_summary_ja",
+            "search_text",
+            "curation_query",
+            "latest_version__statistics",
+            "latest_version__changes",
+            "latest_version__query",
+            "latest_version__notes",
+        )
+        .order_by(*order)
+    )

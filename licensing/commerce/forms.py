@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Edition
+from licensing.commerce.models import IntendedUse, Order
+
+
+class CartAddForm(forms.Form):
+    dataset = forms.SlugField()
+    edition = forms.ChoiceField(choices=Edition.choices, error_messages={"required": _("Choose an edition.")})
+
+
+class CheckoutForm(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    billing_name = forms.CharField(label=_("Billing name"), max_length=200)
+    billing_address = forms.CharField(
+        label=_("Billing address"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    billing_country = forms.CharField(label=_("Country"), max_length=2, initial="JP")
+    billing_registration_number = forms.CharField(
+        label=_("Qualified-invoice registration number"), max_length=14, required=False
+    )
+    intended_use = forms.ChoiceField(label=_("Intended use"), choices=[("", "—"), *IntendedUse.choices])
+    intended_use_detail = forms.CharField(
+        label=_("Intended use, in your words"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    payment_method = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect)
+    accept_licence = forms.BooleanField(
+        label=_("I have read the licence terms above and accept them on behalf of my organisation."),
+        error_messages={"required": _("Accept the licence terms to place the order.")},
+    )
+
+    def __init__(self, *args, payment_methods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment_method"].choices = list(payment_methods)
+        self.fields["payment_method"].initial = Order.PaymentMethod.BANK_TRANSFER
+
+    def clean(self):
+        data = super().clean()
+        if "idempotency_key" in self._errors:
+            # A hidden field the page never shows: say what to do where the page shows errors.
+            del self._errors["idempotency_key"]
+            self.add_error(None, _("The checkout form expired; reload the page and submit again."))
+        return data
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("decline", _("Decline"))])
+    note = forms.CharField(
+        label=_("Reason / note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DemoCardForm(forms.Form):
+    card_number = forms.CharField(label=_("Card number"), max_length=30, initial="")
+    expiry = forms.CharField(label=_("Expiry (MM/YY)"), max_length=5, required=False)
+    cvc = forms.CharField(label=_("CVC"), max_length=4, required=False)
+
+
+class BankStatementForm(forms.Form):
+    statement = forms.FileField(label=_("Bank statement (CSV: date, amount, reference)"))

@@ -1,0 +1,250 @@
+"""Commerce: licence terms, carts, orders, payments and invoices."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from stockdata.i18n import is_japanese
+
+
+class LicenceTerms(models.Model):
+    """A version of the dataset licence. Orders record the exact version accepted; text never changes once used."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("e.g. sd-ai-training-1.0"))
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=200)
+    body_en = models.TextField(_("terms (English)"))
+    body_ja = models.TextField(_("terms (Japanese)"))
+    effective_from = models.DateField(_("effective from"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from", "code"]
+        verbose_name = _("licence terms")
+        verbose_name_plural = _("licence terms")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def title(self) -> str:
+        return self.title_ja if is_japanese() else self.title_en
+
+    @property
+    def body(self) -> str:
+        return self.body_ja if is_japanese() else self.body_en
+
+
+# --- Cart, orders, payments, invoices, provision records -----------------------------------
+
+
+class IntendedUse(models.TextChoices):
+    RESEARCH = "research", _("Academic research")
+    PRODUCT_DEVELOPMENT = "product_development", _("Product development")
+    FACE_RECOGNITION = "face_recognition", _("Face recognition")
+    OTHER = "other", _("Other")
+
+
+class Cart(models.Model):
+    """A buyer's cart; one per user."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart")
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class CartLine(models.Model):
+    """A dataset edition in a cart, with the version that was current when it was added."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    dataset = models.ForeignKey("catalog.Dataset", on_delete=models.CASCADE, related_name="+")
+    edition = models.CharField(
+        _("edition"), max_length=20, choices=[("unedited", _("Unedited")), ("annotated", _("Annotated"))]
+    )
+    version = models.ForeignKey("catalog.DatasetVersion", on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["cart", "dataset", "edition"], name="cart_line_unique")]
+
+
+class Order(models.Model):
+    """A buyer organisation's purchase under a licence. Prices, billing details and the
+    accepted licence are copied when it is placed, so later changes never alter it."""
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Placed")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        CANCELLED = "cancelled", _("Cancelled")
+        DECLINED = "declined", _("Declined")
+        REFUNDED = "refunded", _("Refunded")
+
+    class PaymentMethod(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer (invoice)")
+        CARD = "card", _("Card (Stripe)")
+        DEMO_CARD = "demo_card", _("Demo card (test payments only)")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(_("order number"), max_length=20, unique=True)
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="orders")
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLACED)
+    idempotency_key = models.CharField(max_length=100)
+    payment_method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod.choices)
+    # Billing details as they were when the order was placed.
+    billing_name = models.CharField(_("billing name"), max_length=200)
+    billing_address = models.TextField(_("billing address"), max_length=1000)
+    billing_country = models.CharField(_("country"), max_length=2)
+    billing_registration_number = models.CharField(_("registration number"), max_length=14, blank=True)
+    intended_use = models.CharField(_("intended use"), max_length=30, choices=IntendedUse.choices)
+    intended_use_detail = models.TextField(_("intended use, in your words"), max_length=2000)
+    # The licence accepted: which text, when, by whom, from where.
+    licence = models.ForeignKey(LicenceTerms, on_delete=models.PROTECT, related_name="orders")
+    licence_accepted_at = models.DateTimeField()
+    licence_accepted_ip = models.GenericIPAddressField(null=True, blank=True)
+    total = models.PositiveBigIntegerField(_("total (yen, tax included)"))
+    tax = models.PositiveBigIntegerField(_("consumption tax included (yen)"))
+    payment_due = models.DateField(_("payment deadline"), null=True, blank=True)
+    decision_note = models.TextField(_("approval note"), blank=True, max_length=2000)
+    placed_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(fields=["placed_by", "idempotency_key"], name="order_idempotency_unique"),
+            models.CheckConstraint(condition=models.Q(tax__lte=models.F("total")), name="order_tax_within_total"),
+        ]
+        indexes = [models.Index(fields=["organisation", "-placed_at"]), models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    """One dataset edition of an order: the exact frozen version and the price paid."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        REFUNDED = "refunded", _("Refunded")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="lines")
+    dataset = models.ForeignKey("catalog.Dataset", on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey("catalog.DatasetVersion", on_delete=models.PROTECT, related_name="order_lines")
+    edition = models.CharField(
+        _("edition"), max_length=20, choices=[("unedited", _("Unedited")), ("annotated", _("Annotated"))]
+    )
+    title = models.CharField(_("item"), max_length=300)
+    price = models.PositiveBigIntegerField(_("price (yen, tax included)"))
+    restricted = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(price__gt=0), name="order_line_price_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}:{self.title}"
+
+
+class OrderEvent(models.Model):
+    """The order's status history: every change, who made it and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class NumberSequence(models.Model):
+    """Gapless counters (order numbers, invoice numbers) per kind and year, taken under a row lock."""
+
+    kind = models.CharField(max_length=20)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "year"], name="number_sequence_unique")]
+
+
+class Payment(models.Model):
+    """Money received (or refunded) for an order, through one provider."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        REFUNDED = "refunded", _("Refunded")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=20, choices=Order.PaymentMethod.choices)
+    reference = models.CharField(max_length=200, blank=True, help_text=_("Provider's id, bank statement line, ..."))
+    amount = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "reference"], condition=~models.Q(reference=""), name="payment_reference_unique"
+            )
+        ]
+
+
+class WebhookEvent(models.Model):
+    """A provider event processed once, by its id (Stripe retries and replays)."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
+
+
+class Invoice(models.Model):
+    """A qualified invoice (or credit note): numbered without gaps, never changed after issue."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INVOICE)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="invoices")
+    issued_at = models.DateTimeField()
+    issuer_registration_number = models.CharField(max_length=14)
+    buyer_name = models.CharField(max_length=200)
+    buyer_address = models.TextField(max_length=1000)
+    buyer_registration_number = models.CharField(max_length=14, blank=True)
+    lines = models.JSONField()
+    totals = models.JSONField(help_text=_("Per tax rate: total, tax, net"))
+    total = models.BigIntegerField()
+    tax = models.BigIntegerField()
+    pdf = models.FileField(max_length=300, blank=True)
+    credits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes")
+
+    class Meta:
+        ordering = ["issued_at", "id"]
+
+    def __str__(self) -> str:
+        return self.number

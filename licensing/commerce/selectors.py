@@ -1,0 +1,116 @@
+"""Reads for commerce: the cart's summary, the licence an order is placed under, payment methods."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from catalog.models import DatasetVersion
+from licensing.commerce.models import Cart, CartLine, LicenceTerms, Order
+from stockdata.accounts.models import Role
+from stockdata.accounts.permissions import user_has_role
+from stockdata.i18n import is_japanese
+from stockdata.money import invoice_tax
+
+
+@dataclass
+class CartSummaryLine:
+    line: CartLine
+    title: str
+    price: int
+    tax: int
+    newer_version: DatasetVersion | None
+    restricted: bool
+
+
+@dataclass
+class CartSummary:
+    lines: list[CartSummaryLine] = field(default_factory=list)
+    total: int = 0
+    tax: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.total - self.tax
+
+    @property
+    def restricted(self) -> bool:
+        return any(line.restricted for line in self.lines)
+
+
+def cart_summary(cart: Cart) -> CartSummary:
+    """Lines with their tax-inclusive prices; the tax is computed once on the total."""
+    lines = list(cart.lines.select_related("dataset__latest_version", "version"))
+    summary = CartSummary()
+    for line in lines:
+        price = line.dataset.price_for(line.edition)
+        latest = line.dataset.latest_version
+        newer = latest if latest is not None and latest.number > line.version.number else None
+        summary.lines.append(
+            CartSummaryLine(
+                line=line,
+                title=line.dataset.title_ja if is_japanese() else line.dataset.title_en,
+                price=price,
+                tax=invoice_tax([price])[0].tax,
+                newer_version=newer,
+                restricted=line.dataset.restricted,
+            )
+        )
+    breakdown = invoice_tax([entry.price for entry in summary.lines])
+    summary.total = sum(b.total_incl_tax for b in breakdown)
+    summary.tax = sum(b.tax for b in breakdown)
+    return summary
+
+
+def payment_methods_available() -> list[tuple[str, str]]:
+    methods = [(Order.PaymentMethod.BANK_TRANSFER, Order.PaymentMethod.BANK_TRANSFER.label)]
+    if getattr(settings, "STRIPE_SECRET_KEY", ""):
+        methods.append((Order.PaymentMethod.CARD, Order.PaymentMethod.CARD.label))
+    if getattr(settings, "STOCKDATA_DEMO_PAYMENTS", False):
+        methods.append((Order.PaymentMethod.DEMO_CARD, Order.PaymentMethod.DEMO_CARD.label))
+    return methods
+
+
+def checkout_licence(cart: Cart | None = None) -> LicenceTerms:
+    """The licence an order is placed under: the datasets' own licence when they share one,
+    otherwise the platform's current licence."""
+    if cart is not None:
+        ids = {lid for lid in cart.lines.values_list("dataset__licence_id", flat=True)}
+        if len(ids) == 1 and None not in ids:
+            return LicenceTerms.objects.get(pk=ids.pop())
+    return default_licence()
+
+
+def default_licence():
+    """The licence new datasets use: the newest in force (created if a test database was emptied)."""
+    terms = LicenceTerms.objects.filter(effective_from__lte=timezone.localdate()).order_by("-effective_from").first()
+    if terms is not None:
+        return terms
+    migration = importlib.import_module("licensing.migrations.0004_default_licence")
+    terms, _created = LicenceTerms.objects.get_or_create(
+        code="sd-ai-training-1.0",
+        defaults=dict(
+            title_en="Stockdata Dataset Licence for AI Training 1.0",
+            title_ja="Stockdata AI学習用データセット利用許諾 1.0",
+            body_en=migration.BODY_EN,
+            body_ja=migration.BODY_JA,
+            effective_from=date(2026, 1, 1),
+        ),
+    )
+    return terms
+
+
+def organisation_orders(user):
+    """The orders a buyer may see: those of their organisation, nobody else's."""
+    if not user_has_role(user, Role.BUYER) or user.organisation_id is None:
+        return Order.objects.none()
+    return Order.objects.filter(organisation_id=user.organisation_id)
+
+
+def order_for_buyer(user, uuid) -> Order:
+    return get_object_or_404(organisation_orders(user).select_related("licence", "placed_by"), uuid=uuid)

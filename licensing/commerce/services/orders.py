@@ -1,0 +1,301 @@
+"""Orders: placing one from the cart, approval, payment and refunds.
+
+Every write on an order goes through a function here; views, the API, the payment
+providers, the bank-statement import and the demo seed all call them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Dataset, Edition
+from licensing.commerce.models import IntendedUse, Invoice, LicenceTerms, Order, OrderEvent, OrderLine, Payment
+from licensing.commerce.selectors import checkout_licence, payment_methods_available
+from licensing.commerce.services.cart import buyer_check, cart_for
+from licensing.commerce.services.invoices import credit_note_issue, invoice_issue
+from licensing.commerce.services.numbers import number_next
+from licensing.commerce.signals import line_paid, line_refunded
+from licensing.consent.services import provision_records_create
+from stockdata.errors import ApplicationError, Conflict
+from stockdata.money import invoice_tax
+
+logger = logging.getLogger(__name__)
+
+#: Days a buyer has to pay by bank transfer.
+PAYMENT_DAYS = 14
+
+
+def _line_title(dataset: Dataset, version, edition: str) -> str:
+    return f"{dataset.title_ja} / {dataset.title_en} v{version.number} ({Edition(edition).label})"
+
+
+def order_place(
+    *,
+    user,
+    idempotency_key: str,
+    billing_name: str,
+    billing_address: str,
+    billing_country: str = "JP",
+    billing_registration_number: str = "",
+    intended_use: str,
+    intended_use_detail: str,
+    licence_accepted: bool,
+    licence: LicenceTerms | None = None,
+    ip: str | None = None,
+    payment_method: str = Order.PaymentMethod.BANK_TRANSFER,
+) -> tuple[Order, bool]:
+    """Turn the buyer's cart into one order under the licence they accepted.
+
+    Idempotent per (buyer, key): a second submit with the same key returns the order the
+    first one created (``created`` False) and changes nothing. Restricted datasets make the
+    order wait for staff approval before it can be paid.
+    """
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 100:
+        raise ApplicationError(
+            _("The checkout form expired; reload the page and submit again."), code="idempotency_key"
+        )
+    existing = Order.objects.filter(placed_by=user, idempotency_key=key).first()
+    if existing is not None:
+        return existing, False
+    buyer_check(user)
+    if not licence_accepted:
+        raise ApplicationError(
+            _("Accept the licence terms to place the order."), code="licence", field="accept_licence"
+        )
+    if intended_use not in IntendedUse.values:
+        raise ApplicationError(_("Choose the intended use."), code="intended_use", field="intended_use")
+    if not (intended_use_detail or "").strip():
+        raise ApplicationError(
+            _("Describe the intended use in your own words."), code="intended_use_detail", field="intended_use_detail"
+        )
+    if payment_method not in dict(payment_methods_available()):
+        raise ApplicationError(_("Choose an available payment method."), code="payment_method", field="payment_method")
+    if not (billing_name or "").strip() or not (billing_address or "").strip():
+        raise ApplicationError(_("Enter the billing name and address."), code="billing", field="billing_name")
+    try:
+        with transaction.atomic():
+            order = _order_create(
+                user=user,
+                key=key,
+                billing_name=billing_name.strip(),
+                billing_address=billing_address.strip(),
+                billing_country=(billing_country or "JP").upper()[:2],
+                billing_registration_number=(billing_registration_number or "").strip(),
+                intended_use=intended_use,
+                intended_use_detail=intended_use_detail.strip(),
+                licence=licence,
+                ip=ip,
+                payment_method=payment_method,
+            )
+    except IntegrityError:
+        # Two submits raced with the same key: the other one won; return its order.
+        existing = Order.objects.filter(placed_by=user, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order:
+    cart = cart_for(user)
+    cart_lines = list(cart.lines.select_related("dataset", "version").order_by("added_at", "id"))
+    if not cart_lines:
+        raise ApplicationError(_("Your cart is empty."), code="cart_empty")
+    for line in cart_lines:
+        if line.dataset.status != Dataset.Status.PUBLISHED:
+            raise ApplicationError(
+                _("“%(title)s” is no longer on sale; remove it from the cart.") % {"title": line.dataset.title_en},
+                code="not_on_sale",
+            )
+    licence = licence or checkout_licence(cart)
+    prices = [line.dataset.price_for(line.edition) for line in cart_lines]
+    breakdown = invoice_tax(prices)
+    restricted = any(line.dataset.restricted for line in cart_lines)
+    status = Order.Status.AWAITING_APPROVAL if restricted else Order.Status.AWAITING_PAYMENT
+    now = timezone.now()
+    order = Order.objects.create(
+        number=number_next(kind="order", prefix="SD"),
+        organisation_id=user.organisation_id,
+        placed_by=user,
+        status=status,
+        idempotency_key=key,
+        payment_method=payment_method,
+        licence=licence,
+        licence_accepted_at=now,
+        licence_accepted_ip=ip or None,
+        total=sum(b.total_incl_tax for b in breakdown),
+        tax=sum(b.tax for b in breakdown),
+        payment_due=None if restricted else timezone.localdate() + timedelta(days=PAYMENT_DAYS),
+        **details,
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                dataset=line.dataset,
+                version=line.version,
+                edition=line.edition,
+                title=_line_title(line.dataset, line.version, line.edition),
+                price=price,
+                restricted=line.dataset.restricted,
+            )
+            for line, price in zip(cart_lines, prices, strict=False)
+        ]
+    )
+    OrderEvent.objects.create(order=order, from_status="", to_status=status, by=user)
+    cart.lines.all().delete()
+    if restricted:
+        transaction.on_commit(lambda: _notify_staff_of_approval(order.pk))
+    return order
+
+
+def _order_url(order: Order) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("licensing:order_detail", args=[order.uuid])
+
+
+def _email(order_id: int, subject: str, body: str) -> None:
+    order = Order.objects.select_related("placed_by").get(pk=order_id)
+    send_mail(subject, body, None, [order.placed_by.email], fail_silently=True)
+
+
+def _notify_staff_of_approval(order_id: int) -> None:
+    logger.info("order %s awaits approval", order_id)
+
+
+def _transition(order: Order, to: str, *, by=None, note: str = "") -> None:
+    OrderEvent.objects.create(order=order, from_status=order.status, to_status=to, by=by, note=note[:500])
+    order.status = to
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+@transaction.atomic
+def order_approve(*, order: Order, by, note: str = "") -> Order:
+    """Staff approve a restricted order for this buyer and declared use; then it can be paid."""
+    order = _locked(order)
+    if order.status != Order.Status.AWAITING_APPROVAL:
+        raise Conflict(_("Only an order awaiting approval can be approved."), code="not_awaiting_approval")
+    _transition(order, Order.Status.AWAITING_PAYMENT, by=by, note=note)
+    order.decision_note = note
+    order.payment_due = timezone.localdate() + timedelta(days=PAYMENT_DAYS)
+    order.save(update_fields=["status", "decision_note", "payment_due"])
+    subject = _("Order %(number)s approved") % {"number": order.number}
+    body = _("Your order %(number)s was approved. You can now pay it: %(url)s") % {
+        "number": order.number,
+        "url": _order_url(order),
+    }
+    transaction.on_commit(lambda: _email(order.pk, subject, body))
+    return order
+
+
+@transaction.atomic
+def order_decline(*, order: Order, by, reason: str) -> Order:
+    """Staff decline a restricted order, with a reason the buyer is told."""
+    if not (reason or "").strip():
+        raise ApplicationError(_("Give the reason for declining."), code="reason_required", field="reason")
+    order = _locked(order)
+    if order.status != Order.Status.AWAITING_APPROVAL:
+        raise Conflict(_("Only an order awaiting approval can be declined."), code="not_awaiting_approval")
+    _transition(order, Order.Status.DECLINED, by=by, note=reason)
+    order.decision_note = reason.strip()
+    order.save(update_fields=["status", "decision_note"])
+    subject = _("Order %(number)s declined") % {"number": order.number}
+    body = _("We could not approve your order %(number)s. Reason: %(reason)s") % {
+        "number": order.number,
+        "reason": reason.strip(),
+    }
+    transaction.on_commit(lambda: _email(order.pk, subject, body))
+    return order
+
+
+# --- Payment ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_mark_paid(*, order: Order, provider: str, amount: int, reference: str = "", by=None) -> bool:
+    """The one way an order becomes paid, whatever the provider: under a row lock, once.
+
+    Returns False (and changes nothing) when it is already paid. The amount must be the
+    order total. Each line then gets its provision records, royalties and bundle, the
+    invoice is issued and the buyer told.
+    """
+    order = _locked(order)
+    if order.status in (Order.Status.PAID, Order.Status.FULFILLED, Order.Status.REFUNDED):
+        return False
+    if order.status != Order.Status.AWAITING_PAYMENT:
+        raise Conflict(
+            _("Order %(number)s cannot be paid while it is “%(status)s”.")
+            % {"number": order.number, "status": order.get_status_display()},
+            code="not_payable",
+        )
+    if amount != order.total:
+        raise ApplicationError(
+            _("The amount %(amount)s does not match the order total %(total)s.")
+            % {"amount": f"¥{amount:,}", "total": f"¥{order.total:,}"},
+            code="amount_mismatch",
+        )
+    now = timezone.now()
+    Payment.objects.create(
+        order=order,
+        provider=provider,
+        reference=reference,
+        amount=amount,
+        status=Payment.Status.SUCCEEDED,
+        recorded_by=by,
+        completed_at=now,
+    )
+    _transition(order, Order.Status.PAID, by=by)
+    order.paid_at = now
+    order.save(update_fields=["status", "paid_at"])
+    for line in order.lines.filter(status=OrderLine.Status.ACTIVE).select_related("dataset", "version"):
+        provision_records_create(line=line)
+        line_paid.send(sender=OrderLine, line=line)
+    invoice_issue(order=order)
+    subject = _("Order %(number)s paid — thank you") % {"number": order.number}
+    body = _("We received your payment for order %(number)s. Your invoice and downloads: %(url)s") % {
+        "number": order.number,
+        "url": _order_url(order),
+    }
+    transaction.on_commit(lambda: _email(order.pk, subject, body))
+    return True
+
+
+@transaction.atomic
+def order_line_refund(*, line: OrderLine, by=None, reference: str = "") -> Invoice | None:
+    """Refund one paid line: royalties reversed, bundle revoked, a credit note issued.
+    Refunding a line twice does nothing the second time."""
+    order = _locked(line.order)
+    line = OrderLine.objects.select_for_update().get(pk=line.pk)
+    if line.status == OrderLine.Status.REFUNDED:
+        return None
+    if order.status not in (Order.Status.PAID, Order.Status.FULFILLED):
+        raise Conflict(_("Only a paid order can be refunded."), code="not_paid")
+    line.status = OrderLine.Status.REFUNDED
+    line.refunded_at = timezone.now()
+    line.save(update_fields=["status", "refunded_at"])
+    line_refunded.send(sender=OrderLine, line=line)
+    invoice = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
+    note = credit_note_issue(invoice=invoice, lines=[line]) if invoice else None
+    if not order.lines.filter(status=OrderLine.Status.ACTIVE).exists():
+        _transition(order, Order.Status.REFUNDED, by=by, note=reference)
+        order.save(update_fields=["status"])
+    else:
+        OrderEvent.objects.create(
+            order=order,
+            from_status=order.status,
+            to_status=order.status,
+            by=by,
+            note=(_("Refunded: %(title)s") % {"title": line.title})[:500],
+        )
+    return note

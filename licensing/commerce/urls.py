@@ -1,0 +1,21 @@
+from django.urls import path
+
+from licensing.commerce import views
+
+urlpatterns = [
+    path("cart/", views.CartView.as_view(), name="cart"),
+    path("cart/add/", views.CartAddView.as_view(), name="cart_add"),
+    path("cart/lines/<int:line_id>/", views.CartLineView.as_view(), name="cart_line"),
+    path("checkout/", views.CheckoutView.as_view(), name="checkout"),
+    path("orders/", views.OrderListView.as_view(), name="order_list"),
+    path("orders/<uuid:uuid>/", views.OrderDetailView.as_view(), name="order_detail"),
+    path("orders/<uuid:uuid>/pay/", views.OrderPayView.as_view(), name="order_pay"),
+    path("orders/<uuid:uuid>/pay/demo/", views.DemoPayView.as_view(), name="order_pay_demo"),
+    path("orders/<uuid:uuid>/licence/", views.OrderLicenceView.as_view(), name="order_licence"),
+    path("invoices/<str:number>/", views.InvoiceView.as_view(), name="invoice"),
+    path("invoices/<str:number>/pdf/", views.InvoicePdfView.as_view(), name="invoice_pdf"),
+    path("payments/stripe/webhook/", views.StripeWebhookView.as_view(), name="stripe_webhook"),
+    path("review/orders/", views.StaffOrderListView.as_view(), name="staff_orders"),
+    path("review/orders/statement/", views.BankStatementView.as_view(), name="bank_statement"),
+    path("review/orders/<uuid:uuid>/", views.StaffOrderDetailView.as_view(), name="staff_order_detail"),
+]

@@ -1,0 +1,394 @@
+"""Cart, checkout, orders, invoices and payments pages (buyers), and the staff order pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, RawPostDataException
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from catalog.models import Dataset
+from licensing.commerce import payments, selectors, services
+from licensing.commerce.documents import invoice_context
+from licensing.commerce.forms import BankStatementForm, CartAddForm, CheckoutForm, DecisionForm, DemoCardForm
+from licensing.commerce.models import CartLine, Invoice, Order, OrderLine
+from licensing.commerce.selectors import order_for_buyer, organisation_orders
+from stockdata.accounts.models import Role
+from stockdata.accounts.permissions import BuyerRequiredMixin, StaffRequiredMixin, user_has_role
+from stockdata.errors import ApplicationError
+from stockdata.storage import private_storage
+
+logger = logging.getLogger(__name__)
+
+ORDERS_PER_PAGE = 30
+
+
+def _labelled(events) -> list:
+    labels = dict(Order.Status.choices)
+    events = list(events)
+    for event in events:
+        event.label = labels.get(event.to_status, event.to_status)
+        event.from_label = labels.get(event.from_status, event.from_status)
+    return events
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+# --- Cart ------------------------------------------------------------------------------
+
+
+class CartView(LoginRequiredMixin, View):
+    def get(self, request):
+        if not user_has_role(request.user, Role.BUYER):
+            return render(request, "licensing/cart_not_buyer.html", status=403)
+        summary = selectors.cart_summary(services.cart_for(request.user))
+        return render(request, "licensing/cart.html", {"summary": summary})
+
+
+class CartAddView(LoginRequiredMixin, View):
+    def post(self, request):
+        form = CartAddForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose an edition."))
+            return redirect(request.META.get("HTTP_REFERER") or reverse("licensing:cart"))
+        dataset = get_object_or_404(Dataset, slug=form.cleaned_data["dataset"])
+        try:
+            services.cart_add(user=request.user, dataset=dataset, edition=form.cleaned_data["edition"])
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            if exc.code == "not_a_buyer":
+                return render(request, "licensing/cart_not_buyer.html", status=403)
+            return redirect(reverse("catalog:detail", args=[dataset.slug]))
+        messages.success(request, _("Added to your cart."))
+        return redirect(reverse("catalog:detail", args=[dataset.slug]) + "#buy")
+
+
+class CartLineView(BuyerRequiredMixin, View):
+    def post(self, request, line_id: int):
+        get_object_or_404(CartLine, cart__user=request.user, pk=line_id)  # another buyer's line: 404
+        try:
+            if request.POST.get("action") == "update":
+                services.cart_line_update_version(user=request.user, line_id=line_id)
+                messages.success(request, _("The line now has the newest version."))
+            else:
+                services.cart_remove(user=request.user, line_id=line_id)
+                messages.success(request, _("Removed from your cart."))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        except Exception as exc:
+            if exc.__class__.__name__ == "DoesNotExist":
+                raise Http404 from exc
+            raise
+        return redirect("licensing:cart")
+
+
+# --- Checkout --------------------------------------------------------------------------
+
+
+class CheckoutView(BuyerRequiredMixin, View):
+    def _form(self, request, data=None):
+        org = request.user.organisation
+        initial = {
+            "idempotency_key": secrets.token_urlsafe(24),
+            "billing_name": org.billing_name or org.name,
+            "billing_address": org.billing_address,
+            "billing_country": org.country,
+            "billing_registration_number": org.invoice_registration_number,
+            "payment_method": Order.PaymentMethod.BANK_TRANSFER,
+        }
+        return CheckoutForm(data, initial=initial, payment_methods=selectors.payment_methods_available())
+
+    def _render(self, request, form, status=200):
+        cart = services.cart_for(request.user)
+        summary = selectors.cart_summary(cart)
+        if not summary.lines:
+            messages.info(request, _("Your cart is empty."))
+            return redirect("licensing:cart")
+        context = {"form": form, "summary": summary, "licence": selectors.checkout_licence(cart)}
+        return render(request, "licensing/orders/checkout.html", context, status=status)
+
+    def get(self, request):
+        return self._render(request, self._form(request))
+
+    def post(self, request):
+        form = self._form(request, request.POST)
+        if not form.is_valid():
+            # A resubmit of an order already placed with this key finds that order.
+            key = request.POST.get("idempotency_key", "")
+            # Only a key the form could have sent: PostgreSQL refuses a NUL in a query parameter.
+            sane = key and len(key) <= 100 and key.isprintable()
+            existing = Order.objects.filter(placed_by=request.user, idempotency_key=key).first() if sane else None
+            if existing is not None:
+                return redirect("licensing:order_detail", uuid=existing.uuid)
+            return self._render(request, form, status=400)
+        data = form.cleaned_data
+        try:
+            order, _created = services.order_place(
+                user=request.user,
+                idempotency_key=data["idempotency_key"],
+                billing_name=data["billing_name"],
+                billing_address=data["billing_address"],
+                billing_country=data["billing_country"],
+                billing_registration_number=data["billing_registration_number"],
+                intended_use=data["intended_use"],
+                intended_use_detail=data["intended_use_detail"],
+                licence_accepted=data["accept_licence"],
+                licence=selectors.checkout_licence(services.cart_for(request.user)),
+                ip=client_ip(request),
+                payment_method=data["payment_method"],
+            )
+        except ApplicationError as exc:
+            exc.add_to_form(form)
+            return self._render(request, form, status=400)
+        if order.status == Order.Status.AWAITING_PAYMENT and order.payment_method == Order.PaymentMethod.DEMO_CARD:
+            return redirect("licensing:order_pay_demo", uuid=order.uuid)
+        return redirect("licensing:order_detail", uuid=order.uuid)
+
+
+# --- Orders ----------------------------------------------------------------------------
+
+
+class OrderListView(BuyerRequiredMixin, View):
+    def get(self, request):
+        orders = (
+            organisation_orders(request.user)
+            .select_related("placed_by")
+            .annotate(line_count=Count("lines"))
+            .order_by("-placed_at", "-id")
+        )
+        page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+        return render(request, "licensing/orders/order_list.html", {"page": page, "orders": page.object_list})
+
+
+class OrderDetailView(BuyerRequiredMixin, View):
+    def get(self, request, uuid):
+        order = order_for_buyer(request.user, uuid)
+        lines = list(
+            order.lines.select_related("dataset", "version", "bundle", "order").prefetch_related("withdrawal_notices")
+        )
+        context = {
+            "order": order,
+            "lines": lines,
+            "events": _labelled(order.events.select_related("by")),
+            "invoices": list(order.invoices.all()),
+            "payable": order.status == Order.Status.AWAITING_PAYMENT,
+            "instructions": payments.BankTransfer().start(order).instructions
+            if order.payment_method == Order.PaymentMethod.BANK_TRANSFER
+            else None,
+        }
+        return render(request, "licensing/orders/order_detail.html", context)
+
+
+class OrderPayView(BuyerRequiredMixin, View):
+    """Start the order's payment with its provider (card: Stripe's page; demo: the demo form)."""
+
+    def post(self, request, uuid):
+        order = order_for_buyer(request.user, uuid)
+        if order.status != Order.Status.AWAITING_PAYMENT:
+            messages.error(request, _("This order cannot be paid now."))
+            return redirect("licensing:order_detail", uuid=order.uuid)
+        start = payments.provider_for(order).start(order, request=request)
+        return redirect(start.redirect_url or reverse("licensing:order_detail", args=[order.uuid]))
+
+
+class DemoPayView(BuyerRequiredMixin, View):
+    def _guard(self, request, uuid):
+        if not settings.STOCKDATA_DEMO_PAYMENTS:
+            raise Http404
+        order = order_for_buyer(request.user, uuid)
+        if order.payment_method != Order.PaymentMethod.DEMO_CARD:
+            raise Http404
+        return order
+
+    def get(self, request, uuid):
+        order = self._guard(request, uuid)
+        if order.status != Order.Status.AWAITING_PAYMENT:
+            return redirect("licensing:order_detail", uuid=order.uuid)
+        return render(request, "licensing/orders/demo_pay.html", {"order": order, "form": DemoCardForm()})
+
+    def post(self, request, uuid):
+        order = self._guard(request, uuid)
+        form = DemoCardForm(request.POST)
+        if form.is_valid():
+            try:
+                payments.DemoCard().pay(order, card_number=form.cleaned_data["card_number"], by=request.user)
+            except ApplicationError as exc:
+                exc.add_to_form(form)
+            else:
+                messages.success(request, _("Payment received. Thank you."))
+                return redirect("licensing:order_detail", uuid=order.uuid)
+        return render(request, "licensing/orders/demo_pay.html", {"order": order, "form": form}, status=400)
+
+
+class OrderLicenceView(BuyerRequiredMixin, View):
+    def get(self, request, uuid):
+        order = order_for_buyer(request.user, uuid)
+        return render(request, "licensing/orders/order_licence.html", {"order": order})
+
+
+def _invoice_for_buyer(user, number: str) -> Invoice:
+    return get_object_or_404(
+        Invoice.objects.select_related("order", "credits"),
+        number=number,
+        order__in=organisation_orders(user),
+    )
+
+
+class InvoiceView(BuyerRequiredMixin, View):
+    """The invoice's HTML twin; ``?format=pdf`` (or the .pdf URL) serves the stored PDF."""
+
+    def get(self, request, number: str):
+        invoice = _invoice_for_buyer(request.user, number)
+        return render(request, "licensing/orders/invoice.html", invoice_context(invoice))
+
+
+class InvoicePdfView(BuyerRequiredMixin, View):
+    def get(self, request, number: str):
+        return invoice_pdf_response(_invoice_for_buyer(request.user, number))
+
+
+def invoice_pdf_response(invoice: Invoice):
+    if not invoice.pdf.name:
+        raise Http404
+    handle = private_storage().open(invoice.pdf.name, "rb")
+    return FileResponse(handle, as_attachment=True, filename=f"{invoice.number}.pdf", content_type="application/pdf")
+
+
+# --- Staff -----------------------------------------------------------------------------
+
+
+class StaffOrderListView(StaffRequiredMixin, View):
+    def get(self, request):
+        status = request.GET.get("status", "")
+        orders = (
+            Order.objects.select_related("organisation", "placed_by")
+            .annotate(line_count=Count("lines"))
+            .order_by("-placed_at", "-id")
+        )
+        if status in Order.Status.values:
+            orders = orders.filter(status=status)
+        q = request.GET.get("q", "").strip()
+        if q:
+            orders = orders.filter(Q(number__icontains=q) | Q(organisation__name__icontains=q))
+        page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+        awaiting = (
+            Order.objects.filter(status=Order.Status.AWAITING_APPROVAL)
+            .select_related("organisation", "placed_by")
+            .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.filter(restricted=True)))
+        )
+        context = {
+            "page": page,
+            "orders": page.object_list,
+            "awaiting": awaiting,
+            "status": status,
+            "q": q,
+            "statuses": Order.Status.choices,
+            "statement_form": BankStatementForm(),
+        }
+        return render(request, "licensing/orders/staff_orders.html", context)
+
+
+class StaffOrderDetailView(StaffRequiredMixin, View):
+    def get(self, request, uuid):
+        order = get_object_or_404(Order.objects.select_related("organisation", "placed_by", "licence"), uuid=uuid)
+        context = {
+            "order": order,
+            "lines": list(order.lines.select_related("dataset", "version")),
+            "events": _labelled(order.events.select_related("by")),
+            "payments": list(order.payments.all()),
+            "invoices": list(order.invoices.all()),
+            "form": DecisionForm(),
+        }
+        return render(request, "licensing/orders/staff_order_detail.html", context)
+
+    def post(self, request, uuid):
+        order = get_object_or_404(Order, uuid=uuid)
+        action = request.POST.get("action", "")
+        try:
+            if action == "approve":
+                services.order_approve(order=order, by=request.user, note=request.POST.get("note", ""))
+                messages.success(request, _("Order approved; the buyer was told."))
+            elif action == "decline":
+                services.order_decline(order=order, by=request.user, reason=request.POST.get("note", ""))
+                messages.success(request, _("Order declined; the buyer was told."))
+            elif action == "mark_paid":
+                services.order_mark_paid(
+                    order=order,
+                    provider=Order.PaymentMethod.BANK_TRANSFER,
+                    amount=order.total,
+                    reference=request.POST.get("reference", "").strip(),
+                    by=request.user,
+                )
+                messages.success(request, _("Marked paid."))
+            else:
+                return HttpResponseBadRequest()
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("licensing:staff_order_detail", uuid=order.uuid)
+
+
+class BankStatementView(StaffRequiredMixin, View):
+    def post(self, request):
+        form = BankStatementForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, _("Choose a CSV file."))
+            return redirect("licensing:staff_orders")
+        raw = form.cleaned_data["statement"].read()
+        try:
+            # Banks in Japan often export Shift_JIS (cp932); UTF-8 (with or without a BOM) first.
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("cp932")
+            except UnicodeDecodeError:
+                text = None
+        if text is not None:
+            try:
+                list(csv.reader(io.StringIO(text)))  # every line readable before any order is marked paid
+            except csv.Error:
+                text = None
+        if text is None or "\x00" in text:
+            messages.error(
+                request,
+                _(
+                    "The statement is not a CSV text file (UTF-8 or Shift_JIS). "
+                    "Export it from the bank again as CSV and upload that file."
+                ),
+            )
+            return redirect("licensing:staff_orders")
+        report = services.bank_statement_import(data=text, by=request.user)
+        return render(request, "licensing/orders/statement_report.html", {"report": report})
+
+
+# --- Stripe ----------------------------------------------------------------------------
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class StripeWebhookView(View):
+    def post(self, request):
+        try:
+            payload = request.body
+        except RawPostDataException:  # a form, already parsed by a middleware: never a Stripe event
+            return HttpResponse(status=400)
+        try:
+            event = payments.stripe_event_verify(payload, request.headers.get("Stripe-Signature", ""))
+        except payments.WebhookRefused as exc:
+            logger.warning("stripe webhook refused: %s", exc)
+            return HttpResponse(status=400)
+        outcome = payments.stripe_event_process(event)
+        return HttpResponse(outcome, content_type="text/plain")

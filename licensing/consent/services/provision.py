@@ -1,0 +1,84 @@
+"""APPI's third-party provision record: who received which person's photos, when, and on what consent."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from catalog.models import DatasetVersionItem
+from licensing.consent.models import ModelRelease, ProvisionRecord
+
+#: APPI: provision records are kept at least three years.
+RETENTION_YEARS = 3
+
+
+def retain_until_for(provided_on: date) -> date:
+    try:
+        return provided_on.replace(year=provided_on.year + RETENTION_YEARS)
+    except ValueError:  # 29 February
+        return provided_on.replace(year=provided_on.year + RETENTION_YEARS, day=28)
+
+
+PROVIDED_FIELDS = ["image", "file_name", "width", "height", "tags", "attributes", "subjects", "boxes"]
+
+
+def _subject_key(item: DatasetVersionItem, subject: dict) -> str:
+    # Versions frozen from real releases carry the pseudonymous subject id; a subject
+    # without one is identified by photo and position (still pseudonymous).
+    return subject.get("subject_id") or f"{item.photo_id}-{subject.get('position', 0)}"
+
+
+def provision_records_create(*, line) -> int:
+    """APPI third-party provision record: one row per subject of the version sold on this
+    line, naming the recipient, the files and data provided and the consent basis.
+    Idempotent: a line's records are created once."""
+    if ProvisionRecord.objects.filter(order_line=line).exists():
+        return 0
+    order = line.order
+    today = timezone.localdate()
+    per_subject: dict[str, dict] = {}
+    items = (
+        DatasetVersionItem.objects.filter(version_id=line.version_id)
+        .only("id", "photo_id", "file_name", "subjects", "position")
+        .order_by("position")
+    )
+    for item in items:
+        for subject in item.subjects or []:
+            key = _subject_key(item, subject)
+            entry = per_subject.setdefault(key, {"files": [], "release_id": subject.get("release_id"), "scopes": set()})
+            entry["files"].append(item.file_name)
+            entry["scopes"].update(subject.get("scopes") or [])
+            if entry["release_id"] is None:
+                entry["release_id"] = subject.get("release_id")
+    release_ids = {e["release_id"] for e in per_subject.values() if e["release_id"]}
+    releases = {r.pk: r for r in ModelRelease.objects.filter(pk__in=release_ids).only("id", "uuid")}
+    records = []
+    for key, entry in sorted(per_subject.items()):
+        release = releases.get(entry["release_id"])
+        records.append(
+            ProvisionRecord(
+                order_line=line,
+                release=release,
+                subject_id=key[:20],
+                provided_on=today,
+                recipient_name=order.billing_name,
+                recipient_address=order.billing_address,
+                dataset_title=line.dataset.title_en[:200],
+                dataset_version=line.version.number,
+                items={
+                    "files": entry["files"],
+                    "fields": PROVIDED_FIELDS,
+                    "edition": line.edition,
+                    "order": order.number,
+                },
+                consent_basis={
+                    "release_id": entry["release_id"],
+                    "release_uuid": str(release.uuid) if release else None,
+                    "scopes": sorted(entry["scopes"]),
+                },
+                retain_until=retain_until_for(today),
+            )
+        )
+    ProvisionRecord.objects.bulk_create(records, batch_size=500)
+    return len(records)

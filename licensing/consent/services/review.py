@@ -1,0 +1,228 @@
+"""Review decisions on photos and releases: approve, reject, in bulk; every decision recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Photo, PhotoSubject
+from catalog.photos.services import photo_approve, photo_reject
+from licensing.consent.models import ModelRelease, ReleaseRejectionReason, ReviewDecision
+from licensing.consent.services.releases import release_for_update as _locked
+from licensing.consent.services.scopes import photos_scope_masks_refresh, release_photo_ids
+from licensing.consent.services.withdrawal import release_withdrawal_link_issue
+from stockdata.errors import ApplicationError
+from stockdata.notifications.services import notification_send, page_url
+
+# --- Review ---------------------------------------------------------------------------------
+
+
+def _record(*, kind, obj, decision, reviewer, reason: str = "", note: str = "") -> ReviewDecision:
+    return ReviewDecision.objects.create(
+        kind=kind,
+        item_uuid=obj.uuid,
+        photo=obj if kind == ReviewDecision.Kind.PHOTO else None,
+        release=obj if kind == ReviewDecision.Kind.RELEASE else None,
+        decision=decision,
+        reason=reason,
+        note=note,
+        reviewer=reviewer,
+    )
+
+
+@transaction.atomic
+def release_approve(*, release: ModelRelease, reviewer) -> ModelRelease:
+    """Only a pending, unexpired release can be approved, and a minor's only with a guardian's name and signature."""
+    release = _locked(release)
+    if release.status != ModelRelease.Status.PENDING:
+        raise ApplicationError(_("Only a release waiting for review can be approved."), code="not_pending", status=409)
+    if release.is_minor and not (release.guardian_name.strip() and release.guardian_signed):
+        raise ApplicationError(
+            _(
+                "Release %(id)s is for a minor and has no guardian's name and signature: it cannot be approved. "
+                "Reject it with the reason “guardian missing”."
+            )
+            % {"id": release.subject_id},
+            code="guardian_required",
+            status=409,
+        )
+    if release.is_expired:
+        raise ApplicationError(
+            _("Release %(id)s expired on %(date)s and cannot be approved.")
+            % {"id": release.subject_id, "date": release.expires_on.isoformat()},
+            code="expired",
+            status=409,
+        )
+    release.status = ModelRelease.Status.APPROVED
+    release.reviewed_at = timezone.now()
+    release.rejection_reason = ""
+    release.rejection_note = ""
+    release.save(update_fields=["status", "reviewed_at", "rejection_reason", "rejection_note", "updated_at"])
+    photos_scope_masks_refresh(release_photo_ids(release))
+    _record(kind=ReviewDecision.Kind.RELEASE, obj=release, decision=ReviewDecision.Decision.APPROVED, reviewer=reviewer)
+    notification_send(
+        user=release.contributor,
+        kind="release_approved",
+        params={"subject_id": release.subject_id},
+        url=page_url("licensing:release_detail", release.uuid),
+        email=False,
+    )
+    if not release.withdrawal_token_hash:
+        release_withdrawal_link_issue(release=release, send_to_subject=True)
+    return release
+
+
+def _check_reason(reasons: list[str], reason: str, note: str) -> None:
+    if reason not in reasons:
+        raise ApplicationError(_("Choose a rejection reason."), code="invalid", field="reason")
+    if reason == "other" and not note.strip():
+        raise ApplicationError(_("Explain the rejection in the note."), code="invalid", field="note")
+
+
+@transaction.atomic
+def release_reject(*, release: ModelRelease, reviewer, reason: str, note: str = "") -> ModelRelease:
+    """A rejection carries a standard reason (and "other" a note) that the contributor is told, so they can fix it."""
+    release = _locked(release)
+    if release.status != ModelRelease.Status.PENDING:
+        raise ApplicationError(_("Only a release waiting for review can be rejected."), code="not_pending", status=409)
+    _check_reason(ReleaseRejectionReason.values, reason, note)
+    release.status = ModelRelease.Status.REJECTED
+    release.reviewed_at = timezone.now()
+    release.rejection_reason = reason
+    release.rejection_note = note.strip()
+    release.save(update_fields=["status", "reviewed_at", "rejection_reason", "rejection_note", "updated_at"])
+    _record(
+        kind=ReviewDecision.Kind.RELEASE,
+        obj=release,
+        decision=ReviewDecision.Decision.REJECTED,
+        reviewer=reviewer,
+        reason=reason,
+        note=release.rejection_note,
+    )
+    notification_send(
+        user=release.contributor,
+        kind="release_rejected",
+        params={"subject_id": release.subject_id, "reason": reason, "note": release.rejection_note},
+        url=page_url("licensing:release_detail", release.uuid),
+    )
+    return release
+
+
+def _photo_releases(photo: Photo) -> tuple[list[PhotoSubject], list[ModelRelease]]:
+    subjects = list(photo.subjects.select_related("release_link__release").order_by("position"))
+    releases = {}
+    for subject in subjects:
+        link = getattr(subject, "release_link", None)
+        if link is not None:
+            releases[link.release_id] = link.release
+    return subjects, list(releases.values())
+
+
+@transaction.atomic
+def photo_review_approve(*, photo: Photo, reviewer) -> Photo:
+    """Approve a photo together with the pending releases of the people in it.
+
+    Every person in the photo must be covered by a release that is approved or approved
+    now; otherwise nothing changes and the reviewer is told which person lacks one.
+    """
+    subjects, releases = _photo_releases(photo)
+    if not photo.no_people:
+        if not subjects:
+            raise ApplicationError(
+                _("The people in this photo are not described. Reject the photo with the reason “metadata”."),
+                code="no_subjects",
+                status=409,
+            )
+        for subject in subjects:
+            link = getattr(subject, "release_link", None)
+            release = link.release if link is not None else None
+            if release is None or release.status in (ModelRelease.Status.REJECTED, ModelRelease.Status.WITHDRAWN):
+                raise ApplicationError(
+                    _(
+                        "Person %(n)s in this photo has no valid model release. "
+                        "Reject the photo with the reason “no release”."
+                    )
+                    % {"n": subject.position},
+                    code="no_release",
+                    status=409,
+                )
+    for release in releases:
+        if release.status == ModelRelease.Status.PENDING:
+            release_approve(release=release, reviewer=reviewer)
+        elif release.is_expired:
+            raise ApplicationError(
+                _("Release %(id)s expired on %(date)s.")
+                % {"id": release.subject_id, "date": release.expires_on.isoformat()},
+                code="expired",
+                status=409,
+            )
+    photo = photo_approve(photo=photo, reviewer=reviewer)
+    _record(kind=ReviewDecision.Kind.PHOTO, obj=photo, decision=ReviewDecision.Decision.APPROVED, reviewer=reviewer)
+    notification_send(
+        user=photo.contributor,
+        kind="photo_approved",
+        params={"photo": str(photo)},
+        url=page_url("contributors:photo_detail", photo.uuid),
+        email=False,
+    )
+    return photo
+
+
+@transaction.atomic
+def photo_review_reject(*, photo: Photo, reviewer, reason: str, note: str = "", release_reason: str = "") -> Photo:
+    """Reject a photo with a standard reason. With ``release_reason`` the fault is in the
+    release: the pending releases of the people in it are rejected with that reason too,
+    and the photo with "no release"."""
+    if release_reason:
+        _check_reason(ReleaseRejectionReason.values, release_reason, note)
+        reason = "no_release"
+        _subjects, releases = _photo_releases(photo)
+        for release in releases:
+            if release.status == ModelRelease.Status.PENDING:
+                release_reject(release=release, reviewer=reviewer, reason=release_reason, note=note)
+    photo = photo_reject(photo=photo, reviewer=reviewer, reason=reason, note=note)
+    _record(
+        kind=ReviewDecision.Kind.PHOTO,
+        obj=photo,
+        decision=ReviewDecision.Decision.REJECTED,
+        reviewer=reviewer,
+        reason=reason,
+        note=photo.rejection_note,
+    )
+    notification_send(
+        user=photo.contributor,
+        kind="photo_rejected",
+        params={"photo": str(photo), "reason": reason, "note": photo.rejection_note},
+        url=page_url("contributors:photo_detail", photo.uuid),
+    )
+    return photo
+
+
+@dataclass
+class BulkResult:
+    approved: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def review_bulk_approve(*, reviewer, photos: Sequence[Photo] = (), releases: Sequence[ModelRelease] = ()) -> BulkResult:
+    """Approve a selection; each item succeeds or fails on its own, and a failure says why."""
+    result = BulkResult()
+    for release in releases:
+        try:
+            release_approve(release=release, reviewer=reviewer)
+        except ApplicationError as exc:
+            result.errors.append((release.subject_id, exc.message))
+        else:
+            result.approved += 1
+    for photo in photos:
+        try:
+            photo_review_approve(photo=photo, reviewer=reviewer)
+        except ApplicationError as exc:
+            result.errors.append((str(photo), exc.message))
+        else:
+            result.approved += 1
+    return result

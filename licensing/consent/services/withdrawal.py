@@ -1,0 +1,163 @@
+"""The subject's secret link, withdrawals of consent, and contributors' AI opt-outs."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Collection, Sequence
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from catalog.models import Photo
+from licensing.consent.models import ConsentWithdrawal, ContributorOptOut, ModelRelease, ReleaseScope, token_hash
+from licensing.consent.services.releases import release_for_update as _locked
+from licensing.consent.services.scopes import photos_scope_masks_refresh, release_photo_ids
+from licensing.consent.signals import consent_withdrawn
+from stockdata.errors import ApplicationError
+from stockdata.notifications.services import notification_send, page_url
+
+logger = logging.getLogger(__name__)
+
+EMAIL_RE = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+@transaction.atomic
+def release_withdrawal_link_issue(*, release: ModelRelease, send_to_subject: bool = False) -> str:
+    """Give the subject a new secret link (any older one stops working); only its hash is kept.
+
+    Returns the link's path. With ``send_to_subject`` it is emailed, once this commits, to
+    the subject's contact when that is an email address; the token never enters the task queue.
+    """
+    secret = secrets.token_urlsafe(24)
+    release.withdrawal_token_hash = token_hash(secret)
+    release.save(update_fields=["withdrawal_token_hash", "updated_at"])
+    path = reverse("licensing:consent", args=[f"{release.uuid.hex}.{secret}"])
+    if send_to_subject:
+        match = EMAIL_RE.search(release.subject_contact)
+        if match:
+            address = match.group(0)
+            transaction.on_commit(lambda: _email_subject_link(release.pk, address, path))
+    return path
+
+
+def _email_subject_link(release_id: int, address: str, path: str) -> None:
+    release = ModelRelease.objects.select_related("contributor__contributor_profile").get(pk=release_id)
+    language = release.form_language if release.form_language in ("ja", "en") else "en"
+    with translation.override(language):
+        scopes = ", ".join(
+            rs.scope.name for rs in release.release_scopes.select_related("scope") if rs.withdrawn_at is None
+        )
+        body = _(
+            "You signed a model release (id %(id)s) on %(date)s for the photographer %(photographer)s.\n\n"
+            "You consented to: %(scopes)s.\n\n"
+            "At any time you can see which photos it covers and to whom they were provided, and withdraw "
+            "your consent in whole or in part, at this private link (keep it to yourself):\n%(url)s\n"
+        ) % {
+            "id": release.subject_id,
+            "date": release.signed_on.isoformat(),
+            "photographer": release.photographer_name,
+            "scopes": scopes,
+            "url": settings.SITE_URL.rstrip("/") + path,
+        }
+        subject = _("Your model release %(id)s: your consent and how to withdraw it") % {"id": release.subject_id}
+    try:
+        send_mail(subject, body, None, [address])
+    except Exception:  # the link can be issued again by staff; the approval stands
+        logger.exception("could not email the withdrawal link of release %s", release_id)
+
+
+@transaction.atomic
+def consent_withdraw(
+    *,
+    release: ModelRelease,
+    scopes: Collection[str] | None = None,
+    channel: str = ConsentWithdrawal.Channel.LINK,
+    recorded_by=None,
+    received_on: date | None = None,
+    note: str = "",
+) -> ConsentWithdrawal:
+    """Withdraw some scopes (or, with ``scopes=None``, the whole consent), effective at once.
+
+    Withdrawn scopes are stamped, not deleted, so the record of what was granted stays;
+    when nothing is left the release is withdrawn. The contributor is told.
+    """
+    release = _locked(release)
+    if release.status == ModelRelease.Status.WITHDRAWN:
+        raise ApplicationError(_("This consent has already been withdrawn."), code="withdrawn", status=409)
+    active = {rs.scope.code: rs for rs in release.release_scopes.select_related("scope") if rs.withdrawn_at is None}
+    if scopes is None:
+        chosen = set(active)
+    else:
+        chosen = set(scopes)
+        if not chosen:
+            raise ApplicationError(_("Choose what to withdraw."), code="invalid", field="scopes")
+        unknown = chosen - set(active)
+        if unknown:
+            raise ApplicationError(
+                _("These scopes are not granted by this release: %(codes)s.") % {"codes": ", ".join(sorted(unknown))},
+                code="invalid",
+                field="scopes",
+            )
+    now = timezone.now()
+    entire = chosen == set(active)
+    withdrawal = ConsentWithdrawal.objects.create(
+        release=release,
+        entire=entire,
+        channel=channel,
+        recorded_by=recorded_by,
+        received_on=received_on or timezone.localdate(),
+        note=note.strip(),
+    )
+    withdrawal.scopes.set([active[code].scope for code in chosen])
+    ReleaseScope.objects.filter(pk__in=[active[code].pk for code in chosen]).update(
+        withdrawn_at=now, withdrawal=withdrawal
+    )
+    if entire:
+        release.status = ModelRelease.Status.WITHDRAWN
+        release.withdrawn_at = now
+        release.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    photos_scope_masks_refresh(release_photo_ids(release))
+    notification_send(
+        user=release.contributor,
+        kind="consent_withdrawn",
+        params={"subject_id": release.subject_id, "scopes": sorted(chosen), "entire": entire},
+        url=page_url("licensing:release_detail", release.uuid),
+    )
+    # Buyers who already received this person's photos are told which files to delete (delivery listens).
+    consent_withdrawn.send(sender=ConsentWithdrawal, withdrawal=withdrawal)
+    return withdrawal
+
+
+# --- Contributor opt-out ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def opt_out_set(*, contributor, kind: str, photos: Sequence[Photo] | None = None) -> None:
+    """Keep all photos (``photos=None``) or some out of AI training or biometric uses; ``kind=""`` clears.
+
+    Takes effect at once, as a missing scope: the consent selectors read it.
+    """
+    if kind and kind not in ContributorOptOut.Kind.values:
+        raise ApplicationError(_("Choose a valid option."), code="invalid", field="kind")
+    if photos is None:
+        ContributorOptOut.objects.filter(contributor=contributor, photo__isnull=True).delete()
+        if kind:
+            ContributorOptOut.objects.create(contributor=contributor, kind=kind)
+        photos_scope_masks_refresh(Photo.objects.filter(contributor=contributor).values_list("pk", flat=True))
+        return
+    if any(p.contributor_id != contributor.pk for p in photos):
+        raise ApplicationError(_("Not found."), code="not_found", status=404)
+    ids = [p.pk for p in photos]
+    ContributorOptOut.objects.filter(contributor=contributor, photo_id__in=ids).delete()
+    if kind:
+        ContributorOptOut.objects.bulk_create(
+            [ContributorOptOut(contributor=contributor, photo_id=pk, kind=kind) for pk in ids]
+        )
+    photos_scope_masks_refresh(ids)

@@ -1,0 +1,116 @@
+"""Third-party provision records (APPI): one per subject per paid line, kept three years."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.admin.sites import site
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.tests.factories import DatasetFactory
+from licensing.commerce import services as commerce_services
+from licensing.commerce.tests.test_orders import buy
+from licensing.consent import selectors
+from licensing.consent import services as consent_services
+from licensing.models import ProvisionRecord, ProvisionRecordRetained
+from stockdata.accounts.tests.factories import BuyerFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def paid_order(*datasets):
+    order = buy(BuyerFactory(), *datasets)
+    commerce_services.order_mark_paid(order=order, provider="bank_transfer", amount=order.total)
+    return order
+
+
+def expected_subjects(line) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in line.version.items.order_by("position"):
+        for s in item.subjects:
+            out.setdefault(s.get("subject_id") or f"{item.photo_id}-{s['position']}", []).append(item.file_name)
+    return out
+
+
+def test_every_subject_of_every_paid_line_has_a_record():
+    order = paid_order(DatasetFactory(version__photos=4), DatasetFactory(version__photos=3))
+    for line in order.lines.all():
+        expected = expected_subjects(line)
+        records = {r.subject_id: r for r in ProvisionRecord.objects.filter(order_line=line)}
+        assert set(records) == set(expected)
+        for subject_id, record in records.items():
+            assert record.items["files"] == expected[subject_id]
+            assert record.recipient_name == order.billing_name
+            assert record.dataset_version == line.version.number
+            assert record.retain_until == consent_services.retain_until_for(record.provided_on)
+            assert record.retain_until.year == record.provided_on.year + 3
+            assert record.consent_basis["scopes"] == ["ai_training", "publication"]
+
+
+def test_records_are_created_once_per_line():
+    order = paid_order(DatasetFactory(version__photos=2))
+    line = order.lines.get()
+    count = ProvisionRecord.objects.filter(order_line=line).count()
+    assert consent_services.provision_records_create(line=line) == 0
+    assert ProvisionRecord.objects.filter(order_line=line).count() == count
+
+
+def test_records_cannot_be_deleted_before_retention_ends():
+    paid_order(DatasetFactory(version__photos=2))
+    record = ProvisionRecord.objects.first()
+    with pytest.raises(ProvisionRecordRetained):
+        record.delete()
+    with pytest.raises(ProvisionRecordRetained):
+        ProvisionRecord.objects.all().delete()
+    request = RequestFactory().get("/")
+    request.user = StaffFactory(is_superuser=True)
+    admin = site._registry[ProvisionRecord]
+    assert admin.has_delete_permission(request, record) is False
+    ProvisionRecord.objects.filter(pk=record.pk).update(retain_until=timezone.localdate() - dt.timedelta(days=1))
+    record.refresh_from_db()
+    assert admin.has_delete_permission(request, record) is True
+    record.delete()
+    assert not ProvisionRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_staff_search_records_by_subject_and_export_csv(client):
+    paid_order(DatasetFactory(version__photos=2))
+    record = ProvisionRecord.objects.first()
+    client.force_login(StaffFactory())
+    page = client.get(reverse("licensing:provision_records"), {"subject": record.subject_id}).content.decode()
+    assert record.subject_id in page
+    response = client.get(reverse("licensing:provision_records"), {"subject": record.subject_id, "format": "csv"})
+    rows = response.content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("subject_id,provided_on,recipient")
+    assert len(rows) == 2 and rows[1].startswith(record.subject_id)
+    client.force_login(BuyerFactory())
+    assert client.get(reverse("licensing:provision_records")).status_code == 404
+
+
+def test_the_subject_sees_who_received_their_photos():
+    from licensing.consent.tests.factories import make_release
+    from stockdata.accounts.tests.factories import ContributorFactory
+
+    dataset = DatasetFactory(version__photos=1)
+    release = make_release(ContributorFactory(), approve_by=StaffFactory())
+    assert selectors.subject_photo_recipients(release) == []
+    item = dataset.latest_version.items.get()
+    item.subjects = [
+        {
+            **item.subjects[0],
+            "subject_id": "S-7Q2K9",
+            "release_id": release.pk,
+            "scopes": ["publication", "ai_training"],
+        },
+        *item.subjects[1:],
+    ]
+    item.save(update_fields=["subjects"])
+    order = paid_order(dataset)
+    record = ProvisionRecord.objects.get(subject_id="S-7Q2K9")
+    assert record.release == release and record.consent_basis["release_id"] == release.pk
+    assert selectors.subject_photo_recipients(release) == [
+        f"{record.provided_on:%Y-%m-%d} — {order.billing_name} — {dataset.title_en} v1"
+    ]

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from licensing.consent import views
+
+# Mounted by licensing/urls.py under the app namespace "licensing".
+
+urlpatterns = [
+    # Contributor portal
+    path("portal/releases/", views.ReleaseListView.as_view(), name="release_list"),
+    path("portal/releases/new/", views.ReleaseCreateView.as_view(), name="release_create"),
+    path("portal/releases/opt-out/", views.OptOutView.as_view(), name="opt_out"),
+    path("portal/releases/photos/<uuid:uuid>/", views.PhotoReleasesView.as_view(), name="photo_releases"),
+    path("portal/releases/<uuid:uuid>/", views.ReleaseDetailView.as_view(), name="release_detail"),
+    path("portal/releases/<uuid:uuid>/edit/", views.ReleaseEditView.as_view(), name="release_edit"),
+    path("portal/releases/<uuid:uuid>/attach/", views.ReleaseAttachView.as_view(), name="release_attach"),
+    # Staff review
+    path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
+    path("review/bulk-approve/", views.ReviewBulkApproveView.as_view(), name="review_bulk_approve"),
+    path("review/photos/<uuid:uuid>/", views.ReviewPhotoView.as_view(), name="review_photo"),
+    path("review/releases/<uuid:uuid>/", views.ReviewReleaseView.as_view(), name="review_release"),
+    path("review/releases/<uuid:uuid>/document/", views.release_document, name="release_document"),
+    path("review/releases/<uuid:uuid>/withdrawal/", views.PaperWithdrawalView.as_view(), name="paper_withdrawal"),
+    path("review/releases/<uuid:uuid>/link/", views.ReleaseLinkIssueView.as_view(), name="release_link_issue"),
+    # The subject's secret link
+    path("consent/<str:token>/", views.ConsentView.as_view(), name="consent"),
+    path("review/provision-records/", views.ProvisionRecordListView.as_view(), name="provision_records"),
+]

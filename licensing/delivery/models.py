@@ -1,0 +1,118 @@
+"""Delivery: the bundles buyers download, every download, and the notices sent after a withdrawal."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from licensing.commerce.models import OrderLine
+from licensing.consent.models import ConsentWithdrawal
+
+
+class BundleBase(models.Model):
+    """The heavy, buyer-independent part of a bundle (images, annotations, metadata), built
+    once per version and edition and reused for every buyer of it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        BUILDING = "building", _("Preparing")
+        RETRYING = "retrying", _("Failed, retrying")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    version = models.ForeignKey("catalog.DatasetVersion", on_delete=models.PROTECT, related_name="bundle_bases")
+    edition = models.CharField(max_length=20, choices=[("unedited", _("Unedited")), ("annotated", _("Annotated"))])
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    archive = models.CharField(max_length=300, blank=True, help_text=_("Private storage name of the base ZIP"))
+    index = models.JSONField(default=dict, blank=True)
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    byte_size = models.PositiveBigIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The build lease: which bundle's task is writing the base, its last sign of life, and the
+    # temporary object it writes to (deleted when a retry starts clean; never served).
+    builder = models.PositiveIntegerField(null=True, blank=True, help_text=_("Id of the bundle whose task builds it"))
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    partial = models.CharField(max_length=300, blank=True, help_text=_("Temporary object being written"))
+    # Items of the version left out because their photo no longer holds the dataset's required
+    # scopes when the base was chosen (consent withdrawn, release ended, opted out): sorted file
+    # names, and the SHA-256 of them joined by newlines ("" when nothing is left out). A base is
+    # one per (version, edition, what is left out), so buyers after a withdrawal get a new one.
+    excluded = models.JSONField(default=list, blank=True)
+    excluded_key = models.CharField(max_length=64, default="", blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "edition", "excluded_key"], name="bundle_base_unique_excluded")
+        ]
+
+
+class Bundle(models.Model):
+    """What one order line's buyer downloads: the base plus their licence and manifest."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        BUILDING = "building", _("Preparing")
+        RETRYING = "retrying", _("Failed, retrying")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed, our team has been told")
+
+    order_line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="bundle")
+    base = models.ForeignKey(BundleBase, on_delete=models.PROTECT, null=True, blank=True, related_name="bundles")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    archive = models.CharField(max_length=300, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    byte_size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    download_limit = models.PositiveIntegerField(null=True, blank=True, help_text=_("Empty: unlimited"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    partial = models.CharField(max_length=300, blank=True, help_text=_("Temporary object being written"))
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text=_("Downloads refused from then on"))
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(files done, files total) as the buyer sees it: the shared base's progress while it is built."""
+        if self.status == self.Status.READY:
+            return self.files_total, self.files_total
+        base = self.base
+        if base is not None and base.status != BundleBase.Status.READY and base.files_total:
+            return base.files_done, base.files_total + 2  # + LICENSE.txt and MANIFEST.sha256
+        return self.files_done, self.files_total
+
+    @property
+    def percent(self) -> int:
+        done, total = self.progress
+        return int(done * 100 / total) if total else 0
+
+
+class DownloadEvent(models.Model):
+    """Every download of a bundle: who, when, from where."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+
+class WithdrawalNotice(models.Model):
+    """Tells a buyer that a person in a delivered bundle withdrew consent, and which files to delete."""
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="withdrawal_notices")
+    withdrawal = models.ForeignKey(ConsentWithdrawal, on_delete=models.PROTECT, related_name="buyer_notices")
+    file_names = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order_line", "withdrawal"], name="withdrawal_notice_once")]

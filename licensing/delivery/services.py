@@ -1,0 +1,670 @@
+"""Bundles: built by Celery once a line is paid, delivered through checked, short-lived links.
+
+Services (every write to ``Bundle``, ``BundleBase``, ``DownloadEvent`` and ``WithdrawalNotice``)
+and the few selectors the views need. The heavy, buyer-independent part of an archive (the
+``BundleBase`` of a version+edition) is built once, under a lease, and every buyer's bundle is
+that base copied byte for byte plus their own ``LICENSE.txt`` and ``MANIFEST.sha256``.
+
+Storage: archives are written through the storage API. ``storage.open(name, "wb")`` streams:
+on local disk it is a plain file, and on S3 django-storages' ``S3File`` sends a multipart
+upload part every ``AWS_S3_FILE_BUFFER_SIZE`` (5 MiB), so memory stays at one part whatever
+the archive size. An archive is written to a fresh temporary name recorded on the row
+(``partial``) and becomes the served ``archive`` only once the upload is complete; a retry
+deletes the partial object first and starts clean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import mail_admins, send_mail
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from catalog.models import DatasetVersionItem
+from licensing.commerce.models import OrderLine
+from licensing.consent.models import ConsentWithdrawal
+from licensing.consent.selectors import photos_consent_scopes
+from licensing.delivery import archive as core
+from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, WithdrawalNotice
+from stockdata.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes to the row
+DOWNLOAD_SALT = "stockdata.bundle-download"
+# Subject fields copied into the bundle; anything else (release ids, names) stays out.
+SUBJECT_FIELDS = (
+    "position",
+    "subject_id",
+    "scopes",
+    "age_band",
+    "gender",
+    "ethnicity",
+    "mask",
+    "glasses",
+    "hat",
+    "angle",
+)
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def download_limit_default() -> int | None:
+    return _setting("STOCKDATA_BUNDLE_DOWNLOAD_LIMIT", None)
+
+
+def download_url_max_age() -> int:
+    return int(_setting("STOCKDATA_DOWNLOAD_URL_MAX_AGE", 600))
+
+
+# --- Requests from commerce -----------------------------------------------------------------
+
+
+@transaction.atomic
+def bundle_request(*, line: OrderLine) -> Bundle:
+    """A paid line gets exactly one bundle; its build is queued once, after the order commits."""
+    bundle, created = Bundle.objects.get_or_create(
+        order_line=line, defaults={"download_limit": download_limit_default()}
+    )
+    if created:
+        transaction.on_commit(lambda: bundle_build_enqueue(bundle.pk))
+    return bundle
+
+
+def bundle_build_enqueue(bundle_id: int) -> bool:
+    """Queue one bundle's build. If the broker cannot be reached the bundle stays 'waiting'
+    (the payment is not undone, nothing is lost): ``bundles_requeue_stalled`` queues it later."""
+    from kombu.exceptions import OperationalError
+
+    from licensing.delivery.tasks import bundle_build_task  # tasks import this module
+
+    try:
+        bundle_build_task.delay(bundle_id)
+    except OperationalError as exc:
+        logger.warning("bundle %s not queued (broker unreachable), the sweeper will queue it: %s", bundle_id, exc)
+        return False
+    return True
+
+
+def bundles_requeue_stalled(*, older_than_seconds: int | None = None) -> int:
+    """Queue again every bundle still waiting after ``older_than_seconds`` (its message never
+    reached the broker, or the broker lost it). Building is idempotent, so a bundle queued twice
+    is still built once. Returns how many were queued."""
+    if older_than_seconds is None:
+        older_than_seconds = int(_setting("STOCKDATA_BUNDLE_REQUEUE_AFTER_SECONDS", 15 * 60))
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    ids = list(
+        Bundle.objects.filter(status=Bundle.Status.PENDING, created_at__lte=cutoff, revoked_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    return sum(1 for pk in ids if bundle_build_enqueue(pk))
+
+
+@transaction.atomic
+def bundle_revoke(*, line: OrderLine) -> Bundle | None:
+    """A refunded line's downloads fail from now on (the archive is kept for the audit trail)."""
+    bundle = Bundle.objects.select_for_update().filter(order_line=line).first()
+    if bundle is not None and bundle.revoked_at is None:
+        bundle.revoked_at = timezone.now()
+        bundle.save(update_fields=["revoked_at"])
+    return bundle
+
+
+@transaction.atomic
+def bundle_rebuild(*, bundle: Bundle) -> Bundle:
+    """Staff start a failed bundle over (its base too, if that failed); a ready one is left alone."""
+    bundle = Bundle.objects.select_for_update().get(pk=bundle.pk)
+    if bundle.status == Bundle.Status.READY:
+        raise ApplicationError(_("This bundle is ready; there is nothing to rebuild."), code="bundle_ready")
+    BundleBase.objects.filter(bundles=bundle, status=BundleBase.Status.FAILED).update(
+        status=BundleBase.Status.PENDING, error="", builder=None
+    )
+    bundle.status = Bundle.Status.PENDING
+    bundle.attempts = 0
+    bundle.error = ""
+    bundle.save(update_fields=["status", "attempts", "error"])
+    transaction.on_commit(lambda: bundle_build_enqueue(bundle.pk))
+    return bundle
+
+
+# --- Building ---------------------------------------------------------------------------------
+
+
+class _Progress:
+    """Writes files done to a row at most every PROGRESS_INTERVAL seconds (and always at the end)."""
+
+    def __init__(self, model, pk: int, *, heartbeat: bool = False):
+        self.model, self.pk, self.heartbeat = model, pk, heartbeat
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int, _bytes: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < PROGRESS_INTERVAL:
+            return
+        self.last = now
+        fields = {"files_done": done, "files_total": total}
+        if self.heartbeat:
+            fields["heartbeat_at"] = timezone.now()
+        self.model.objects.filter(pk=self.pk).update(**fields)
+
+
+class _HashingWriter:
+    """A write-only stream in front of a storage file: hashes and counts what passes.
+
+    It deliberately has no ``fileno``/``seek``: the ZIP writer then copies in chunks through
+    ``write``, which is what makes S3File upload part by part instead of buffering.
+    """
+
+    def __init__(self, out):
+        self.out = out
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.out.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def seekable(self) -> bool:
+        return False
+
+
+def _reserve(prefix: str) -> str:
+    """A fresh private name for an archive being written (created empty, so folders exist on disk)."""
+    return default_storage.save(f"{prefix}/{uuid.uuid4().hex}.zip", ContentFile(b""))
+
+
+def _delete_quietly(name: str) -> None:
+    if not name:
+        return
+    try:
+        default_storage.delete(name)
+    except Exception:  # a leftover temp object must not fail a build
+        logger.warning("could not delete temporary bundle object %s", name, exc_info=True)
+
+
+class NothingToDeliver(ApplicationError):
+    """Every photo of the version was left out: there is no archive to build (retrying will not help)."""
+
+
+def version_exclusions(version, *, required_scopes) -> list[str]:
+    """The file names (sorted) of the version's items that may no longer be delivered.
+
+    An item stays only if its photo still holds every scope in ``required_scopes`` by the consent
+    rule (:func:`licensing.consent.selectors.photos_consent_scopes`: approved, unexpired releases, scopes
+    not withdrawn, no opt-out), evaluated now. A dataset that requires no scope still loses the
+    photos that hold none at all (a person in them withdrew their whole consent), as the
+    withdrawal notices treat a whole withdrawal.
+    """
+    rows = list(version.items.order_by("position").values_list("file_name", "photo_id"))
+    held = photos_consent_scopes([photo_id for _name, photo_id in rows])
+    needed = frozenset(required_scopes or ())
+    return sorted(
+        name for name, photo_id in rows if not needed <= held.get(photo_id, frozenset()) or not held.get(photo_id)
+    )
+
+
+def exclusion_key(excluded: Iterable[str]) -> str:
+    """The SHA-256 (hex) of the sorted left-out file names joined by newlines; "" when none are left out."""
+    names = sorted(excluded)
+    return hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest() if names else ""
+
+
+def left_out_notes(*, count: int, version_number: int) -> list[str]:
+    """The README line saying how many photos are left out, in English and (once translated) Japanese."""
+    if not count:
+        return []
+    notes: list[str] = []
+    for language in ("en", "ja"):
+        with translation.override(language):
+            note = _(
+                "%(count)d photo(s) of version %(version)d are left out: "
+                "the people in them withdrew consent after the version was frozen."
+            ) % {"count": count, "version": version_number}
+        if note not in notes:
+            notes.append(note)
+    return notes
+
+
+def version_info(version, *, excluded: Iterable[str] = ()) -> dict:
+    dataset = version.dataset
+    excluded = list(excluded)
+    return {
+        "slug": dataset.slug,
+        "title": dataset.title_en,
+        "description": dataset.description_en,
+        "version": version.number,
+        "frozen_at": version.frozen_at.isoformat(),
+        "content_hash": version.content_hash,
+        "required_scopes": list(dataset.required_scopes or []),
+        "licence_name": dataset.licence.title_en if dataset.licence_id else "Stockdata licence",
+        "url": settings.SITE_URL.rstrip("/") + f"/datasets/{dataset.slug}/",
+        "notes": left_out_notes(count=len(excluded), version_number=version.number),
+    }
+
+
+def version_items(version, *, edition: str, excluded: Iterable[str] = ()) -> list[dict]:
+    """The frozen items as the bundle formats take them: pseudonymous subjects only, boxes for the annotated
+    edition, without the items whose file names are in ``excluded`` (so every format agrees)."""
+    left_out = set(excluded)
+    rows = []
+    for item in version.items.order_by("position"):
+        if item.file_name in left_out:
+            continue
+        rows.append(
+            {
+                "file_name": item.file_name,
+                "width": item.width,
+                "height": item.height,
+                "tags": list(item.tags),
+                "attributes": dict(item.attributes),
+                "subjects": [{k: s.get(k) for k in SUBJECT_FIELDS if k in s} for s in item.subjects],
+                "scopes": list(item.scopes),
+                "boxes": [{k: b[k] for k in ("label", "x", "y", "w", "h")} for b in item.boxes]
+                if edition == core.ANNOTATED
+                else [],
+            }
+        )
+    return rows
+
+
+def _image_opener(version):
+    names = dict(version.items.values_list("file_name", "photo__cleaned"))
+    throttle = float(_setting("STOCKDATA_BUNDLE_THROTTLE_SECONDS", 0.0))
+
+    def open_image(file_name: str):
+        if throttle:
+            time.sleep(throttle)
+        cleaned = names[file_name]
+        if not cleaned:
+            raise RuntimeError(f"{file_name}: the photo has no cleaned copy")
+        return default_storage.open(cleaned, "rb")
+
+    return open_image
+
+
+def _base_claim(base_id: int, bundle_id: int) -> tuple[str, BundleBase]:
+    """Take the build lease of a base: 'ready', 'claimed' (we build it) or 'wait' (someone else is).
+
+    The lease is a compare-and-set on (status, builder, attempts), so two buyers' tasks never
+    build the same base; a task redelivered after its worker died takes its own lease back at
+    once, and anyone takes over a lease with no heartbeat for STOCKDATA_BUNDLE_LEASE_SECONDS.
+    """
+    lease = dt.timedelta(seconds=int(_setting("STOCKDATA_BUNDLE_LEASE_SECONDS", 120)))
+    with transaction.atomic():
+        base = BundleBase.objects.select_for_update().get(pk=base_id)
+        if base.status == BundleBase.Status.READY:
+            return "ready", base
+        now = timezone.now()
+        stale = base.heartbeat_at is None or now - base.heartbeat_at > lease
+        if base.status == BundleBase.Status.BUILDING and base.builder != bundle_id and not stale:
+            return "wait", base
+        old_partial = base.partial
+        partial = _reserve(f"bundles/bases/v{base.version_id}-{base.edition}/partial")
+        claimed = BundleBase.objects.filter(
+            pk=base.pk, status=base.status, builder=base.builder, attempts=base.attempts
+        ).update(
+            status=BundleBase.Status.BUILDING,
+            builder=bundle_id,
+            heartbeat_at=now,
+            started_at=now,
+            attempts=F("attempts") + 1,
+            files_done=0,
+            error="",
+            partial=partial,
+        )
+        if not claimed:
+            _delete_quietly(partial)
+            return "wait", base
+    _delete_quietly(old_partial)
+    base.refresh_from_db()
+    return "claimed", base
+
+
+def _base_build(base: BundleBase, bundle_id: int) -> None:
+    version = base.version
+    info = version_info(version, excluded=base.excluded)
+    items = version_items(version, edition=base.edition, excluded=base.excluded)
+    if not items:  # checked when the base was chosen; a base row written by hand must not give an empty zip
+        raise NothingToDeliver(
+            _("Every photo of this version was left out: consent was withdrawn for all of them."),
+            code="nothing_to_deliver",
+        )
+    entries = core.base_entries(items, info, edition=base.edition, open_image=_image_opener(version))
+    BundleBase.objects.filter(pk=base.pk).update(files_total=len(entries))
+    progress = _Progress(BundleBase, base.pk, heartbeat=True)
+    with default_storage.open(base.partial, "wb") as fh:
+        out = _HashingWriter(fh)
+        index = core.build_base(out, entries, date_time=core.bundle_date_time(info), progress=progress)
+    with transaction.atomic():
+        updated = BundleBase.objects.filter(pk=base.pk, builder=bundle_id, partial=base.partial).update(
+            status=BundleBase.Status.READY,
+            archive=base.partial,
+            partial="",
+            index=index.to_json(),
+            byte_size=out.size,
+            files_done=len(entries),
+            files_total=len(entries),
+            finished_at=timezone.now(),
+            builder=None,
+            error="",
+        )
+    if not updated:  # our lease was taken over meanwhile; theirs wins, ours is garbage
+        _delete_quietly(base.partial)
+
+
+def _base_choose(line: OrderLine) -> BundleBase:
+    """The base this line's bundle is built from: its version+edition without what may no longer be
+    delivered now. A withdrawal since the last base was built makes a new one, without the photo;
+    bundles already built keep theirs (their buyers get a withdrawal notice instead)."""
+    version = line.version
+    required = line.dataset.required_scopes
+    excluded = version_exclusions(version, required_scopes=required)
+    if excluded and len(excluded) >= version.items.count():
+        raise NothingToDeliver(
+            _(
+                "Version %(version)d of %(title)s has no photo left to deliver: consent was withdrawn for all "
+                "%(count)d of them after it was frozen."
+            )
+            % {"version": version.number, "title": version.dataset.title_en, "count": len(excluded)},
+            code="nothing_to_deliver",
+        )
+    base, _created = BundleBase.objects.get_or_create(
+        version_id=line.version_id,
+        edition=line.edition,
+        excluded_key=exclusion_key(excluded),
+        defaults={"excluded": excluded},
+    )
+    return base
+
+
+def _base_ready(bundle: Bundle) -> BundleBase:
+    line = OrderLine.objects.select_related("version__dataset", "dataset").get(pk=bundle.order_line_id)
+    base = _base_choose(line)
+    if bundle.base_id != base.pk:
+        Bundle.objects.filter(pk=bundle.pk).update(base=base)
+    deadline = time.monotonic() + int(_setting("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60))
+    while True:
+        state, base = _base_claim(base.pk, bundle.pk)
+        if state == "ready":
+            return base
+        if state == "claimed":
+            _base_build(base, bundle.pk)
+            continue
+        if time.monotonic() > deadline:
+            raise TimeoutError("the shared base of this version is still being built")
+        time.sleep(1)
+
+
+def licence_text(line: OrderLine) -> bytes:
+    order = line.order
+    version = line.version
+    dataset = version.dataset
+    terms = order.licence
+    body = f"{terms.title_en}\n\n{terms.body_en}\n\n{'=' * 72}\n\n{terms.title_ja}\n\n{terms.body_ja}\n"
+    return core.license_txt(
+        buyer_organisation=order.organisation.name,
+        order_number=order.number,
+        dataset_title=dataset.title_en,
+        dataset_slug=dataset.slug,
+        version=version.number,
+        edition=line.edition,
+        licence_name=terms.title_en,
+        licence_terms=body,
+        issued_on=(order.paid_at or order.placed_at).date().isoformat(),
+        content_hash=version.content_hash,
+    )
+
+
+def bundle_file_name(line: OrderLine) -> str:
+    info = version_info(line.version)
+    return f"{core.bundle_root(info, line.edition)}-{line.order.number}.zip"
+
+
+def bundle_build(*, bundle_id: int) -> Bundle:
+    """Build one line's bundle: the shared base (once per version+edition), then the buyer's copy.
+
+    Idempotent: a ready bundle is left alone. The archive becomes downloadable only when it is
+    completely stored; what a killed attempt left behind is deleted by the next one.
+    """
+    with transaction.atomic():
+        bundle = Bundle.objects.select_for_update().select_related("order_line").get(pk=bundle_id)
+        if bundle.status == Bundle.Status.READY or bundle.revoked_at is not None:
+            return bundle  # done already, or refunded before it was built: nothing to deliver
+        old_partial = bundle.partial
+        bundle.status = Bundle.Status.BUILDING
+        bundle.attempts += 1
+        bundle.partial = ""
+        bundle.save(update_fields=["status", "attempts", "partial"])
+    _delete_quietly(old_partial)
+
+    base = _base_ready(bundle)
+    line = OrderLine.objects.select_related("order__organisation", "order__licence", "version__dataset__licence").get(
+        pk=bundle.order_line_id
+    )
+    info = version_info(line.version, excluded=base.excluded)
+    partial = _reserve(f"bundles/orders/{line.order.uuid}/{line.pk}/partial")
+    Bundle.objects.filter(pk=bundle.pk).update(partial=partial)
+    index = core.BaseIndex.from_json(base.index)
+    progress = _Progress(Bundle, bundle.pk)
+    with default_storage.open(base.archive, "rb") as src, default_storage.open(partial, "wb") as fh:
+        out = _HashingWriter(fh)
+        records = core.personalise_bundle(
+            src, index, out, info=info, edition=line.edition, license=licence_text(line), progress=progress
+        )
+    with transaction.atomic():
+        bundle = Bundle.objects.select_for_update().get(pk=bundle.pk)
+        if bundle.status == Bundle.Status.READY:  # a duplicate delivery finished first
+            _delete_quietly(partial)
+            return bundle
+        bundle.status = Bundle.Status.READY
+        bundle.archive = partial
+        bundle.partial = ""
+        bundle.base = base
+        bundle.file_name = bundle_file_name(line)
+        bundle.byte_size = out.size
+        bundle.sha256 = out.sha256.hexdigest()
+        bundle.files_total = bundle.files_done = len(records)
+        bundle.error = ""
+        bundle.ready_at = timezone.now()
+        bundle.save(
+            update_fields=[
+                "status",
+                "archive",
+                "partial",
+                "base",
+                "file_name",
+                "byte_size",
+                "sha256",
+                "files_total",
+                "files_done",
+                "error",
+                "ready_at",
+            ]
+        )
+        transaction.on_commit(lambda: _email_ready(bundle.pk))
+    return bundle
+
+
+def bundle_build_failed(*, bundle_id: int, error: str, final: bool) -> None:
+    """Record a failed attempt on the rows, so the page says 'retrying' or 'failed' instead of spinning."""
+    error = error[:500]
+    with transaction.atomic():
+        bundle = Bundle.objects.select_for_update().select_related("order_line__order").get(pk=bundle_id)
+        if bundle.status == Bundle.Status.READY:
+            return
+        bundle.status = Bundle.Status.FAILED if final else Bundle.Status.RETRYING
+        bundle.error = error
+        bundle.save(update_fields=["status", "error"])
+        BundleBase.objects.filter(builder=bundle_id).exclude(status=BundleBase.Status.READY).update(
+            status=BundleBase.Status.FAILED if final else BundleBase.Status.RETRYING,
+            builder=None,
+            error=error,
+        )
+    if final:
+        logger.error("bundle %s failed for good: %s", bundle_id, error)
+        mail_admins(
+            f"Bundle {bundle_id} failed (order {bundle.order_line.order.number})",
+            f"The bundle of order line {bundle.order_line_id} failed after {bundle.attempts} attempts:\n\n{error}\n\n"
+            "Fix the cause, then use the 'Rebuild' action in the admin.",
+        )
+    else:
+        logger.warning("bundle %s attempt failed, will retry: %s", bundle_id, error)
+
+
+def _email_ready(bundle_id: int) -> None:
+    bundle = Bundle.objects.select_related("order_line__order__placed_by").get(pk=bundle_id)
+    order = bundle.order_line.order
+    link = settings.SITE_URL.rstrip("/") + order_page_path(order)
+    with translation.override(getattr(order.placed_by, "language", None) or settings.LANGUAGE_CODE):
+        subject = _("[Stockdata] Your download is ready: %(title)s") % {"title": bundle.order_line.title}
+        body = _(
+            "The bundle of %(title)s (order %(number)s) is ready.\n\nDownload it from your order page:\n%(link)s\n"
+        ) % {"title": bundle.order_line.title, "number": order.number, "link": link}
+    send_mail(subject, body, None, [order.placed_by.email])
+
+
+def order_page_path(order) -> str:
+    """The buyer's order page, where the bundle's progress and downloads are."""
+    return reverse("licensing:order_detail", kwargs={"uuid": order.uuid})
+
+
+# --- Delivery -----------------------------------------------------------------------------------
+
+
+class DownloadRefused(ApplicationError):
+    pass
+
+
+def download_check(bundle: Bundle | None, line: OrderLine) -> None:
+    """Raise DownloadRefused (with the status the page should get) unless the line may be downloaded now."""
+    if line.status == OrderLine.Status.REFUNDED or (bundle is not None and bundle.revoked_at is not None):
+        raise DownloadRefused(
+            _("This order line was refunded; its bundle can no longer be downloaded."), code="refunded", status=410
+        )
+    if bundle is None or bundle.status != Bundle.Status.READY or not bundle.archive:
+        raise DownloadRefused(
+            _("The bundle is not ready yet. This page updates itself; try again when it says Ready."),
+            code="not_ready",
+            status=409,
+        )
+    if bundle.download_limit is not None and bundle.downloads.count() >= bundle.download_limit:
+        raise DownloadRefused(
+            _("This bundle has been downloaded %(count)d times, its limit. Contact us if you need another copy.")
+            % {"count": bundle.download_limit},
+            code="download_limit",
+            status=403,
+        )
+
+
+@transaction.atomic
+def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
+    """Log one download and return a fresh, short-lived link to the archive.
+
+    Only a ready bundle of a line not refunded, within its download limit; every link issued
+    is logged (who, when, from where).
+    """
+    bundle = Bundle.objects.select_for_update().filter(order_line=line).first()
+    download_check(bundle, line)
+    DownloadEvent.objects.create(bundle=bundle, user=user, ip=ip or None)
+    return signed_url(bundle)
+
+
+def signed_url(bundle: Bundle) -> str:
+    """S3: a presigned URL with the expiry and an attachment file name; local disk: our signed link."""
+    max_age = download_url_max_age()
+    storage = default_storage
+    if hasattr(storage, "bucket_name") or storage.__class__.__name__ == "S3Storage":
+        return storage.url(
+            bundle.archive,
+            parameters={"ResponseContentDisposition": f'attachment; filename="{bundle.file_name}"'},
+            expire=max_age,
+        )
+    token = signing.TimestampSigner(salt=DOWNLOAD_SALT).sign_object({"b": bundle.pk, "a": bundle.archive})
+    return reverse("licensing:bundle_file", kwargs={"token": token})
+
+
+# --- Consent withdrawn after delivery -------------------------------------------------------------
+
+
+def bundle_withdrawal_notices(*, withdrawal: ConsentWithdrawal) -> list[WithdrawalNotice]:
+    """Tell every buyer who already received the subject's photos which files to delete.
+
+    One notice per delivered line (bundle ready, line not refunded) whose version holds a photo of
+    the subject and whose dataset required a withdrawn scope (any, when the whole consent is
+    withdrawn); created once per withdrawal, emailed after commit. Call it from
+    ``consent_withdraw`` inside its transaction, after the withdrawal's scopes are set.
+    """
+    subject_id = withdrawal.release.subject_id
+    release_id = withdrawal.release_id
+    withdrawn = None if withdrawal.entire else set(withdrawal.scopes.values_list("code", flat=True))
+    lines = (
+        OrderLine.objects.filter(status=OrderLine.Status.ACTIVE, bundle__status=Bundle.Status.READY)
+        .select_related("order__placed_by", "dataset")
+        .order_by("pk")
+    )
+    by_version: dict[int, list[str]] = {}
+    notices = []
+    with transaction.atomic():
+        for line in lines:
+            # A scope the dataset never needed (e.g. publication only) leaves its photos licensed.
+            if withdrawn is not None and not withdrawn & set(line.dataset.required_scopes or ()):
+                continue
+            if line.version_id not in by_version:
+                by_version[line.version_id] = _files_of_subject(line.version_id, subject_id, release_id)
+            files = by_version[line.version_id]
+            if not files:
+                continue
+            notice, created = WithdrawalNotice.objects.get_or_create(
+                order_line=line, withdrawal=withdrawal, defaults={"file_names": files}
+            )
+            if created:
+                notices.append(notice)
+                transaction.on_commit(lambda pk=notice.pk: _email_notice(pk))
+    return notices
+
+
+def _files_of_subject(version_id: int, subject_id: str, release_id: int) -> list[str]:
+    files = []
+    for name, subjects in DatasetVersionItem.objects.filter(version_id=version_id).values_list("file_name", "subjects"):
+        if any(s.get("subject_id") == subject_id or s.get("release_id") == release_id for s in subjects or ()):
+            files.append(f"images/{name}")
+    return sorted(files)
+
+
+def _email_notice(notice_id: int) -> None:
+    notice = WithdrawalNotice.objects.select_related("order_line__order__placed_by").get(pk=notice_id)
+    if notice.emailed_at is not None:
+        return
+    order = notice.order_line.order
+    with translation.override(getattr(order.placed_by, "language", None) or settings.LANGUAGE_CODE):
+        subject = _("[Stockdata] Consent withdrawn: delete %(count)d file(s) from %(title)s") % {
+            "count": len(notice.file_names),
+            "title": notice.order_line.title,
+        }
+        body = _(
+            "A person in the bundle of %(title)s (order %(number)s) has withdrawn their consent.\n"
+            "Under your licence, delete these files and stop using them for new training:\n\n%(files)s\n"
+        ) % {"title": notice.order_line.title, "number": order.number, "files": "\n".join(notice.file_names)}
+    send_mail(subject, body, None, [order.placed_by.email])
+    WithdrawalNotice.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())

@@ -1,0 +1,798 @@
+"""Bundles built by Celery and delivered by signed links (issue 7).
+
+Real parts: photos go through the real upload pipeline, archives through the real storage
+(local disk, or moto's S3 server), the kill test through a real Celery worker process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+import uuid
+import xml.etree.ElementTree as ET
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import boto3
+import pytest
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from catalog.curation.services import version_file_name
+from catalog.models import DatasetVersion, DatasetVersionItem
+from catalog.photos.services import photo_process, photo_upload
+from catalog.tests.factories import DatasetFactory, build_version
+from conftest import start_worker, stop_worker, wait_until
+from licensing.delivery import services as bundles
+from licensing.models import (
+    Bundle,
+    BundleBase,
+    ConsentWithdrawal,
+    DownloadEvent,
+    LicenceTerms,
+    Order,
+    OrderLine,
+    WithdrawalNotice,
+)
+from stockdata.accounts.tests.factories import PASSWORD, BuyerFactory, ContributorFactory, StaffFactory
+from stockdata.demo.synthetic import make_photo
+
+# --- Factories ---------------------------------------------------------------------------------
+
+_numbers = iter(range(1, 10**6))
+
+
+def licence_terms() -> LicenceTerms:
+    terms = LicenceTerms.objects.order_by("pk").first()
+    if terms is None:
+        terms = LicenceTerms.objects.create(
+            code="sd-test-1.0",
+            title_en="Stockdata ML Training Licence 1.0",
+            title_ja="機械学習ライセンス 1.0",
+            body_en="You may train models.",
+            body_ja="モデルの学習に利用できます。",
+            effective_from=date(2026, 1, 1),
+        )
+    return terms
+
+
+def make_line(version: DatasetVersion, *, edition: str = "annotated", buyer=None) -> OrderLine:
+    """A paid order with one line, made directly (the checkout services are another issue)."""
+    buyer = buyer or BuyerFactory()
+    number = f"SD-2026-{next(_numbers):05d}"
+    order = Order.objects.create(
+        number=number,
+        organisation=buyer.organisation,
+        placed_by=buyer,
+        status=Order.Status.PAID,
+        idempotency_key=uuid.uuid4().hex,
+        payment_method=Order.PaymentMethod.CARD,
+        billing_name=buyer.organisation.billing_name,
+        billing_address="東京都港区1-2-3",
+        billing_country="JP",
+        intended_use="research",
+        intended_use_detail="Face detection research.",
+        licence=licence_terms(),
+        licence_accepted_at=timezone.now(),
+        total=165_000,
+        tax=15_000,
+        paid_at=timezone.now(),
+    )
+    return OrderLine.objects.create(
+        order=order,
+        dataset=version.dataset,
+        version=version,
+        edition=edition,
+        title=f"{version.dataset.title_en} v{version.number} ({edition})",
+        price=165_000,
+    )
+
+
+def _tiny_jpeg(seed: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (seed * 37 % 255, 90, 160)).save(buf, "JPEG", quality=80)
+    return buf.getvalue()
+
+
+def store_cleaned(version: DatasetVersion) -> None:
+    """Factory versions have file names only: give every photo a real cleaned copy in private storage."""
+    for item in version.items.select_related("photo"):
+        photo = item.photo
+        photo.cleaned.name = default_storage.save(f"cleaned/test/{photo.uuid}.jpg", ContentFile(_tiny_jpeg(item.pk)))
+        photo.save(update_fields=["cleaned"])
+
+
+def grant_consent(version: DatasetVersion) -> dict[int, list]:
+    """Every person in the version's photos gets their own approved release granting every scope, so the
+    photos hold the dataset's required scopes by the consent rule (bundles leave out photos that do not).
+    Returns the releases per photo id."""
+    from catalog.models import PhotoSubject
+    from licensing.consent import services as licensing_services
+    from licensing.consent.tests.factories import attach, make_release
+
+    # Transactional tests flush the tables, the scopes of the data migration with them.
+    licensing_services.consent_scopes_ensure()
+    reviewer = StaffFactory()
+    releases: dict[int, list] = {}
+    for item in version.items.select_related("photo").order_by("position"):
+        photo = item.photo
+        if photo.no_people:
+            continue
+        if not photo.subjects.exists():
+            PhotoSubject.objects.create(photo=photo, position=1, age_band="30s")
+        by_position = {}
+        for subject in photo.subjects.order_by("position"):
+            release = make_release(photo.contributor, approve_by=reviewer)
+            attach(release, photo, subject.position)
+            releases.setdefault(photo.pk, []).append(release)
+            by_position[subject.position] = release
+        # The frozen snapshot names each person's release, as freezing does (withdrawal notices read it).
+        snapshot = [dict(s) for s in item.subjects]
+        for s in snapshot:
+            if s.get("position") in by_position and s.get("release_id") is None:
+                s["subject_id"] = by_position[s["position"]].subject_id
+                s["release_id"] = by_position[s["position"]].pk
+        DatasetVersionItem.objects.filter(pk=item.pk).update(subjects=snapshot)
+    return releases
+
+
+def factory_version(*, photos: int, annotated: bool = True) -> DatasetVersion:
+    dataset = DatasetFactory(version=False, slug=f"faces-{uuid.uuid4().hex[:6]}")
+    version = build_version(dataset, photos=photos, annotated=annotated, seed=photos)
+    store_cleaned(version)
+    grant_consent(version)
+    return version
+
+
+BOXES = [
+    [
+        {"label": "face", "x": 600, "y": 200, "w": 400, "h": 500, "confirmed": True},
+        {"label": "mask", "x": 700, "y": 480, "w": 200, "h": 150, "confirmed": True},
+    ],
+    [{"label": "face", "x": 0, "y": 0, "w": 300, "h": 360, "confirmed": True}],
+    [{"label": "face", "x": 1500, "y": 900, "w": 300, "h": 300, "confirmed": True}],  # touches the corner
+]
+
+
+@pytest.fixture
+def real_version(db):
+    """Three photos uploaded with GPS EXIF and processed by the real pipeline, frozen as an annotated version."""
+    contributor = ContributorFactory()
+    dataset = DatasetFactory(version=False, slug="faces-masks", title_en="Japanese faces with masks")
+    version = DatasetVersion.objects.create(
+        dataset=dataset,
+        number=1,
+        photo_count=3,
+        annotated=True,
+        content_hash="ab" * 32,
+        frozen_by=StaffFactory(),
+    )
+    for index in range(3):
+        synthetic = make_photo(700 + index, width=1800, height=1200, gps=True)
+        photo = photo_upload(contributor=contributor, file=SimpleUploadedFile(f"IMG_{index}.jpg", synthetic.data))
+        photo = photo_process(photo_id=photo.pk)
+        assert photo.cleaned.name
+        DatasetVersionItem.objects.create(
+            version=version,
+            photo=photo,
+            contributor=contributor,
+            position=index + 1,
+            file_name=version_file_name(photo),
+            sha256=photo.sha256,
+            width=photo.width,
+            height=photo.height,
+            tags=["face", "mask"],
+            attributes={"lighting": "daylight"},
+            subjects=[
+                {
+                    "position": 1,
+                    "subject_id": f"S-TEST{index:04d}",
+                    "release_id": 4242,
+                    "scopes": ["ai_training"],
+                    "age_band": "30s",
+                    "gender": "female",
+                    "mask": index == 0,
+                }
+            ],
+            scopes=["ai_training", "publication"],
+            boxes=BOXES[index],
+        )
+    grant_consent(version)
+    return version
+
+
+def build(line: OrderLine, django_capture_on_commit_callbacks) -> Bundle:
+    """Request the bundle as fulfilment does; the eager task runs when the order commits."""
+    with django_capture_on_commit_callbacks(execute=True):
+        bundles.bundle_request(line=line)
+    return Bundle.objects.get(order_line=line)
+
+
+def download(client, line: OrderLine) -> bytes:
+    response = client.post(reverse("licensing:bundle_download", args=[line.order.uuid, line.pk]))
+    assert response.status_code == 302, response.content[:500]
+    file_response = client.get(response["Location"])
+    assert file_response.status_code == 200
+    assert file_response["Content-Disposition"].startswith("attachment;")
+    return b"".join(file_response.streaming_content)
+
+
+def login(client, user):
+    assert client.login(email=user.email, password=PASSWORD)
+    return client
+
+
+# --- The bundle's contents ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_bundle_of_an_annotated_version_has_exactly_the_promised_files_and_checks_out(
+    real_version, client, tmp_path, django_capture_on_commit_callbacks, mailoutbox
+):
+    line = make_line(real_version, edition="annotated")
+    bundle = build(line, django_capture_on_commit_callbacks)
+    assert bundle.status == Bundle.Status.READY and bundle.attempts == 1
+    assert bundle.file_name == f"faces-masks-v1-annotated-{line.order.number}.zip"
+
+    data = download(login(client, line.order.placed_by), line)
+    assert hashlib.sha256(data).hexdigest() == bundle.sha256 and len(data) == bundle.byte_size
+    names = sorted(version_file_name(i.photo) for i in real_version.items.all())
+    stems = [n.removesuffix(".jpg") for n in names]
+    root = "faces-masks-v1-annotated"
+    expected = sorted(
+        [
+            f"{root}/{p}"
+            for p in (
+                "LICENSE.txt",
+                "MANIFEST.sha256",
+                "README.txt",
+                "croissant.json",
+                "image_metadata.csv",
+                "images/metadata.jsonl",
+                "annotations/coco.json",
+                "data.yaml",
+            )
+        ]
+        + [f"{root}/images/{n}" for n in names]
+        + [f"{root}/labels/{s}.txt" for s in stems]
+        + [f"{root}/annotations/voc/{s}.xml" for s in stems]
+    )
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert sorted(archive.namelist()) == expected
+
+    # unzip + sha256sum -c, the way a buyer checks it.
+    (tmp_path / "b.zip").write_bytes(data)
+    subprocess.run(["unzip", "-q", "b.zip"], cwd=tmp_path, check=True)
+    check = subprocess.run(
+        ["sha256sum", "-c", "MANIFEST.sha256"], cwd=tmp_path / root, capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count(": OK") == len(expected) - 1
+
+    # No image carries GPS EXIF; each is the cleaned copy, byte for byte.
+    for item in real_version.items.select_related("photo"):
+        raw = archive.read(f"{root}/images/{item.file_name}")
+        with default_storage.open(item.photo.cleaned.name, "rb") as fh:
+            assert raw == fh.read()
+        image = Image.open(io.BytesIO(raw))
+        assert dict(image.getexif().get_ifd(0x8825)) == {}
+        assert image.size == (1800, 1200)
+
+    # COCO, YOLO and VOC describe the same boxes.
+    coco = json.loads(archive.read(f"{root}/annotations/coco.json"))
+    images = {i["id"]: i["file_name"] for i in coco["images"]}
+    categories = {c["id"]: c["name"] for c in coco["categories"]}
+    by_file: dict[str, list] = {}
+    for ann in coco["annotations"]:
+        by_file.setdefault(images[ann["image_id"]], []).append((categories[ann["category_id"]], *ann["bbox"]))
+    for item in real_version.items.all():
+        want = sorted((b["label"], b["x"], b["y"], b["w"], b["h"]) for b in item.boxes)
+        assert sorted(by_file[item.file_name]) == want
+        stem = item.file_name.removesuffix(".jpg")
+        yolo = []
+        for row in archive.read(f"{root}/labels/{stem}.txt").decode().split("\n"):
+            if row.strip():
+                cls, cx, cy, w, h = row.split()
+                w, h = float(w) * 1800, float(h) * 1200
+                yolo.append(
+                    (
+                        {0: "face", 1: "mask"}[int(cls)],
+                        round(float(cx) * 1800 - w / 2),
+                        round(float(cy) * 1200 - h / 2),
+                        round(w),
+                        round(h),
+                    )
+                )
+        assert sorted(yolo) == want
+        voc = ET.fromstring(archive.read(f"{root}/annotations/voc/{stem}.xml"))
+        got = []
+        for obj in voc.iter("object"):
+            bb = obj.find("bndbox")
+            xmin, ymin, xmax, ymax = (int(bb.find(k).text) for k in ("xmin", "ymin", "xmax", "ymax"))
+            got.append((obj.find("name").text, xmin - 1, ymin - 1, xmax - xmin + 1, ymax - ymin + 1))
+        assert sorted(got) == want
+
+    # LICENSE.txt names the buyer and the order; nothing identifies a subject or a release.
+    licence = archive.read(f"{root}/LICENSE.txt").decode()
+    assert f"Licensee:      {line.order.organisation.name}" in licence
+    assert f"Order:         {line.order.number}" in licence
+    assert "Version:       1" in licence and "Edition:       annotated" in licence
+    assert "You may train models." in licence or licence_terms().body_en in licence
+    metadata = archive.read(f"{root}/images/metadata.jsonl").decode()
+    assert "S-TEST0000" in metadata and "release_id" not in metadata and "4242" not in metadata
+    assert not any(n.lower().endswith(".pdf") for n in archive.namelist())
+
+    assert [m.to for m in mailoutbox] == [[line.order.placed_by.email]]
+    assert line.order.number in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_unedited_edition_has_no_annotations(django_capture_on_commit_callbacks, client):
+    version = factory_version(photos=2)
+    line = make_line(version, edition="unedited")
+    bundle = build(line, django_capture_on_commit_callbacks)
+    names = zipfile.ZipFile(io.BytesIO(download(login(client, line.order.placed_by), line))).namelist()
+    assert (
+        bundle.files_total == len(names) == 2 + 6
+    )  # 2 images + README, croissant, 2 metadata tables, LICENSE, MANIFEST
+    assert not any("/annotations/" in n or "/labels/" in n or n.endswith("data.yaml") for n in names)
+
+
+# --- The second buyer ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_second_buyer_of_the_same_edition_reuses_the_base_and_gets_their_own_licence(
+    django_capture_on_commit_callbacks, client
+):
+    version = factory_version(photos=4)
+    first = build(make_line(version), django_capture_on_commit_callbacks)
+    base = BundleBase.objects.get(version=version, edition="annotated")
+    base_archive, base_finished = base.archive, base.finished_at
+
+    line = make_line(version)
+    started = time.monotonic()
+    second = build(line, django_capture_on_commit_callbacks)
+    assert time.monotonic() - started < 5
+    base.refresh_from_db()
+    assert base.attempts == 1 and base.archive == base_archive and base.finished_at == base_finished
+    assert first.base_id == second.base_id == base.pk
+    assert BundleBase.objects.count() == 1
+    assert second.archive != first.archive and second.sha256 != first.sha256
+
+    def licence(bundle: Bundle) -> str:
+        with default_storage.open(bundle.archive, "rb") as fh:
+            archive = zipfile.ZipFile(io.BytesIO(fh.read()))
+        return next(archive.read(n).decode() for n in archive.namelist() if n.endswith("/LICENSE.txt"))
+
+    assert first.order_line.order.number in licence(first)
+    assert line.order.number in licence(second) and line.order.organisation.name in licence(second)
+    assert licence(first) != licence(second)
+
+
+@pytest.mark.django_db
+def test_a_ready_bundle_is_left_alone_when_its_task_runs_again(django_capture_on_commit_callbacks):
+    version = factory_version(photos=2)
+    bundle = build(make_line(version), django_capture_on_commit_callbacks)
+    again = bundles.bundle_build(bundle_id=bundle.pk)
+    assert (again.attempts, again.archive, again.sha256) == (1, bundle.archive, bundle.sha256)
+
+
+# --- Who may download ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ready_line(db, django_capture_on_commit_callbacks):
+    version = factory_version(photos=2)
+    line = make_line(version)
+    build(line, django_capture_on_commit_callbacks)
+    return OrderLine.objects.get(pk=line.pk)  # bundle_request cached the pending bundle on the instance
+
+
+@pytest.mark.django_db
+def test_only_members_of_the_buying_organisation_reach_the_download(client, ready_line):
+    url = reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])
+    status_url = reverse("licensing:bundle_status", args=[ready_line.order.uuid, ready_line.pk])
+    assert client.post(url).status_code == 404  # anonymous
+    assert client.get(status_url).status_code == 404
+    for outsider in (BuyerFactory(), ContributorFactory(), StaffFactory()):
+        login(client, outsider)
+        assert client.post(url).status_code == 404
+        assert client.get(status_url).status_code == 404
+        client.logout()
+    # A line of another order under this order's uuid is not found either.
+    other = make_line(ready_line.version)
+    login(client, ready_line.order.placed_by)
+    assert client.post(reverse("licensing:bundle_download", args=[ready_line.order.uuid, other.pk])).status_code == 404
+    # A colleague in the same organisation may.
+    colleague = BuyerFactory(organisation=ready_line.order.organisation)
+    login(client, colleague)
+    assert client.post(url).status_code == 302
+    assert DownloadEvent.objects.filter(bundle=ready_line.bundle).count() == 1
+
+
+@pytest.mark.django_db
+def test_every_download_is_logged_and_each_click_makes_a_fresh_link(client, ready_line):
+    buyer = ready_line.order.placed_by
+    login(client, buyer)
+    url = reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])
+    first = client.post(url, REMOTE_ADDR="203.0.113.7")["Location"]
+    time.sleep(1.1)  # signed timestamps have one-second resolution
+    second = client.post(url, REMOTE_ADDR="203.0.113.8")["Location"]
+    assert first != second
+    events = list(DownloadEvent.objects.filter(bundle=ready_line.bundle).order_by("pk").values_list("user", "ip"))
+    assert events == [(buyer.pk, "203.0.113.7"), (buyer.pk, "203.0.113.8")]
+    assert (
+        client.get(reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])).status_code == 405
+    )
+
+
+@pytest.mark.django_db
+def test_the_download_limit_is_enforced(client, ready_line):
+    bundle = ready_line.bundle
+    bundle.download_limit = 2
+    bundle.save(update_fields=["download_limit"])
+    login(client, ready_line.order.placed_by)
+    url = reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])
+    assert [client.post(url).status_code for _ in range(2)] == [302, 302]
+    refused = client.post(url)
+    assert refused.status_code == 403
+    assert "downloaded 2 times, its limit" in refused.content.decode()
+    assert DownloadEvent.objects.filter(bundle=bundle).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_default_download_limit_comes_from_the_setting(settings, django_capture_on_commit_callbacks):
+    settings.STOCKDATA_BUNDLE_DOWNLOAD_LIMIT = 5
+    bundle = build(make_line(factory_version(photos=1)), django_capture_on_commit_callbacks)
+    assert bundle.download_limit == 5
+
+
+@pytest.mark.django_db
+def test_a_refunded_lines_links_fail(client, ready_line):
+    login(client, ready_line.order.placed_by)
+    url = reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])
+    issued = client.post(url)["Location"]
+    OrderLine.objects.filter(pk=ready_line.pk).update(status=OrderLine.Status.REFUNDED, refunded_at=timezone.now())
+    bundles.bundle_revoke(line=ready_line)
+    refused = client.post(url)
+    assert refused.status_code == 410
+    assert "refunded" in refused.content.decode()
+    assert client.get(issued).status_code == 404  # a link issued before the refund dies too
+    assert DownloadEvent.objects.filter(bundle=ready_line.bundle).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_local_signed_link_expires_and_cannot_be_forged(client, ready_line, settings):
+    bundle = ready_line.bundle
+    settings.STOCKDATA_DOWNLOAD_URL_MAX_AGE = 600
+
+    class SignedLongAgo(signing.TimestampSigner):
+        def timestamp(self):
+            return signing.b62_encode(int(time.time()) - 601)
+
+    old = SignedLongAgo(salt=bundles.DOWNLOAD_SALT).sign_object({"b": bundle.pk, "a": bundle.archive})
+    assert client.get(reverse("licensing:bundle_file", args=[old])).status_code == 404
+    fresh = signing.TimestampSigner(salt=bundles.DOWNLOAD_SALT).sign_object({"b": bundle.pk, "a": bundle.archive})
+    assert client.get(reverse("licensing:bundle_file", args=[fresh])).status_code == 200
+    forged = signing.TimestampSigner(salt="something-else").sign_object({"b": bundle.pk, "a": bundle.archive})
+    assert client.get(reverse("licensing:bundle_file", args=[forged])).status_code == 404
+    # Signed for another object name (e.g. a temporary one): refused.
+    other = signing.TimestampSigner(salt=bundles.DOWNLOAD_SALT).sign_object({"b": bundle.pk, "a": "bundles/x.zip"})
+    assert client.get(reverse("licensing:bundle_file", args=[other])).status_code == 404
+
+
+# --- The order page partial ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_delivery_partial_polls_while_building_and_offers_the_download_when_ready(client, ready_line):
+    login(client, ready_line.order.placed_by)
+    status_url = reverse("licensing:bundle_status", args=[ready_line.order.uuid, ready_line.pk])
+    html = client.get(status_url).content.decode()
+    assert 'data-testid="bundle-download"' in html and "hx-get" not in html
+
+    line = make_line(ready_line.version, buyer=ready_line.order.placed_by)
+    Bundle.objects.create(
+        order_line=line, status=Bundle.Status.BUILDING, files_total=12, files_done=3, base=ready_line.bundle.base
+    )
+    html = client.get(reverse("licensing:bundle_status", args=[line.order.uuid, line.pk])).content.decode()
+    assert f'hx-get="{reverse("licensing:bundle_status", args=[line.order.uuid, line.pk])}"' in html
+    assert 'hx-trigger="every 1s"' in html and "3 of 12 files" in html and '<rect width="25%"' in html
+    assert 'data-testid="bundle-download"' not in html
+    refused = client.post(reverse("licensing:bundle_download", args=[line.order.uuid, line.pk]))
+    assert refused.status_code == 409
+
+
+# --- Failures, retries, rebuild -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_failing_build_is_retried_a_bounded_number_of_times_then_reported_and_rebuilt_by_staff(
+    django_capture_on_commit_callbacks, mailoutbox, settings
+):
+    from licensing.delivery.tasks import MAX_RETRIES, bundle_build_task
+
+    settings.ADMINS = [("Operations", "ops@stockdata.example")]
+
+    version = factory_version(photos=2)
+    missing = version.items.select_related("photo").first().photo
+    cleaned = missing.cleaned.name
+    with default_storage.open(cleaned, "rb") as fh:
+        kept = fh.read()
+    default_storage.delete(cleaned)
+    line = make_line(version)
+    bundle = Bundle.objects.create(order_line=line)
+    # A worker passes the retry count in the request; eager apply() takes it the same way.
+    for retries in range(MAX_RETRIES + 1):
+        bundle_build_task.apply(args=[bundle.pk], retries=retries)
+        bundle.refresh_from_db()
+        if retries < MAX_RETRIES:
+            assert bundle.status == Bundle.Status.RETRYING and bundle.get_status_display() == "Failed, retrying"
+            assert "FileNotFoundError" in bundle.error
+            assert mailoutbox == []
+    assert bundle.status == Bundle.Status.FAILED and bundle.attempts == MAX_RETRIES + 1
+    assert bundle.get_status_display() == "Failed, our team has been told"
+    assert not bundle.archive
+    base = bundle.base
+    base.refresh_from_db()
+    assert base.status == BundleBase.Status.FAILED and not base.archive
+    assert [m.to for m in mailoutbox] == [["ops@stockdata.example"]] and "failed" in mailoutbox[0].subject
+    # Every attempt left no temporary object behind but the last one's, which is not served.
+    assert not default_storage.exists(base.partial) or base.partial != base.archive
+
+    default_storage.save(cleaned, ContentFile(kept))
+    with django_capture_on_commit_callbacks(execute=True):
+        bundles.bundle_rebuild(bundle=bundle)
+    bundle.refresh_from_db()
+    base.refresh_from_db()
+    assert bundle.status == Bundle.Status.READY and base.status == BundleBase.Status.READY
+    assert bundle.error == "" and base.error == ""
+
+
+# --- A real worker killed mid-build ---------------------------------------------------------------
+
+
+def _pool_children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.fixture
+def slow_worker(transactional_db, settings):
+    """A real prefork worker whose bundle builds take ~0.3 s per image (a setting, not a mock)."""
+    from stockdata.celery import app
+
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    worker = start_worker(extra_env={"STOCKDATA_BUNDLE_THROTTLE_SECONDS": "0.3"})
+    try:
+        yield worker
+    finally:
+        stop_worker(worker)
+        app.conf.task_always_eager = True
+
+
+@pytest.mark.worker
+def test_a_worker_killed_mid_build_redelivers_and_the_bundle_completes_once(slow_worker, client):
+    version = factory_version(photos=20)
+    line = make_line(version)
+    bundles.bundle_request(line=line)  # autocommit: queued at once
+    bundle = Bundle.objects.get(order_line=line)
+
+    base = wait_until(
+        lambda: BundleBase.objects.filter(
+            version=version, files_done__gte=4, status=BundleBase.Status.BUILDING
+        ).first(),
+        timeout=60,
+        message="the base build to be under way",
+    )
+    first_partial = base.partial
+    assert first_partial and default_storage.exists(first_partial)
+    # Not ready: nothing to download, and the temporary object is not what would be served.
+    login(client, line.order.placed_by)
+    url = reverse("licensing:bundle_download", args=[line.order.uuid, line.pk])
+    assert client.post(url).status_code == 409
+    bundle.refresh_from_db()
+    assert bundle.archive == "" and bundle.status == Bundle.Status.BUILDING
+
+    children = _pool_children(slow_worker.pid)
+    assert len(children) == 1, children
+    os.kill(children[0], signal.SIGKILL)
+
+    bundle = wait_until(
+        lambda: Bundle.objects.filter(pk=bundle.pk, status=Bundle.Status.READY).first(),
+        timeout=120,
+        message="the redelivered build to finish",
+    )
+    base.refresh_from_db()
+    assert bundle.attempts == 2 and base.attempts == 2
+    assert base.status == BundleBase.Status.READY and base.archive != first_partial
+    assert not default_storage.exists(first_partial), "the killed attempt's partial object was not cleaned up"
+    assert "WorkerLostError" in slow_worker.output() or "SIGKILL" in slow_worker.output()
+    data = download(client, line)
+    assert hashlib.sha256(data).hexdigest() == bundle.sha256
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.testzip() is None
+    assert len([n for n in archive.namelist() if "/images/" in n and n.endswith(".jpg")]) == 20
+    time.sleep(1)
+    assert Bundle.objects.get(pk=bundle.pk).attempts == 2  # completed once, not rebuilt again
+
+
+# --- S3 (moto's server) --------------------------------------------------------------------------
+
+
+@pytest.mark.s3
+@pytest.mark.django_db
+def test_on_s3_the_bundle_is_uploaded_and_the_presigned_link_downloads_the_same_bytes(
+    s3_server, settings, client, django_capture_on_commit_callbacks
+):
+    bucket = f"stockdata-{uuid.uuid4().hex[:8]}"
+    creds = dict(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="ap-northeast-1")
+    boto3.client("s3", endpoint_url=s3_server, **creds).create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
+    options = dict(
+        bucket_name=bucket,
+        endpoint_url=s3_server,
+        access_key="testing",
+        secret_key="testing",
+        region_name="ap-northeast-1",
+        signature_version="s3v4",
+        addressing_style="path",
+        file_overwrite=False,
+    )
+    settings.STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": options
+            | {"location": "private", "default_acl": "private", "querystring_auth": True, "querystring_expire": 600},
+        },
+        "public": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": options | {"location": "public", "querystring_auth": False},
+        },
+        "staticfiles": settings.STORAGES["staticfiles"],
+    }
+    settings.STOCKDATA_DOWNLOAD_URL_MAX_AGE = 300
+    assert default_storage.__class__.__name__ == "S3Storage"
+    version = factory_version(photos=3)
+    # One 7 MiB image, so the archive is written as a multipart upload of 5 MiB parts (streamed,
+    # never held whole in memory) rather than one PUT.
+    big = version.items.select_related("photo").first().photo
+    default_storage.delete(big.cleaned.name)
+    default_storage.save(big.cleaned.name, ContentFile(b"\xff\xd8" + os.urandom(7 * 1024 * 1024)))
+    line = make_line(version)
+    bundle = build(line, django_capture_on_commit_callbacks)
+    assert bundle.status == Bundle.Status.READY and bundle.byte_size > 7 * 1024 * 1024
+    s3 = boto3.client("s3", endpoint_url=s3_server, **creds)
+    assert f"private/{bundle.archive}" in {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert s3.head_object(Bucket=bucket, Key=f"private/{bundle.archive}")["ETag"].endswith('-2"')  # 2 parts
+
+    login(client, line.order.placed_by)
+    response = client.post(reverse("licensing:bundle_download", args=[line.order.uuid, line.pk]))
+    assert response.status_code == 302
+    url = response["Location"]
+    with urllib.request.urlopen(url) as fetched:
+        data = fetched.read()
+        disposition = fetched.headers.get("Content-Disposition", "")
+    assert hashlib.sha256(data).hexdigest() == bundle.sha256 and len(data) == bundle.byte_size
+    assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+    assert bundle.file_name in disposition
+    # moto does not enforce X-Amz-Expires (real S3 does): the expiry is asserted on the signed link.
+    query = parse_qs(urlparse(url).query)
+    assert query["X-Amz-Expires"] == ["300"]
+    assert query["response-content-disposition"] == [f'attachment; filename="{bundle.file_name}"']
+    # The object itself is private.
+    with pytest.raises(urllib.error.HTTPError) as denied:
+        urllib.request.urlopen(f"{s3_server}/{bucket}/private/{bundle.archive}")
+    assert denied.value.code == 403
+
+
+# --- Consent withdrawn after delivery --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_withdrawal_tells_each_buyer_who_received_the_subject_which_files_to_delete(
+    ready_line, client, django_capture_on_commit_callbacks, mailoutbox
+):
+    from licensing.consent.tests.factories import make_release
+
+    contributor = ContributorFactory()
+    release = make_release(contributor)
+    item = ready_line.version.items.order_by("position").first()
+    item.subjects = [{"position": 1, "subject_id": release.subject_id, "release_id": release.pk, "age_band": "30s"}]
+    item.save(update_fields=["subjects"])
+    refunded = make_line(ready_line.version)
+    Bundle.objects.create(order_line=refunded, status=Bundle.Status.READY)
+    OrderLine.objects.filter(pk=refunded.pk).update(status=OrderLine.Status.REFUNDED)
+    withdrawal = ConsentWithdrawal.objects.create(
+        release=release, entire=True, channel=ConsentWithdrawal.Channel.LINK, received_on=date(2026, 11, 30)
+    )
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        notices = bundles.bundle_withdrawal_notices(withdrawal=withdrawal)
+    assert [(n.order_line_id, n.file_names) for n in notices] == [(ready_line.pk, [f"images/{item.file_name}"])]
+    assert bundles.bundle_withdrawal_notices(withdrawal=withdrawal) == []  # once per withdrawal
+    assert WithdrawalNotice.objects.get().emailed_at is not None
+    assert [m.to for m in mailoutbox] == [[ready_line.order.placed_by.email]]
+    assert item.file_name in mailoutbox[0].body and release.subject_name not in mailoutbox[0].body
+    login(client, ready_line.order.placed_by)
+    html = client.get(reverse("licensing:bundle_status", args=[ready_line.order.uuid, ready_line.pk])).content.decode()
+    assert 'data-testid="withdrawal-notice"' in html and item.file_name in html
+
+
+# --- The shared base is built once --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_base_being_built_by_another_buyers_task_is_waited_for_until_its_lease_lapses(settings):
+    settings.STOCKDATA_BUNDLE_LEASE_SECONDS = 60
+    version = factory_version(photos=1)
+    a = Bundle.objects.create(order_line=make_line(version))
+    b = Bundle.objects.create(order_line=make_line(version))
+    base = BundleBase.objects.create(version=version, edition="annotated")
+    state, base = bundles._base_claim(base.pk, a.pk)
+    assert state == "claimed" and base.builder == a.pk and base.attempts == 1
+    assert bundles._base_claim(base.pk, b.pk)[0] == "wait"  # A is alive: B does not build it twice
+    # A's task redelivered after its worker died takes its own lease back at once, starting clean.
+    first_partial = base.partial
+    state, base = bundles._base_claim(base.pk, a.pk)
+    assert state == "claimed" and base.attempts == 2 and not default_storage.exists(first_partial)
+    # Silent for longer than the lease: B takes over.
+    BundleBase.objects.filter(pk=base.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=61))
+    state, base = bundles._base_claim(base.pk, b.pk)
+    assert state == "claimed" and base.builder == b.pk and base.attempts == 3
+
+
+@pytest.mark.django_db
+def test_staff_rebuild_a_failed_bundle_from_the_admin(client, django_capture_on_commit_callbacks):
+    version = factory_version(photos=1)
+    line = make_line(version)
+    bundle = Bundle.objects.create(order_line=line, status=Bundle.Status.FAILED, attempts=4, error="OSError: disk full")
+    staff = StaffFactory(is_superuser=True)
+    login(client, staff)
+    listing = client.get(reverse("admin:licensing_bundle_changelist"))
+    assert listing.status_code == 200 and "OSError: disk full" in listing.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:licensing_bundle_changelist"), {"action": "rebuild", "_selected_action": [bundle.pk]}
+        )
+    assert response.status_code == 302
+    bundle.refresh_from_db()
+    assert bundle.status == Bundle.Status.READY and bundle.error == "" and bundle.attempts == 1
+
+
+@pytest.mark.django_db
+def test_withdrawing_a_scope_the_dataset_never_required_sends_no_notice(ready_line):
+    from licensing.consent.tests.factories import make_release
+    from licensing.models import ConsentScope
+
+    release = make_release(ContributorFactory())
+    item = ready_line.version.items.order_by("position").first()
+    item.subjects = [{"position": 1, "subject_id": release.subject_id, "release_id": release.pk}]
+    item.save(update_fields=["subjects"])
+    ready_line.dataset.required_scopes = ["ai_training"]
+    ready_line.dataset.save(update_fields=["required_scopes"])
+    withdrawal = ConsentWithdrawal.objects.create(
+        release=release, entire=False, channel=ConsentWithdrawal.Channel.LINK, received_on=date(2026, 11, 30)
+    )
+    withdrawal.scopes.set(ConsentScope.objects.filter(code="unique_identification"))
+    assert bundles.bundle_withdrawal_notices(withdrawal=withdrawal) == []
+    withdrawal.scopes.add(ConsentScope.objects.get(code="ai_training"))
+    assert len(bundles.bundle_withdrawal_notices(withdrawal=withdrawal)) == 1

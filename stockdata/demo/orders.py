@@ -1,0 +1,114 @@
+"""Demo orders: a paid one (demo card), one awaiting a bank transfer and a restricted one
+awaiting approval, for the demo buyer. Idempotent: each is placed with a fixed key."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from catalog.models import Dataset, Edition
+from licensing.commerce import services
+from licensing.commerce.models import IntendedUse, Order
+from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
+from licensing.consent.services import consent_withdraw
+from stockdata.accounts.models import User
+
+BUYER_EMAIL = "buyer@demo.stockdata.jp"
+
+
+def _place(buyer, key: str, lines, *, method: str, detail: str) -> tuple[Order, bool]:
+    existing = Order.objects.filter(placed_by=buyer, idempotency_key=key).first()
+    if existing is not None:
+        return existing, False
+    services.cart_for(buyer).lines.all().delete()
+    for dataset, edition in lines:
+        services.cart_add(user=buyer, dataset=dataset, edition=edition)
+    org = buyer.organisation
+    return services.order_place(
+        user=buyer,
+        idempotency_key=key,
+        billing_name=org.billing_name or org.name,
+        billing_address=org.billing_address,
+        billing_country=org.country,
+        billing_registration_number=org.invoice_registration_number,
+        intended_use=IntendedUse.PRODUCT_DEVELOPMENT,
+        intended_use_detail=detail,
+        licence_accepted=True,
+        ip="127.0.0.1",
+        payment_method=method,
+    )
+
+
+def seed_orders(out) -> None:
+    buyer = User.objects.filter(email=BUYER_EMAIL).select_related("organisation").first()
+    on_sale = list(
+        Dataset.objects.filter(status=Dataset.Status.PUBLISHED, latest_version__isnull=False)
+        .select_related("latest_version")
+        .order_by("pk")
+    )
+    if buyer is None or buyer.organisation_id is None or not on_sale:
+        out("  no demo buyer or no published datasets yet: no orders")
+        return
+    open_sets = [d for d in on_sale if not d.restricted]
+    restricted = [d for d in on_sale if d.restricted]
+    if open_sets:
+        first = open_sets[0]
+        lines = [(first, Edition.UNEDITED)] + ([(first, Edition.ANNOTATED)] if first.latest_version.annotated else [])
+        method = (
+            Order.PaymentMethod.DEMO_CARD if settings.STOCKDATA_DEMO_PAYMENTS else Order.PaymentMethod.BANK_TRANSFER
+        )
+        order, created = _place(
+            buyer,
+            "demo-paid",
+            lines,
+            method=method,
+            detail="Training a mask-robust face detector for our security cameras.",
+        )
+        if order.status == Order.Status.AWAITING_PAYMENT:
+            services.order_mark_paid(
+                order=order, provider=order.payment_method, amount=order.total, reference=f"demo:{order.number}"
+            )
+        out(f"  {'created' if created else 'kept'} paid order {order.number}")
+        second = open_sets[1] if len(open_sets) > 1 else first
+        order, created = _place(
+            buyer,
+            "demo-bank-transfer",
+            [(second, Edition.UNEDITED)],
+            method=Order.PaymentMethod.BANK_TRANSFER,
+            detail="Evaluating detection accuracy on Japanese faces.",
+        )
+        out(f"  {'created' if created else 'kept'} order {order.number} awaiting a bank transfer")
+    if restricted:
+        order, created = _place(
+            buyer,
+            "demo-restricted",
+            [(restricted[0], Edition.UNEDITED)],
+            method=Order.PaymentMethod.BANK_TRANSFER,
+            detail="Research on identification robustness under masks, internal use only.",
+        )
+        out(f"  {'created' if created else 'kept'} restricted order {order.number} awaiting approval")
+    services.cart_for(buyer).lines.all().delete()
+
+
+def seed_withdrawal(out) -> None:
+    """A person in the paid demo order withdraws their consent through their link, so the demo
+    shows what follows: the buyer's notice naming the files to delete, the subject's page, the
+    curator's selection marking the photo "left out at freeze", and bundles built from now on
+    without it. Idempotent: once there is a withdrawal, nothing more is withdrawn."""
+    if ConsentWithdrawal.objects.exists():
+        out("  kept the existing consent withdrawal")
+        return
+    order = Order.objects.filter(placed_by__email=BUYER_EMAIL, idempotency_key="demo-paid").first()
+    if order is None or order.status != Order.Status.PAID:
+        out("  no paid demo order yet: no withdrawal")
+        return
+    record = (
+        ProvisionRecord.objects.filter(order_line__order=order, release__isnull=False)
+        .select_related("release")
+        .order_by("subject_id")
+        .first()
+    )
+    if record is None:
+        out("  the paid demo order has no people: no withdrawal")
+        return
+    consent_withdraw(release=record.release, note="Demo: the subject withdrew from their link.")
+    out(f"  subject {record.subject_id} withdrew consent; the buyer of order {order.number} was told which files")

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from stockdata.notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("portal/notifications/", views.NotificationListView.as_view(), name="list"),
+]
