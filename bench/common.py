@@ -11,6 +11,26 @@ import urllib.request
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 
+#: A company for the benchmarks that run production's settings, which refuse the demo company's
+#: details. Fictitious, and says so; the bench settings set these only where the environment does not.
+BENCH_COMPANY_ENV = {
+    "STOCKDATA_COMPANY_NAME_JA": "ベンチマーク用株式会社（架空）",
+    "STOCKDATA_COMPANY_NAME_EN": "Benchmark K.K. (fictitious)",
+    "STOCKDATA_COMPANY_ADDRESS_JA": "〒100-0001 東京都千代田区ベンチ1-1-1（架空）",
+    "STOCKDATA_COMPANY_ADDRESS_EN": "1-1-1 Bench, Chiyoda-ku, Tokyo 100-0001 (fictitious)",
+    "STOCKDATA_COMPANY_REGISTRATION_NUMBER": "T1111111111111",
+    "STOCKDATA_COMPANY_EMAIL": "bench@stockdata.example",
+    "STOCKDATA_COMPANY_PHONE": "03-1111-1111",
+    "STOCKDATA_COMPANY_BANK_NAME": "みずほ銀行",
+    "STOCKDATA_COMPANY_BANK_CODE": "0001",
+    "STOCKDATA_COMPANY_BRANCH_NAME": "東京営業部",
+    "STOCKDATA_COMPANY_BRANCH_CODE": "001",
+    "STOCKDATA_COMPANY_ACCOUNT_TYPE": "1",
+    "STOCKDATA_COMPANY_ACCOUNT_NUMBER": "1111111",
+    "STOCKDATA_COMPANY_ACCOUNT_HOLDER_KANA": "カ）ベンチマーク",
+    "STOCKDATA_COMPANY_ZENGIN_REQUESTER_CODE": "1111111111",
+}
+
 
 def log(message: str = "") -> None:
     print(message, flush=True)

@@ -27,6 +27,7 @@ from catalog.models import DatasetVersionItem
 from contributors.banking import BankAccount, BankAccountError, validate_bank_account
 from contributors.models import ContributorProfile, Payout, PayoutRun, RoyaltyEntry, SaleSplit
 from contributors.zengin import Payer, Transfer, zengin_transfer_file
+from stockdata.company import company
 from stockdata.errors import ApplicationError, Conflict
 from stockdata.money import share_of, split_largest_remainder, tax_included, withholding_tax
 
@@ -434,17 +435,17 @@ def payout_run_start(*, period: str, by=None, now: datetime | None = None, batch
 
 
 def payer_from_settings() -> Payer:
-    """Our own account, the one the transfers leave from (STOCKDATA_PAYER_* settings)."""
-    payer = getattr(settings, "STOCKDATA_PAYER", {}) or {}
-    name = payer.get("name_kana", "ｽﾄﾂｸﾃﾞ-ﾀ(ｶ")
+    """The company's own account, the one the transfers leave from (stockdata.company); the
+    holder's full kana name is the 振込依頼人名 (the file truncates it to 40 characters)."""
+    payer = company()
     account = validate_bank_account(
-        payer.get("bank_code", "0001"),
-        payer.get("branch_code", "001"),
-        payer.get("account_type", 1),
-        payer.get("account_number", "1234567"),
-        name,
+        payer.bank_code,
+        payer.branch_code,
+        payer.account_type,
+        payer.account_number,
+        payer.account_holder_kana,
     )
-    return Payer(requester_code=str(payer.get("requester_code", "1234567890")), name_kana=name, account=account)
+    return Payer(requester_code=payer.zengin_requester_code, name_kana=account.holder_kana, account=account)
 
 
 def _transfer(p: Payout) -> Transfer:

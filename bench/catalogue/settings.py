@@ -5,12 +5,16 @@ Used by ``bench/catalogue/run.py`` (and the gunicorn it starts) only.
 
 import os
 
+from bench.common import BENCH_COMPANY_ENV
+
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-catalogue-only-not-a-secret-0123456789abcdefghijklmnop")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault(
     "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/" + os.environ.get("BENCH_DB_NAME", "stockdata_bench_catalogue")
 )
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+for _name, _value in BENCH_COMPANY_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 from stockdata.settings.production import *
 

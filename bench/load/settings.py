@@ -17,6 +17,8 @@ Differences from production, and why:
 
 import os
 
+from bench.common import BENCH_COMPANY_ENV
+
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-load-only-not-a-secret-0123456789abcdefghijklmnopqrstuv")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault(
@@ -24,6 +26,8 @@ os.environ.setdefault(
 )
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+for _name, _value in BENCH_COMPANY_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 from stockdata.settings.production import *
 

@@ -39,6 +39,7 @@ from contributors.tests.factories import (
 )
 from contributors.zengin import parse_zengin
 from stockdata.errors import ApplicationError
+from stockdata.tests.production_env import COMPANY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -211,6 +212,22 @@ def test_a_zengin_file_for_three_payees_has_120_byte_records_and_a_matching_trai
     assert csv_text.splitlines()[0].startswith("payout_id,contributor_id,bank_code")
     assert len(csv_text.splitlines()) == 4
     assert set(Payout.objects.values_list("status", flat=True)) == {"exported"}
+
+
+@pytest.mark.django_db
+def test_the_zengin_header_is_the_company_account_from_the_settings(settings):
+    settings.STOCKDATA_COMPANY = COMPANY
+    credit(contributor_with_bank(account_number="1234567"), 100_000)
+    run = payout_run_export(run=payout_run_start(period=this_period()))
+    with default_storage.open(run.zengin_file.name, "rb") as f:
+        header = parse_zengin(f.read())["header"]
+    assert {k: header[k] for k in ("requester_code", "requester_name", "bank_code", "branch_code")} == {
+        "requester_code": "1234509876",
+        "requester_name": "ｶ)ﾃｽﾄｼﾔｼﾝﾃﾞ-ﾀ",
+        "bank_code": "0001",
+        "branch_code": "001",
+    }
+    assert (header["account_type"], header["account_number"]) == (2, "7654321")
 
 
 @pytest.mark.django_db

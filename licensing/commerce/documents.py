@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import io
 
-from django.conf import settings
-
 from licensing.commerce.models import Invoice
 from stockdata.money import format_yen
 
 FONT = "HeiseiKakuGo-W5"
 
-ISSUER = {
-    "name": "Stockdata株式会社 / Stockdata K.K.",
-    "address": "東京都千代田区丸の内1-1-1 / 1-1-1 Marunouchi, Chiyoda-ku, Tokyo",
-}
 
-
-def issuer() -> dict:
-    return getattr(settings, "STOCKDATA_ISSUER", ISSUER)
+def invoice_issuer(invoice: Invoice) -> dict:
+    """The issuer as the invoice recorded it at issue: one bilingual name, address lines, contact."""
+    issuer = invoice.issuer
+    contact = " / ".join(value for value in (issuer.get("email"), issuer.get("phone")) if value)
+    return {
+        "name": f"{issuer['name_ja']} / {issuer['name_en']}",
+        "address_lines": [issuer["address_ja"], issuer["address_en"]],
+        "contact": contact,
+    }
 
 
 def invoice_context(invoice: Invoice) -> dict:
@@ -35,7 +35,7 @@ def invoice_context(invoice: Invoice) -> dict:
         "credit": credit,
         "title_ja": "適格返還請求書（返品・値引き）" if credit else "適格請求書",
         "title_en": "Credit note" if credit else "Invoice",
-        "issuer": issuer(),
+        "issuer": invoice_issuer(invoice),
         "lines": [{**line, "amount_display": format_yen(line["amount"])} for line in invoice.lines],
         "totals": [
             {"rate": rate, "total": format_yen(v["total"]), "tax": format_yen(v["tax"]), "net": format_yen(v["net"])}
@@ -91,8 +91,12 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     y -= 4 * mm
     text(left, f"発行者 / Issuer: {ctx['issuer']['name']}", 9)
     y -= 5 * mm
-    text(left, ctx["issuer"]["address"], 9)
-    y -= 5 * mm
+    for part in ctx["issuer"]["address_lines"]:
+        text(left, part, 9)
+        y -= 5 * mm
+    if ctx["issuer"]["contact"]:
+        text(left, ctx["issuer"]["contact"], 9)
+        y -= 5 * mm
     text(left, f"登録番号 / Registration No.: {invoice.issuer_registration_number}", 10)
     y -= 10 * mm
     text(left, "品目 / Item", 9)

@@ -233,6 +233,8 @@ class Invoice(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="invoices")
     issued_at = models.DateTimeField()
     issuer_registration_number = models.CharField(max_length=14)
+    # The issuer as it was at issue (stockdata.company), so the page reads like the stored PDF.
+    issuer = models.JSONField(default=dict, help_text=_("Names, address and contacts of the issuer at issue"))
     buyer_name = models.CharField(max_length=200)
     buyer_address = models.TextField(max_length=1000)
     buyer_registration_number = models.CharField(max_length=14, blank=True)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from licensing.commerce.models import Order, OrderLine, Payment, WebhookEvent
 from licensing.commerce.services import order_line_refund, order_mark_paid
+from stockdata.company import company
 from stockdata.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -37,17 +38,18 @@ class PaymentProvider(Protocol):
 
 
 def bank_details() -> dict:
-    return getattr(
-        settings,
-        "STOCKDATA_BANK_ACCOUNT",
-        {
-            "bank": "みずほ銀行 / Mizuho Bank",
-            "branch": "丸の内支店 / Marunouchi (035)",
-            "kind": "普通 / Ordinary",
-            "number": "1234567",
-            "holder": "ストックデータ（カ / Stockdata K.K.",
-        },
-    )
+    """The company's account buyers pay into (stockdata.company), as the order page shows it."""
+    account = company()
+    return {
+        "bank": f"{account.bank_name} ({account.bank_code})",
+        "branch": f"{account.branch_name} ({account.branch_code})",
+        "kind": account.account_type_label,
+        "number": account.account_number,
+        "holder": account.account_holder_kana,
+        "email": account.email,
+        "phone": account.phone,
+        "demo": account.is_demo,
+    }
 
 
 class BankTransfer:

@@ -7,6 +7,7 @@ transport, so a real worker runs without Redis. Setting ``DATABASE_URL``,
 to PostgreSQL, Redis and S3.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +15,8 @@ from urllib.parse import urlsplit
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+from stockdata.company import company_settings_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -391,8 +394,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 # --- Stockdata --------------------------------------------------------------------------
 
-# The qualified-invoice registration number printed on invoices (T + 13 digits).
-STOCKDATA_INVOICE_REGISTRATION_NUMBER = env.str("STOCKDATA_INVOICE_REGISTRATION_NUMBER", default="T1234567890123")
+# The company that runs the site (stockdata.company): invoice issuer, registration number
+# (T + 13 digits), contacts and the bank account buyers pay into and payouts leave from.
+# One STOCKDATA_COMPANY_<FIELD> variable per field; unset ones take the visibly fictitious
+# demo values here, which production.py refuses.
+STOCKDATA_COMPANY = company_settings_from_env(os.environ, allow_demo=True)
 
 # Uploads: what the platform accepts. Every limit is checked on the server.
 STOCKDATA_UPLOAD_MIN_LONG_SIDE = env.int("STOCKDATA_UPLOAD_MIN_LONG_SIDE", default=1600)
@@ -451,15 +457,7 @@ STOCKDATA_NON_RESIDENT_WITHHOLDING_BP = env.int("STOCKDATA_NON_RESIDENT_WITHHOLD
 STOCKDATA_PAYOUT_BATCH_SIZE = env.int("STOCKDATA_PAYOUT_BATCH_SIZE", default=1000)
 # Transfers for a month's run are dated this day of the following month.
 STOCKDATA_PAYOUT_TRANSFER_DAY = env.int("STOCKDATA_PAYOUT_TRANSFER_DAY", default=10)
-# Our own account for the Zengin file (振込依頼人); the bank assigns the requester code.
-STOCKDATA_PAYER = {
-    "requester_code": env.str("STOCKDATA_PAYER_REQUESTER_CODE", default="1234567890"),
-    "name_kana": env.str("STOCKDATA_PAYER_NAME_KANA", default="ｽﾄﾂｸﾃﾞ-ﾀ(ｶ"),
-    "bank_code": env.str("STOCKDATA_PAYER_BANK_CODE", default="0001"),
-    "branch_code": env.str("STOCKDATA_PAYER_BRANCH_CODE", default="001"),
-    "account_type": env.str("STOCKDATA_PAYER_ACCOUNT_TYPE", default="1"),
-    "account_number": env.str("STOCKDATA_PAYER_ACCOUNT_NUMBER", default="1234567"),
-}
+# The payouts leave from the company's account (STOCKDATA_COMPANY above).
 
 # Health checks (stockdata.core.health): beat queues a worker heartbeat this often, and
 # /healthz/ready/ fails its worker check when the newest heartbeat is older than the limit.

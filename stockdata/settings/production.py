@@ -3,12 +3,19 @@
 Every secret comes from the environment; nothing here has a usable default.
 """
 
+import os
+
+from stockdata.company import company_settings_from_env
+
 from .base import *
 from .base import env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: refuse to start without one
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# Refuse to start until every STOCKDATA_COMPANY_* variable holds the company's real details:
+# invoices, payment instructions and the bank transfer file print them.
+STOCKDATA_COMPANY = company_settings_from_env(os.environ, allow_demo=False)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from stockdata.accounts.tests.factories import PASSWORD, BuyerFactory, StaffFactory, UserFactory
+from stockdata.tests.production_env import COMPANY_ENV
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def resolve(settings_module: str, **env) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-PRODUCTION_ENV = {"DJANGO_SECRET_KEY": "s" * 60, "DJANGO_ALLOWED_HOSTS": "stockdata.example"}
+PRODUCTION_ENV = {"DJANGO_SECRET_KEY": "s" * 60, "DJANGO_ALLOWED_HOSTS": "stockdata.example", **COMPANY_ENV}
 
 
 def test_production_hashes_new_passwords_with_argon2_and_still_reads_pbkdf2():

@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from stockdata.company import COMPANY_FIELDS, DEMO_COMPANY
+from stockdata.tests.production_env import COMPANY_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
@@ -32,8 +35,17 @@ print(json.dumps({
 SERVICE_VARS = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "AWS_STORAGE_BUCKET_NAME", "DJANGO_SETTINGS_MODULE"}
 
 
+def clean_environ() -> dict:
+    """The test process's environment without the services and settings a test chooses itself."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in SERVICE_VARS and not k.startswith(("DJANGO_", "AWS_", "STOCKDATA_COMPANY_"))
+    }
+
+
 def resolve(settings_module: str, **env) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS and not k.startswith(("DJANGO_", "AWS_"))}
+    clean = clean_environ()
     out = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
@@ -81,11 +93,12 @@ def test_celery_broker_url_wins_over_redis_url():
 
 
 def test_production_mode_passes_check_deploy():
-    clean = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS and not k.startswith(("DJANGO_", "AWS_"))}
+    clean = clean_environ()
     env = clean | {
         "DJANGO_SETTINGS_MODULE": "stockdata.settings.production",
         "DJANGO_SECRET_KEY": "x" * 30 + "-production-secret-from-the-environment-" + "y" * 20,
         "DJANGO_ALLOWED_HOSTS": "stockdata.example",
+        **COMPANY_ENV,
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
@@ -100,7 +113,7 @@ def test_production_mode_passes_check_deploy():
 
 
 def test_production_mode_refuses_to_start_without_a_secret_key():
-    clean = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS and not k.startswith(("DJANGO_", "AWS_"))}
+    clean = clean_environ()
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
@@ -111,3 +124,143 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+# --- The company's identity (stockdata.company) ---------------------------------------------------
+
+COMPANY_PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+from stockdata.company import company
+print(json.dumps({"company": settings.STOCKDATA_COMPANY, "demo": company().is_demo}))
+"""
+
+
+def production_check(**env) -> subprocess.CompletedProcess:
+    """``manage.py check`` under the production settings with a secret key, hosts and *env*."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=clean_environ()
+        | {
+            "DJANGO_SETTINGS_MODULE": "stockdata.settings.production",
+            "DJANGO_SECRET_KEY": "k" * 60,
+            "DJANGO_ALLOWED_HOSTS": "stockdata.example",
+        }
+        | env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_embedded_default_is_the_visibly_fictitious_demo_company():
+    out = subprocess.run(
+        [sys.executable, "-c", COMPANY_PROBE],
+        cwd=ROOT,
+        env=clean_environ() | {"DJANGO_SETTINGS_MODULE": "stockdata.settings.base"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    resolved = json.loads(out.stdout.strip().splitlines()[-1])
+    assert resolved == {"company": DEMO_COMPANY, "demo": True}
+    assert DEMO_COMPANY["name_ja"] == "株式会社ストックデータ（デモ）"
+    assert "架空" in DEMO_COMPANY["address_ja"] and "fictitious" in DEMO_COMPANY["address_en"]
+
+
+def test_production_reads_the_company_from_the_environment():
+    out = subprocess.run(
+        [sys.executable, "-c", COMPANY_PROBE],
+        cwd=ROOT,
+        env=clean_environ()
+        | {
+            "DJANGO_SETTINGS_MODULE": "stockdata.settings.production",
+            "DJANGO_SECRET_KEY": "k" * 60,
+            "DJANGO_ALLOWED_HOSTS": "stockdata.example",
+        }
+        | COMPANY_ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    resolved = json.loads(out.stdout.strip().splitlines()[-1])
+    assert resolved["demo"] is False
+    assert resolved["company"] == {field: COMPANY_ENV[f"STOCKDATA_COMPANY_{field.upper()}"] for field in COMPANY_FIELDS}
+
+
+def test_production_refuses_to_start_without_the_companys_details():
+    result = production_check()
+    assert result.returncode != 0
+    assert "The company's details (STOCKDATA_COMPANY_*, see deploy/env.example) are not usable" in result.stderr
+    for field in COMPANY_FIELDS:
+        assert f"STOCKDATA_COMPANY_{field.upper()} is not set" in result.stderr
+
+
+def test_production_refuses_to_start_with_one_detail_missing():
+    env = dict(COMPANY_ENV)
+    del env["STOCKDATA_COMPANY_ACCOUNT_HOLDER_KANA"]
+    result = production_check(**env)
+    assert result.returncode != 0
+    assert "  STOCKDATA_COMPANY_ACCOUNT_HOLDER_KANA is not set\n" in result.stderr
+    assert result.stderr.count(" is not set") == 1
+
+
+def test_production_refuses_to_start_with_the_demo_companys_details():
+    demo = {f"STOCKDATA_COMPANY_{field.upper()}": value for field, value in DEMO_COMPANY.items()}
+    result = production_check(**demo)
+    assert result.returncode != 0
+    assert (
+        "STOCKDATA_COMPANY_REGISTRATION_NUMBER is the demo value 'T0000000000000'; set the company's real one"
+        in result.stderr
+    )
+    for field in ("NAME_JA", "NAME_EN", "ADDRESS_JA", "ADDRESS_EN", "EMAIL", "PHONE", "ACCOUNT_NUMBER"):
+        assert f"STOCKDATA_COMPANY_{field} is the demo value" in result.stderr
+    for field in ("ACCOUNT_HOLDER_KANA", "ZENGIN_REQUESTER_CODE"):
+        assert f"STOCKDATA_COMPANY_{field} is the demo value" in result.stderr
+    # A real company may bank where the demo does: codes and the account type are not refused.
+    for field in ("BANK_NAME", "BANK_CODE", "BRANCH_NAME", "BRANCH_CODE", "ACCOUNT_TYPE"):
+        assert f"STOCKDATA_COMPANY_{field} " not in result.stderr
+
+
+def test_production_refuses_one_demo_value_among_real_ones():
+    result = production_check(**(COMPANY_ENV | {"STOCKDATA_COMPANY_NAME_JA": DEMO_COMPANY["name_ja"]}))
+    assert result.returncode != 0
+    assert "STOCKDATA_COMPANY_NAME_JA is the demo value '株式会社ストックデータ（デモ）'" in result.stderr
+
+
+def test_malformed_company_details_are_refused_everywhere_with_the_reason():
+    bad = {
+        "STOCKDATA_COMPANY_REGISTRATION_NUMBER": "1234567890123",
+        "STOCKDATA_COMPANY_ACCOUNT_HOLDER_KANA": "Stockdata KK 株式会社",
+        "STOCKDATA_COMPANY_BANK_CODE": "01",
+    }
+    result = production_check(**(COMPANY_ENV | bad))
+    assert result.returncode != 0
+    assert (
+        "STOCKDATA_COMPANY_REGISTRATION_NUMBER must be T followed by 13 digits (got '1234567890123')" in result.stderr
+    )
+    assert "STOCKDATA_COMPANY_ACCOUNT_HOLDER_KANA must be the holder's name in katakana" in result.stderr
+    assert "STOCKDATA_COMPANY_BANK_CODE must be 4 digits (got '01')" in result.stderr
+    # The embedded default refuses a malformed value too, instead of printing it on invoices.
+    embedded = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=clean_environ()
+        | {"DJANGO_SETTINGS_MODULE": "stockdata.settings.base", "STOCKDATA_COMPANY_REGISTRATION_NUMBER": "T123"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert embedded.returncode != 0
+    assert "STOCKDATA_COMPANY_REGISTRATION_NUMBER must be T followed by 13 digits (got 'T123')" in embedded.stderr
+
+
+def test_every_company_variable_is_listed_in_env_example_and_the_readme():
+    env_example = (ROOT / "deploy" / "env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for field in COMPANY_FIELDS:
+        name = f"STOCKDATA_COMPANY_{field.upper()}"
+        assert f"\n{name}=" in env_example, name
+        assert f"`{name}`" in readme, name

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from licensing.commerce import documents
 from licensing.commerce.models import Invoice, Order
 from licensing.commerce.services.numbers import number_next
+from stockdata.company import company
 from stockdata.money import invoice_tax
 from stockdata.storage import private_storage
 
@@ -38,13 +38,15 @@ def _totals(lines: list[dict]) -> dict:
 
 def _invoice_create(*, order: Order, kind: str, lines: list[dict], credits: Invoice | None = None) -> Invoice:
     totals = _totals(lines)
+    issuer = company()
     prefix = "INV" if kind == Invoice.Kind.INVOICE else "CN"
     invoice = Invoice.objects.create(
         number=number_next(kind=kind, prefix=prefix),
         kind=kind,
         order=order,
         issued_at=timezone.now(),
-        issuer_registration_number=settings.STOCKDATA_INVOICE_REGISTRATION_NUMBER,
+        issuer_registration_number=issuer.registration_number,
+        issuer=issuer.issuer_snapshot(),
         buyer_name=order.billing_name,
         buyer_address=order.billing_address,
         buyer_registration_number=order.billing_registration_number,

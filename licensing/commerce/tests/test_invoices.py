@@ -14,7 +14,9 @@ from licensing.commerce import services
 from licensing.commerce.tests.test_orders import buy
 from licensing.models import Invoice
 from stockdata.accounts.tests.factories import BuyerFactory, ContributorFactory
+from stockdata.company import DEMO_COMPANY
 from stockdata.storage import private_storage
+from stockdata.tests.production_env import COMPANY
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +51,7 @@ def test_invoice_numbers_are_gapless(settings):
 
 
 def test_invoice_totals_tax_once_per_rate_and_the_pdf_shows_them(settings):
-    settings.STOCKDATA_INVOICE_REGISTRATION_NUMBER = "T9876543210987"
+    settings.STOCKDATA_COMPANY = COMPANY
     invoice = paid(big_order(BuyerFactory()))
     assert invoice.totals == {"10": {"total": 1_914_000, "tax": 174_000, "net": 1_740_000}}
     assert (invoice.total, invoice.tax) == (1_914_000, 174_000)
@@ -118,3 +120,42 @@ def test_a_refund_issues_a_credit_note_with_negative_amounts():
     text, _pages = pdf_text(note)
     assert invoice.number in text and "-¥99,000" in text
     assert services.order_line_refund(line=order.lines.first()) is None  # refunded once
+
+
+def test_the_invoice_issuer_and_registration_number_come_from_the_company_settings(settings, client):
+    settings.STOCKDATA_COMPANY = COMPANY
+    buyer = BuyerFactory()
+    invoice = paid(buy(buyer, DatasetFactory(version__photos=1)))
+    assert invoice.issuer_registration_number == "T9876543210987"
+    assert invoice.issuer == {
+        "name_ja": "株式会社テスト写真データ",
+        "name_en": "Test Photo Data K.K.",
+        "address_ja": "〒150-0002 東京都渋谷区渋谷9-9-9",
+        "address_en": "9-9-9 Shibuya, Shibuya-ku, Tokyo 150-0002, Japan",
+        "email": "billing@photodata.example",
+        "phone": "03-9999-1234",
+    }
+    text, _pages = pdf_text(invoice)
+    for value in (
+        "発行者 / Issuer: 株式会社テスト写真データ / Test Photo Data K.K.",
+        "〒150-0002 東京都渋谷区渋谷9-9-9",
+        "9-9-9 Shibuya, Shibuya-ku, Tokyo 150-0002, Japan",
+        "billing@photodata.example / 03-9999-1234",
+        "登録番号 / Registration No.: T9876543210987",
+    ):
+        assert value in text
+    assert "デモ" not in text and "T0000000000000" not in text
+
+    # The company moves: the issued invoice, page and PDF alike, still shows it as it was.
+    settings.STOCKDATA_COMPANY = DEMO_COMPANY
+    client.force_login(buyer)
+    page = client.get(reverse("licensing:invoice", args=[invoice.number])).content.decode()
+    assert (
+        'data-testid="issuer">株式会社テスト写真データ / Test Photo Data K.K.<br>〒150-0002 東京都渋谷区渋谷9-9-9'
+        "<br>9-9-9 Shibuya, Shibuya-ku, Tokyo 150-0002, Japan<br>billing@photodata.example / 03-9999-1234</dd>"
+    ) in page
+    assert 'data-testid="registration-number">T9876543210987<' in page
+    # ...and the next one is issued by whoever the settings name now.
+    later = paid(buy(buyer, DatasetFactory(version__photos=1)))
+    assert later.issuer_registration_number == "T0000000000000"
+    assert later.issuer["name_ja"] == "株式会社ストックデータ（デモ）"

@@ -17,8 +17,10 @@ from licensing.commerce import selectors as commerce_selectors
 from licensing.commerce import services as commerce_services
 from licensing.models import CartLine, IntendedUse, NumberSequence, Order, OrderEvent
 from stockdata.accounts.tests.factories import BuyerFactory, ContributorFactory, StaffFactory
+from stockdata.company import DEMO_COMPANY
 from stockdata.errors import ApplicationError
 from stockdata.money import invoice_tax, tax_included
+from stockdata.tests.production_env import COMPANY
 
 pytestmark = pytest.mark.django_db
 
@@ -320,6 +322,30 @@ def test_the_order_page_shows_bank_details_reference_and_deadline(client):
     assert f"<strong>{order.number}</strong>" in page
     assert order.payment_due.strftime("%Y-%m-%d") in page
     assert 'data-testid="order-total">¥99,000<' in page
+
+
+def test_bank_transfer_instructions_name_the_company_account_from_the_settings(client, settings):
+    settings.STOCKDATA_COMPANY = COMPANY
+    buyer = BuyerFactory()
+    order = buy(buyer, DatasetFactory(version__photos=1))
+    client.force_login(buyer)
+    page = client.get(reverse("licensing:order_detail", args=[order.uuid])).content.decode()
+    for shown in (
+        "<dd>みずほ銀行 (0001)</dd>",
+        "<dd>東京営業部 (001)</dd>",
+        "<dd>Current 7654321</dd>",
+        "<dd>カ）テストシャシンデータ</dd>",
+        "billing@photodata.example, 03-9999-1234",
+    ):
+        assert shown in page
+    assert 'data-testid="bank-details-demo"' not in page
+
+    # The embedded default says plainly that its account is fictitious, and in Japanese too.
+    settings.STOCKDATA_COMPANY = DEMO_COMPANY
+    page = client.get(reverse("licensing:order_detail", args=[order.uuid]), HTTP_ACCEPT_LANGUAGE="ja").content
+    page = page.decode()
+    assert "<dd>普通 0000001</dd>" in page and "<dd>カ）ストックデータデモ</dd>" in page
+    assert 'data-testid="bank-details-demo"' in page
 
 
 def test_order_list_query_count_is_flat(client, django_assert_max_num_queries):
