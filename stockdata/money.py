@@ -14,6 +14,22 @@ Domain rules (Japan):
 * Under the qualified invoice system (適格請求書等保存方式) the tax is computed
   ONCE per invoice per tax rate, on the sum of the tax-inclusive line totals
   for that rate -- never per line.  See :func:`invoice_tax`.
+* A line's net (what royalties are shared from) is its amount minus its share
+  of that invoice tax, the shares split so that they add up to the invoice's
+  tax exactly -- not ``net_of_tax(line)``, which can differ by a yen per line.
+  See :func:`invoice_line_taxes`.
+* A refund returns lines exactly as the invoice stated them: the credit note
+  (適格返還請求書) carries each refunded line's amount, tax share and net,
+  negated, and its tax per rate is the sum of those shares, not rounded again
+  (:meth:`LineTax.reversed`, :func:`tax_breakdown_of`).  The rounding happened
+  once, on the invoice; the credit note gives back parts of it.  So at every
+  moment the invoice's tax plus its credit notes' tax equals the tax shares of
+  the lines still sold -- which is what the royalty ledger records, since a
+  refunded sale is reversed entry by entry -- and a fully refunded invoice
+  nets to zero tax.  (A single refunded line's stated tax is its share, within
+  a yen of ``tax_included`` of its amount; whether that or a fresh rounding is
+  stated is a choice the qualified-invoice rules leave to the issuer, and this
+  one keeps the books equal to the yen.)
 
 Negative amounts (refunds, credit notes, reversals) are supported by the tax,
 share and split helpers and are rounded *symmetrically*: ``f(-x) == -f(x)``,
@@ -38,12 +54,15 @@ __all__ = [
     "WITHHOLDING_RATE_BP_ABOVE_THRESHOLD",
     "WITHHOLDING_RATE_BP_UP_TO_THRESHOLD",
     "WITHHOLDING_THRESHOLD",
+    "LineTax",
     "TaxBreakdown",
     "format_yen",
+    "invoice_line_taxes",
     "invoice_tax",
     "net_of_tax",
     "share_of",
     "split_largest_remainder",
+    "tax_breakdown_of",
     "tax_included",
     "withholding_tax",
 ]
@@ -90,6 +109,20 @@ def _require_rate(rate_percent: object) -> int:
 
 def _sign(value: int) -> int:
     return -1 if value < 0 else 1
+
+
+def _lines_with_rates(
+    line_totals_incl_tax: Iterable[int] | Iterable[tuple[int, int]], default_rate: int
+) -> list[tuple[int, int]]:
+    lines = []
+    for item in line_totals_incl_tax:
+        if isinstance(item, tuple):
+            if len(item) != 2:
+                raise ValueError(f"expected (line_total_incl_tax, rate_percent), got {item!r}")
+            lines.append((_require_int(item[0], "line_total_incl_tax"), _require_rate(item[1])))
+        else:
+            lines.append((_require_int(item, "line_total_incl_tax"), default_rate))
+    return lines
 
 
 # ---------------------------------------------------------------------------
@@ -156,17 +189,8 @@ def invoice_tax(
     Returns one :class:`TaxBreakdown` per rate that occurs, sorted by
     ascending rate; an empty invoice returns ``[]``.
     """
-    default_rate = _require_rate(rate_percent)
     totals: dict[int, int] = {}
-    for item in line_totals_incl_tax:
-        if isinstance(item, tuple):
-            if len(item) != 2:
-                raise ValueError(f"expected (line_total_incl_tax, rate_percent), got {item!r}")
-            amount = _require_int(item[0], "line_total_incl_tax")
-            rate = _require_rate(item[1])
-        else:
-            amount = _require_int(item, "line_total_incl_tax")
-            rate = default_rate
+    for amount, rate in _lines_with_rates(line_totals_incl_tax, _require_rate(rate_percent)):
         totals[rate] = totals.get(rate, 0) + amount
     result = []
     for rate in sorted(totals):
@@ -174,6 +198,93 @@ def invoice_tax(
         tax = tax_included(total, rate_percent=rate)
         result.append(TaxBreakdown(rate_percent=rate, total_incl_tax=total, tax=tax, net=total - tax))
     return result
+
+
+@dataclass(frozen=True)
+class LineTax:
+    """One invoice line: its tax-inclusive amount, its share of the invoice's tax, and its net.
+
+    ``amount == tax + net`` always.
+    """
+
+    amount: int
+    rate_percent: int
+    tax: int
+    net: int
+
+    def reversed(self) -> LineTax:
+        """The same line given back on a credit note: every amount negated, nothing re-rounded."""
+        return LineTax(amount=-self.amount, rate_percent=self.rate_percent, tax=-self.tax, net=-self.net)
+
+
+def invoice_line_taxes(
+    line_totals_incl_tax: Iterable[int] | Iterable[tuple[int, int]],
+    *,
+    rate_percent: int = CONSUMPTION_TAX_RATE_PERCENT,
+) -> list[LineTax]:
+    """Each line's share of the tax the invoice states, so that the shares add up to it exactly.
+
+    The invoice's tax per rate is computed once, as :func:`invoice_tax` does; it is then
+    split among that rate's lines in proportion to their tax-inclusive amounts with
+    :func:`split_largest_remainder` (each line first gets the floor of its exact share, the
+    yen left over go to the largest remainders, and equal remainders to the EARLIER line).
+    A line's net is its amount minus its share.  Guarantees, per rate:
+
+    * the shares add up to ``invoice_tax(...)``'s tax for that rate, so the nets add up to
+      its net, to the yen;
+    * every share is within 1 yen of its exact share ``tax * amount / total``;
+    * a line of 0 yen has a share of 0; a single line's share is ``tax_included(amount)``;
+    * ``amount == tax + net`` on every line; the result is in the order of the input.
+
+    Items are line totals (at *rate_percent*) or ``(line_total, rate_percent)`` tuples, as
+    for :func:`invoice_tax`.  The lines of one rate must not mix signs (a credit note's
+    lines are all negative; build it with :meth:`LineTax.reversed` instead of recomputing).
+
+    Worked example: two lines of 100,000 yen.  The invoice's tax is
+    ``floor(200,000 * 10 / 110) = 18,181``; taxing each line on its own would give
+    ``9,090 + 9,090 = 18,180``, a yen short.  The exact shares are 9,090.5 each: both get
+    9,090, and the one yen left goes to the first line (equal remainders, earlier wins).
+
+    >>> [(line.tax, line.net) for line in invoice_line_taxes([100_000, 100_000])]
+    [(9091, 90909), (9090, 90910)]
+    >>> [line.tax for line in invoice_line_taxes([1_000, 1_000, 1_000])]  # invoice tax 272
+    [91, 91, 90]
+    """
+    lines = _lines_with_rates(line_totals_incl_tax, _require_rate(rate_percent))
+    by_rate: dict[int, dict[int, int]] = {}
+    for index, (amount, rate) in enumerate(lines):
+        by_rate.setdefault(rate, {})[index] = amount
+    taxes: dict[int, int] = {}
+    for rate, amounts in by_rate.items():
+        if any(a < 0 for a in amounts.values()) and any(a > 0 for a in amounts.values()):
+            raise ValueError(f"the lines at {rate} % mix charges and refunds; give each its own document")
+        total = sum(amounts.values())
+        if total == 0:
+            taxes.update(dict.fromkeys(amounts, 0))
+            continue
+        weights = {index: abs(amount) for index, amount in amounts.items()}
+        taxes.update(split_largest_remainder(tax_included(total, rate_percent=rate), weights))
+    return [
+        LineTax(amount=amount, rate_percent=rate, tax=taxes[index], net=amount - taxes[index])
+        for index, (amount, rate) in enumerate(lines)
+    ]
+
+
+def tax_breakdown_of(lines: Iterable[LineTax]) -> list[TaxBreakdown]:
+    """Per-rate totals of lines whose tax is already decided (added up, never rounded again).
+
+    For an invoice's lines from :func:`invoice_line_taxes` this equals :func:`invoice_tax`;
+    for a credit note's reversed lines it is exactly the negation of what they were on the
+    invoice.  Sorted by ascending rate.
+    """
+    totals: dict[int, list[int]] = {}
+    for line in lines:
+        total, tax = totals.setdefault(line.rate_percent, [0, 0])
+        totals[line.rate_percent] = [total + line.amount, tax + line.tax]
+    return [
+        TaxBreakdown(rate_percent=rate, total_incl_tax=total, tax=tax, net=total - tax)
+        for rate, (total, tax) in sorted(totals.items())
+    ]
 
 
 # ---------------------------------------------------------------------------

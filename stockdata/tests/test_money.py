@@ -11,12 +11,15 @@ from hypothesis import strategies as st
 from stockdata import money
 from stockdata.money import (
     CONSUMPTION_TAX_RATE_PERCENT,
+    LineTax,
     TaxBreakdown,
     format_yen,
+    invoice_line_taxes,
     invoice_tax,
     net_of_tax,
     share_of,
     split_largest_remainder,
+    tax_breakdown_of,
     tax_included,
     withholding_tax,
 )
@@ -140,6 +143,102 @@ def test_invoice_tax_mixed_rates_properties(lines):
     for b in result:
         assert b.tax == b.total_incl_tax * b.rate_percent // (100 + b.rate_percent)
         assert b.tax + b.net == b.total_incl_tax
+
+
+# --------------------------------------------------------------------------
+# each line's share of the invoice's tax
+# --------------------------------------------------------------------------
+
+lines_st = st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=40)
+rated_lines_st = st.lists(st.tuples(st.integers(1, 10**8), st.sampled_from([8, 10])), min_size=1, max_size=30)
+
+
+def test_two_lines_of_100000_share_the_invoice_tax_of_18181():
+    lines = invoice_line_taxes([100_000, 100_000])
+    assert lines == [
+        LineTax(amount=100_000, rate_percent=10, tax=9_091, net=90_909),
+        LineTax(amount=100_000, rate_percent=10, tax=9_090, net=90_910),
+    ]
+    assert sum(line.tax for line in lines) == invoice_tax([100_000, 100_000])[0].tax == 18_181
+    # Taxing each line on its own would lose that yen.
+    assert 2 * tax_included(100_000) == 18_180
+
+
+def test_line_taxes_examples():
+    assert [line.tax for line in invoice_line_taxes([1_000, 1_000, 1_000])] == [91, 91, 90]
+    # Largest remainder first, not the first line: 272 on 1,000 + 2,000 -> exact 90.67 and 181.33.
+    assert [line.tax for line in invoice_line_taxes([1_000, 2_000])] == [91, 181]
+    assert [line.tax for line in invoice_line_taxes([165_000, 99_000])] == [15_000, 9_000]
+    assert invoice_line_taxes([]) == []
+    assert invoice_line_taxes([0, 0]) == [LineTax(0, 10, 0, 0), LineTax(0, 10, 0, 0)]
+
+
+def test_line_taxes_reject_floats_and_mixed_signs():
+    with pytest.raises(TypeError):
+        invoice_line_taxes([100.0])
+    with pytest.raises(ValueError, match="mix charges and refunds"):
+        invoice_line_taxes([1_000, -500])
+
+
+@given(lines_st)
+def test_line_taxes_add_up_to_the_invoice_tax_and_each_is_within_a_yen_of_its_share(amounts):
+    lines = invoice_line_taxes(amounts)
+    [breakdown] = invoice_tax(amounts)
+    assert [line.amount for line in lines] == amounts
+    assert sum(line.tax for line in lines) == breakdown.tax
+    assert sum(line.net for line in lines) == breakdown.net
+    assert tax_breakdown_of(lines) == [breakdown]
+    for line in lines:
+        assert line.amount == line.tax + line.net
+        assert line.tax >= 0 and line.net >= 0
+        if breakdown.total_incl_tax:
+            exact = Fraction(breakdown.tax * line.amount, breakdown.total_incl_tax)
+            assert abs(line.tax - exact) < 1
+        # ...and so within a yen of the tax the line would carry alone.
+        assert abs(line.tax - tax_included(line.amount)) <= 1
+        if line.amount == 0:
+            assert line.tax == 0
+
+
+@given(rated_lines_st)
+def test_line_taxes_add_up_per_rate(items):
+    lines = invoice_line_taxes(items)
+    assert [(line.amount, line.rate_percent) for line in lines] == items
+    assert tax_breakdown_of(lines) == invoice_tax(items)
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_a_single_line_carries_the_whole_tax(amount):
+    [line] = invoice_line_taxes([amount])
+    assert (line.tax, line.net) == (tax_included(amount), net_of_tax(amount))
+
+
+@given(st.integers(min_value=1, max_value=10**9), st.integers(min_value=2, max_value=30))
+def test_equal_lines_give_the_leftover_yen_to_the_earliest(amount, count):
+    taxes = [line.tax for line in invoice_line_taxes([amount] * count)]
+    assert taxes == sorted(taxes, reverse=True)
+    assert max(taxes) - min(taxes) <= 1
+
+
+@given(lines_st)
+def test_line_taxes_of_a_refund_mirror_the_sale(amounts):
+    sale = invoice_line_taxes(amounts)
+    assert invoice_line_taxes([-a for a in amounts]) == [line.reversed() for line in sale]
+
+
+@given(lines_st, st.data())
+def test_credit_notes_return_the_lines_as_invoiced_so_tax_adds_up_to_the_lines_still_sold(amounts, data):
+    invoice = invoice_line_taxes(amounts)
+    refunded = data.draw(st.sets(st.sampled_from(range(len(amounts)))), label="refunded lines")
+    # One credit note per refunded line, as refunding one line at a time issues them.
+    notes = [tax_breakdown_of([invoice[i].reversed()]) for i in sorted(refunded)]
+    stated_tax = sum(b.tax for b in tax_breakdown_of(invoice)) + sum(b.tax for note in notes for b in note)
+    stated_total = sum(amounts) + sum(b.total_incl_tax for note in notes for b in note)
+    kept = [invoice[i] for i in range(len(amounts)) if i not in refunded]
+    assert stated_tax == sum(line.tax for line in kept)
+    assert stated_total == sum(line.amount for line in kept)
+    if not kept:
+        assert stated_tax == stated_total == 0
 
 
 # --------------------------------------------------------------------------
@@ -312,3 +411,10 @@ def test_module_imports_no_django_and_uses_no_float():
         assert not (isinstance(node, ast.Constant) and isinstance(node.value, float))
         assert not (isinstance(node, ast.Name) and node.id == "float")
     assert not any(name.split(".")[0] == "django" for name in imported)
+
+
+def test_the_worked_examples_in_the_docstrings_hold():
+    import doctest
+
+    result = doctest.testmod(money)
+    assert result.attempted >= 9 and result.failed == 0
