@@ -27,9 +27,10 @@ from catalog.models import DatasetVersionItem
 from contributors.banking import BankAccount, BankAccountError, validate_bank_account
 from contributors.models import ContributorProfile, Payout, PayoutRun, RoyaltyEntry, SaleSplit
 from contributors.zengin import Payer, Transfer, zengin_transfer_file
+from licensing.commerce.selectors import order_line_taxes
 from stockdata.company import company
 from stockdata.errors import ApplicationError, Conflict
-from stockdata.money import share_of, split_largest_remainder, tax_included, withholding_tax
+from stockdata.money import share_of, split_largest_remainder, withholding_tax
 
 # --- Settings (documented in stockdata/settings/base.py) --------------------------------------
 
@@ -87,17 +88,17 @@ def _photo_counts(version_id: int) -> dict[int, int]:
 
 @transaction.atomic
 def royalties_record_sale(*, line, at: datetime | None = None) -> SaleSplit:
-    """Record a paid order line once: net = price − tax in it, pool = the contributor share of
-    the net, split among the version's contributors by photo count (largest remainder), so
-    the parts add up to the pool and pool + platform = net, to the yen."""
+    """Record a paid order line once: net = price − the line's share of its invoice's tax (the
+    net the invoice states, so the books agree with the invoices to the yen), pool = the
+    contributor share of the net, split among the version's contributors by photo count
+    (largest remainder), so the parts add up to the pool and pool + platform = net."""
     existing = SaleSplit.objects.filter(order_line_id=line.pk, kind=SaleSplit.Kind.SALE).first()
     if existing is not None:
         return existing
     at = at or timezone.now()
     counts = _photo_counts(line.version_id)
-    price = int(line.price)
-    tax = tax_included(price)
-    net = price - tax
+    share = order_line_taxes(order_id=line.order_id)[line.pk]
+    price, tax, net = share.amount, share.tax, share.net
     bp = contributor_share_bp()
     pool = share_of(net, percent_bp=bp) if counts else 0
     try:

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from catalog.tests.factories import DatasetFactory
 from contributors.models import AppendOnlyError, RoyaltyEntry, SaleSplit
 from contributors.selectors import royalty_balance
 from contributors.services import royalties_record_sale, royalties_reverse_sale
 from contributors.tests.factories import ContributorFactory, paid_line, version_with_photos
-from stockdata.money import net_of_tax, share_of, split_largest_remainder
+from stockdata.money import net_of_tax, share_of, split_largest_remainder, tax_included
 
 # --- The arithmetic, for any amounts ----------------------------------------------------------
 
@@ -123,3 +124,64 @@ def test_any_sale_through_the_service_adds_up_and_a_refund_cancels_it(price, cou
     assert sum(parts) == split.pool and min(parts) >= 0
     royalties_reverse_sale(line=line)
     assert sum(RoyaltyEntry.objects.filter(order_line=line).values_list("amount", flat=True)) == 0
+
+
+# --- The revenue report agrees with the invoices ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_monthly_revenue_reports_tax_equals_the_invoices_tax_for_orders_of_several_lines():
+    """Prices not divisible by 11, several lines per order: the invoice rounds its tax once, each
+    line's royalties use its share of it, so the report and the invoices agree to the yen, also
+    after a line is refunded (the credit note gives back that line's share)."""
+    from contributors.selectors import platform_revenue_by_month
+    from licensing.commerce import services as commerce
+    from licensing.commerce.tests.test_orders import buy
+    from licensing.models import Invoice
+    from stockdata.accounts.tests.factories import BuyerFactory
+
+    baskets = [[100_000, 100_000], [1_000, 1_000, 1_000], [99_997, 12_345, 54_321, 7_778]]
+    assert all(price % 11 for prices in baskets for price in prices)
+    orders = []
+    for prices in baskets:
+        datasets = [DatasetFactory(version__photos=3, price_unedited=price) for price in prices]
+        order = buy(BuyerFactory(), *datasets)
+        commerce.order_mark_paid(order=order, provider="bank_transfer", amount=order.total)
+        orders.append(order)
+
+    def books() -> tuple[int, int]:
+        [month] = platform_revenue_by_month()
+        invoices = Invoice.objects.all()
+        assert month["gross"] == sum(i.total for i in invoices)
+        assert month["net"] == sum(i.total - i.tax for i in invoices)
+        return month["tax"], sum(i.tax for i in invoices)
+
+    report_tax, invoice_tax_total = books()
+    # Invoice tax once per order: 18,181 + 272 + 15,858; taxed line by line it would be 18,180 + 270 + 15,857.
+    assert [o.invoices.get().tax for o in orders] == [18_181, 272, 15_858]
+    assert sum(tax_included(p) for prices in baskets for p in prices) == 18_180 + 270 + 15_857
+    assert report_tax == invoice_tax_total == 18_181 + 272 + 15_858
+    first = orders[0].lines.order_by("id").first()
+    assert [s.tax for s in SaleSplit.objects.filter(order_line__order=orders[0]).order_by("order_line_id")] == [
+        9_091,
+        9_090,
+    ]
+    assert [(line["tax"], line["net"]) for line in orders[0].invoices.get().lines] == [(9_091, 90_909), (9_090, 90_910)]
+
+    commerce.order_line_refund(line=first)
+    note = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)
+    assert (note.total, note.tax) == (-100_000, -9_091)
+    assert note.lines[0] | {"title": ""} == {
+        "title": "",
+        "dataset": first.dataset.slug,
+        "version": first.version.number,
+        "edition": "unedited",
+        "rate": 10,
+        "amount": -100_000,
+        "tax": -9_091,
+        "net": -90_909,
+    }
+    report_tax, invoice_tax_total = books()
+    assert report_tax == invoice_tax_total == 9_090 + 272 + 15_858
+    # The contributors' royalties on the refunded line came back to the yen.
+    assert sum(RoyaltyEntry.objects.filter(order_line=first).values_list("amount", flat=True)) == 0

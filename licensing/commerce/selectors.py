@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from catalog.models import DatasetVersion
-from licensing.commerce.models import Cart, CartLine, LicenceTerms, Order
+from licensing.commerce.models import Cart, CartLine, LicenceTerms, Order, OrderLine
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import user_has_role
 from stockdata.i18n import is_japanese
-from stockdata.money import invoice_tax
+from stockdata.money import CONSUMPTION_TAX_RATE_PERCENT, LineTax, invoice_line_taxes, tax_breakdown_of
 
 
 @dataclass
@@ -44,27 +44,41 @@ class CartSummary:
 
 
 def cart_summary(cart: Cart) -> CartSummary:
-    """Lines with their tax-inclusive prices; the tax is computed once on the total."""
+    """Lines with their tax-inclusive prices and each one's share of the tax, which is computed
+    once on the total (in cart order, the order the invoice will list them)."""
     lines = list(cart.lines.select_related("dataset__latest_version", "version"))
+    prices = [line.dataset.price_for(line.edition) for line in lines]
+    shares = invoice_line_taxes(prices)
     summary = CartSummary()
-    for line in lines:
-        price = line.dataset.price_for(line.edition)
+    for line, share in zip(lines, shares, strict=True):
         latest = line.dataset.latest_version
         newer = latest if latest is not None and latest.number > line.version.number else None
         summary.lines.append(
             CartSummaryLine(
                 line=line,
                 title=line.dataset.title_ja if is_japanese() else line.dataset.title_en,
-                price=price,
-                tax=invoice_tax([price])[0].tax,
+                price=share.amount,
+                tax=share.tax,
                 newer_version=newer,
                 restricted=line.dataset.restricted,
             )
         )
-    breakdown = invoice_tax([entry.price for entry in summary.lines])
+    breakdown = tax_breakdown_of(shares)
     summary.total = sum(b.total_incl_tax for b in breakdown)
     summary.tax = sum(b.tax for b in breakdown)
     return summary
+
+
+def order_line_taxes(*, order_id: int) -> dict[int, LineTax]:
+    """Each line's share of the tax the order's invoice states, by line id.
+
+    The invoice lists every line of the order, in id order, at the consumption tax rate, and
+    its tax is split among them with ``stockdata.money.invoice_line_taxes``; royalties share
+    out the same nets, and a credit note gives back the same shares.
+    """
+    rows = list(OrderLine.objects.filter(order_id=order_id).order_by("id").values_list("id", "price"))
+    shares = invoice_line_taxes([(int(price), CONSUMPTION_TAX_RATE_PERCENT) for _line_id, price in rows])
+    return {line_id: share for (line_id, _price), share in zip(rows, shares, strict=True)}
 
 
 def payment_methods_available() -> list[tuple[str, str]]:

@@ -1,10 +1,11 @@
-"""The navigation each role sees."""
+"""What every page's template may use: the navigation each role sees, the tax rate prices include."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import user_has_role
+from stockdata.money import CONSUMPTION_TAX_RATE_PERCENT
 
 
 def _items(user):
@@ -40,3 +41,8 @@ def navigation(request):
     if user is None:
         return {}
     return {"nav_items": _items(user), "nav_role": getattr(user, "role", "") if user.is_authenticated else "anonymous"}
+
+
+def tax(request):
+    """The consumption tax rate, from ``stockdata.money`` (never written into a template)."""
+    return {"tax_rate_percent": CONSUMPTION_TAX_RATE_PERCENT}

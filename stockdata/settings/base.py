@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "stockdata.core.context_processors.navigation",
+                "stockdata.core.context_processors.tax",
             ],
         },
     },

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from catalog.models import Dataset
 from catalog.storefront.forms import CatalogueForm
+from stockdata.money import CONSUMPTION_TAX_RATE_PERCENT
 
 
 class CatalogueQuerySerializer(serializers.Serializer):
@@ -39,7 +40,9 @@ class EditionSerializer(serializers.Serializer):
     edition = serializers.CharField(source="code", help_text="unedited | annotated")
     name = serializers.CharField()
     price = serializers.IntegerField(help_text="Yen, consumption tax included.")
-    tax = serializers.IntegerField(help_text="The consumption tax contained in the price (10 %), yen.")
+    tax = serializers.IntegerField(
+        help_text=f"The consumption tax contained in the price ({CONSUMPTION_TAX_RATE_PERCENT} %), yen."
+    )
     price_excluding_tax = serializers.IntegerField(source="net")
 
 

@@ -7,32 +7,36 @@ from django.utils import timezone
 
 from licensing.commerce import documents
 from licensing.commerce.models import Invoice, Order
+from licensing.commerce.selectors import order_line_taxes
 from licensing.commerce.services.numbers import number_next
 from stockdata.company import company
-from stockdata.money import invoice_tax
+from stockdata.money import LineTax, tax_breakdown_of
 from stockdata.storage import private_storage
 
 
-def _invoice_lines(lines) -> list[dict]:
-    out = []
-    for line in lines:
-        out.append(
-            {
-                "title": line.title,
-                "dataset": line.dataset.slug,
-                "version": line.version.number,
-                "edition": line.edition,
-                "rate": 10,
-                "amount": line.price,
-            }
-        )
-    return out
+def _invoice_lines(lines, shares: dict[int, LineTax]) -> list[dict]:
+    """The document's lines: each order line with its share of the tax (``order_line_taxes``)."""
+    return [
+        {
+            "title": line.title,
+            "dataset": line.dataset.slug,
+            "version": line.version.number,
+            "edition": line.edition,
+            "rate": shares[line.pk].rate_percent,
+            "amount": shares[line.pk].amount,
+            "tax": shares[line.pk].tax,
+            "net": shares[line.pk].net,
+        }
+        for line in lines
+    ]
 
 
 def _totals(lines: list[dict]) -> dict:
+    """Per rate, the sums of the lines' amounts and tax shares: on an invoice that is the tax
+    computed once on the rate's total; on a credit note, exactly what the refunded lines carried."""
+    shares = [LineTax(amount=e["amount"], rate_percent=e["rate"], tax=e["tax"], net=e["net"]) for e in lines]
     return {
-        str(b.rate_percent): {"total": b.total_incl_tax, "tax": b.tax, "net": b.net}
-        for b in invoice_tax([(line["amount"], line["rate"]) for line in lines])
+        str(b.rate_percent): {"total": b.total_incl_tax, "tax": b.tax, "net": b.net} for b in tax_breakdown_of(shares)
     }
 
 
@@ -64,16 +68,20 @@ def _invoice_create(*, order: Order, kind: str, lines: list[dict], credits: Invo
 
 
 def invoice_issue(*, order: Order) -> Invoice:
-    """Issue the order's qualified invoice once (gapless INV number, PDF stored); a second
-    call returns the stored one unchanged."""
+    """Issue the order's qualified invoice once (gapless INV number, PDF stored): its tax is
+    computed once per rate and each line states its share; a second call returns the stored
+    one unchanged."""
     existing = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
     if existing is not None:
         return existing
     lines = order.lines.select_related("dataset", "version").order_by("id")
-    return _invoice_create(order=order, kind=Invoice.Kind.INVOICE, lines=_invoice_lines(lines))
+    shares = order_line_taxes(order_id=order.pk)
+    return _invoice_create(order=order, kind=Invoice.Kind.INVOICE, lines=_invoice_lines(lines, shares))
 
 
 def credit_note_issue(*, invoice: Invoice, lines) -> Invoice:
-    """A credit note for refunded lines: negative amounts, referencing the invoice."""
-    credit_lines = [{**entry, "amount": -entry["amount"]} for entry in _invoice_lines(lines)]
+    """A credit note for refunded lines, referencing the invoice: each line as the invoice stated
+    it (amount, tax share, net), negated and not rounded again (``stockdata.money``)."""
+    shares = {pk: share.reversed() for pk, share in order_line_taxes(order_id=invoice.order_id).items()}
+    credit_lines = _invoice_lines(lines, shares)
     return _invoice_create(order=invoice.order, kind=Invoice.Kind.CREDIT_NOTE, lines=credit_lines, credits=invoice)

@@ -155,6 +155,29 @@ def test_cart_page_shows_tax_inclusive_total_and_its_tax(client):
     assert 'data-testid="cart-tax">¥24,000<' in page
 
 
+def test_cart_lines_show_their_share_of_the_tax_which_adds_up_to_the_total_tax(client):
+    buyer = BuyerFactory()
+    for _ in range(2):
+        commerce_services.cart_add(
+            user=buyer, dataset=DatasetFactory(version__photos=1, price_unedited=100_000), edition=Edition.UNEDITED
+        )
+    client.force_login(buyer)
+    page = client.get(reverse("licensing:cart")).content.decode()
+    assert 'data-testid="cart-tax">¥18,181<' in page
+    assert page.index("incl. tax ¥9,091") < page.index("incl. tax ¥9,090")
+
+
+def test_the_tax_rate_on_the_pages_comes_from_stockdata_money(client, monkeypatch):
+    buyer = BuyerFactory()
+    commerce_services.cart_add(user=buyer, dataset=DatasetFactory(version__photos=1), edition=Edition.UNEDITED)
+    client.force_login(buyer)
+    assert "of which consumption tax (10%)" in client.get(reverse("licensing:cart")).content.decode()
+    page = client.get(reverse("licensing:cart"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "うち消費税（10%）" in page
+    monkeypatch.setattr("stockdata.core.context_processors.CONSUMPTION_TAX_RATE_PERCENT", 8)
+    assert "of which consumption tax (8%)" in client.get(reverse("licensing:cart")).content.decode()
+
+
 def test_the_dataset_page_has_an_add_to_cart_form_for_buyers(client):
     buyer = BuyerFactory()
     dataset = DatasetFactory(version__photos=2)
