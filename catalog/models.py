@@ -3,8 +3,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from stockdata.append_only import AppendOnlyModel
 from stockdata.storage import public_storage
 
 
@@ -332,8 +334,10 @@ class DatasetPhoto(models.Model):
         constraints = [models.UniqueConstraint(fields=["dataset", "photo"], name="dataset_photo_unique")]
 
 
-class DatasetVersion(models.Model):
+class DatasetVersion(AppendOnlyModel):
     """An immutable list of photos and their annotations; orders name one, bundles rebuild from it."""
+
+    append_only_instead = "freeze a new version instead"
 
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
@@ -351,7 +355,9 @@ class DatasetVersion(models.Model):
     changes = models.JSONField(_("changes from the previous version"), default=dict)
     notes = models.TextField(_("notes"), blank=True, max_length=2000)
     frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    frozen_at = models.DateTimeField(auto_now_add=True)
+    # Not auto_now_add: the row is written once, complete, so a given time (a test's, an import's)
+    # goes in with it.
+    frozen_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["dataset", "-number"]
@@ -363,8 +369,10 @@ class DatasetVersion(models.Model):
         return f"{self.dataset.slug} v{self.number}"
 
 
-class DatasetVersionItem(models.Model):
+class DatasetVersionItem(AppendOnlyModel):
     """One photo as it was when the version was frozen: its file, facts, subjects and boxes."""
+
+    append_only_instead = "freeze a new version instead"
 
     version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="items")
     photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="version_items")

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from stockdata.append_only import AppendOnlyModel
+
 
 class ContributorProfile(models.Model):
     """A photographer's account details beyond the login: how they appear and how they are taxed."""
@@ -52,38 +54,10 @@ class ContributorProfile(models.Model):
 # rows; nothing is ever changed or removed, so a balance is always the sum of the rows.
 
 
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or remove a ledger row."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError(f"{self.model.__name__} rows are append-only; write a reversing entry instead.")
-
-    def delete(self):
-        raise AppendOnlyError(f"{self.model.__name__} rows are append-only; write a reversing entry instead.")
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise AppendOnlyError(f"{self.model.__name__} rows are append-only; write a reversing entry instead.")
-
-
-class AppendOnlyModel(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise AppendOnlyError(f"{type(self).__name__} rows are append-only; write a reversing entry instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError(f"{type(self).__name__} rows are append-only; write a reversing entry instead.")
-
-
 class SaleSplit(AppendOnlyModel):
     """How one paid (or refunded) order line's net revenue was divided: pool + platform = net, to the yen."""
+
+    append_only_instead = "write a reversing entry instead"
 
     class Kind(models.TextChoices):
         SALE = "sale", _("Sale")
@@ -203,6 +177,8 @@ class Payout(models.Model):
 
 class RoyaltyEntry(AppendOnlyModel):
     """One signed amount on a contributor's ledger; the balance is the sum of them."""
+
+    append_only_instead = "write a reversing entry instead"
 
     class Kind(models.TextChoices):
         SALE = "sale", _("Sale")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid as uuid_lib
+from collections.abc import Callable, Mapping
 
 import factory
 from django.utils import timezone
@@ -200,12 +201,18 @@ def build_version(
     keep: int = 0,
     by=None,
     frozen_at=None,
+    recorded_photo_count: int | None = None,
+    consent: Callable[[list[Photo]], Mapping[int, list]] | None = None,
 ) -> DatasetVersion:
     """Create ``photos`` new approved photos with subjects and tags, and freeze them into the
     dataset's next version (items, statistics, content hash, changes), in a few bulk queries.
 
     ``keep`` carries the first photos of the previous version over, so ``changes`` lists
-    real additions and removals.
+    real additions and removals. A version is written once (it is append-only), so what a
+    test needs of it is given here: ``frozen_at``; ``recorded_photo_count``, the count the
+    version records when a test needs a large dataset without making its photos; and
+    ``consent``, called with the new photos once their people exist, returning each photo's
+    releases in subject order, which the frozen snapshot then names, as freezing does.
     """
     from catalog.curation.services import _content_hash, _statistics, dataset_search_text, version_file_name
 
@@ -328,6 +335,14 @@ def build_version(
         )
     PhotoSubject.objects.bulk_create(subject_rows, batch_size=1000)
     through.objects.bulk_create(tag_links, batch_size=1000, ignore_conflicts=True)
+    if consent is not None:
+        releases = consent(new_photos)
+        for item in items[len(carried) :]:
+            by_position = dict(enumerate(releases.get(item.photo.pk, []), start=1))
+            for s in item.subjects:
+                release = by_position.get(s["position"])
+                if release is not None and s.get("release_id") is None:
+                    s["subject_id"], s["release_id"] = release.subject_id, release.pk
 
     number = (previous.number + 1) if previous else 1
     changes = {"previous": None, "added": [], "removed": []}
@@ -339,7 +354,7 @@ def build_version(
         dataset=dataset,
         number=number,
         query={"tags_all": ["face"]},
-        photo_count=len(items),
+        photo_count=len(items) if recorded_photo_count is None else recorded_photo_count,
         subject_count=sum(len(i.subjects) for i in items),
         box_count=sum(len(i.boxes) for i in items),
         annotated=annotated,
@@ -347,10 +362,8 @@ def build_version(
         statistics=_statistics(items),
         changes=changes,
         frozen_by=by,
+        frozen_at=frozen_at or timezone.now(),
     )
-    if frozen_at is not None:
-        DatasetVersion.objects.filter(pk=version.pk).update(frozen_at=frozen_at)
-        version.frozen_at = frozen_at
     for item in items:
         item.version = version
     DatasetVersionItem.objects.bulk_create(items, batch_size=1000)

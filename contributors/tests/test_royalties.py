@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.tests.factories import DatasetFactory
-from contributors.models import AppendOnlyError, RoyaltyEntry, SaleSplit
+from contributors.models import RoyaltyEntry, SaleSplit
 from contributors.selectors import royalty_balance
 from contributors.services import royalties_record_sale, royalties_reverse_sale
 from contributors.tests.factories import ContributorFactory, paid_line, version_with_photos
+from stockdata.append_only import AppendOnlyError
 from stockdata.money import net_of_tax, share_of, split_largest_remainder, tax_included
 
 # --- The arithmetic, for any amounts ----------------------------------------------------------

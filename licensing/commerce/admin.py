@@ -30,5 +30,11 @@ class InvoiceAdmin(admin.ModelAdmin):
     list_display = ["number", "kind", "order", "issued_at", "total", "tax"]
     readonly_fields = [f.name for f in Invoice._meta.fields]
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # append-only: view only
+
     def has_delete_permission(self, request, obj=None):
         return False

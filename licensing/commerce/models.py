@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from stockdata.append_only import AppendOnlyModel
 from stockdata.i18n import is_japanese
 
 
@@ -221,8 +222,11 @@ class WebhookEvent(models.Model):
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
 
 
-class Invoice(models.Model):
-    """A qualified invoice (or credit note): numbered without gaps, never changed after issue."""
+class Invoice(AppendOnlyModel):
+    """A qualified invoice (or credit note): numbered without gaps, written complete with its PDF,
+    never changed after issue."""
+
+    append_only_instead = "issue a credit note instead"
 
     class Kind(models.TextChoices):
         INVOICE = "invoice", _("Invoice")

@@ -221,6 +221,9 @@ class ProvisionRecordAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # append-only: view only
+
     def has_delete_permission(self, request, obj=None):
         if obj is None:
             # The bulk action would fail on any record still retained.

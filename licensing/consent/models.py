@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import AgeBand, PhotoRejectionReason
+from stockdata.append_only import AppendOnlyError, AppendOnlyModel
 from stockdata.i18n import is_japanese
 
 MAX_SCOPE_BIT = 62  # Photo.scope_mask is a signed 64-bit integer
@@ -279,8 +280,10 @@ def rejection_reason_label(kind: str, reason: str) -> str:
     return str(dict(reasons.choices).get(reason, reason))
 
 
-class ReviewDecision(models.Model):
+class ReviewDecision(AppendOnlyModel):
     """Every review decision on a photo or a release: who, when, what and why. Append-only."""
+
+    append_only_instead = "record a new decision instead"
 
     class Kind(models.TextChoices):
         PHOTO = "photo", _("Photo")
@@ -390,22 +393,15 @@ class ContributorOptOut(models.Model):
         return f"{self.contributor_id}:{self.photo_id or '*'}:{self.kind}"
 
 
-class ProvisionRecordQuerySet(models.QuerySet):
-    def delete(self):
-        # APPI: a record is kept until its retention ends; refuse the whole delete otherwise.
-        if self.filter(retain_until__gt=timezone.localdate()).exists():
-            raise ProvisionRecordRetained(_("Provision records cannot be deleted before their retention period ends."))
-        return super().delete()
-
-
-class ProvisionRecordRetained(Exception):
+class ProvisionRecordRetained(AppendOnlyError):
     """Raised when something tries to delete a provision record still within its retention."""
 
 
-class ProvisionRecord(models.Model):
-    """APPI's third-party provision record: one per subject per order line, kept at least three years."""
+class ProvisionRecord(AppendOnlyModel):
+    """APPI's third-party provision record: one per subject per order line, kept at least three
+    years. Never changed; deleted only once its retention date has passed."""
 
-    objects = ProvisionRecordQuerySet.as_manager()
+    append_only_instead = "it stays as recorded until its retention date"
 
     order_line = models.ForeignKey("licensing.OrderLine", on_delete=models.PROTECT, related_name="provision_records")
     release = models.ForeignKey(
@@ -430,7 +426,9 @@ class ProvisionRecord(models.Model):
         verbose_name = _("third-party provision record")
         verbose_name_plural = _("third-party provision records")
 
-    def delete(self, *args, **kwargs):
-        if self.retain_until and self.retain_until > timezone.localdate():
+    @classmethod
+    def append_only_check_delete(cls, queryset: models.QuerySet) -> None:
+        # APPI: a record is kept until its retention ends; a delete touching one that is not
+        # due yet is refused whole.
+        if queryset.filter(retain_until__gt=timezone.localdate()).exists():
             raise ProvisionRecordRetained(_("Provision records cannot be deleted before their retention period ends."))
-        return super().delete(*args, **kwargs)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from catalog.models import Dataset, DatasetVersion
+from catalog.models import Dataset
 from catalog.tests.factories import DatasetFactory, DatasetVersionFactory, ensure_consent_scopes
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,17 @@ def empty_cache():
 @pytest.fixture
 def shop():
     """Three datasets on sale (oldest first: masks, streets, rice) and three that are not."""
+    return make_shop()
+
+
+@pytest.fixture
+def large_shop():
+    """The same shop with the masks dataset's version recording 2,500 photos, so the size
+    ranges have something to tell apart."""
+    return make_shop(masks_recorded_photos=2500)
+
+
+def make_shop(*, masks_recorded_photos: int | None = None) -> dict:
     now = timezone.now()
     masks = DatasetFactory(
         slug="japanese-faces-masks",
@@ -53,6 +64,7 @@ def shop():
         version__masked=0.8,
         version__annotated=True,
         version__seed=1,
+        version__recorded_photo_count=masks_recorded_photos,
     )
     streets = DatasetFactory(
         slug="tokyo-streets",
@@ -171,9 +183,7 @@ def test_search_with_no_match_says_so(client, shop):
         ({"q": "日本人", "category": "people"}, ["tokyo-streets"]),
     ],
 )
-def test_each_filter_gives_exactly_the_expected_datasets_in_order(client, shop, params, expected):
-    # The masks dataset's version is made to look large, so the size ranges have something to tell apart.
-    DatasetVersion.objects.filter(pk=shop["masks"].latest_version_id).update(photo_count=2500)
+def test_each_filter_gives_exactly_the_expected_datasets_in_order(client, large_shop, params, expected):
     assert slugs(client.get(LIST_URL, params)) == expected
     assert api_slugs(APIClient().get(API_LIST_URL, params)) == expected
 

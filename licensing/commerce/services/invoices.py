@@ -41,10 +41,12 @@ def _totals(lines: list[dict]) -> dict:
 
 
 def _invoice_create(*, order: Order, kind: str, lines: list[dict], credits: Invoice | None = None) -> Invoice:
+    """Number the document, draw its PDF from the unsaved row, store the PDF, then write the row
+    complete: an invoice is never saved twice."""
     totals = _totals(lines)
     issuer = company()
     prefix = "INV" if kind == Invoice.Kind.INVOICE else "CN"
-    invoice = Invoice.objects.create(
+    invoice = Invoice(
         number=number_next(kind=kind, prefix=prefix),
         kind=kind,
         order=order,
@@ -61,9 +63,10 @@ def _invoice_create(*, order: Order, kind: str, lines: list[dict], credits: Invo
         credits=credits,
     )
     pdf = documents.invoice_pdf(invoice)
-    name = private_storage().save(f"invoices/{invoice.issued_at.year}/{invoice.number}.pdf", ContentFile(pdf))
-    invoice.pdf.name = name
-    invoice.save(update_fields=["pdf"])
+    invoice.pdf.name = private_storage().save(
+        f"invoices/{invoice.issued_at.year}/{invoice.number}.pdf", ContentFile(pdf)
+    )
+    invoice.save()
     return invoice
 
 

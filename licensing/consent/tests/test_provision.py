@@ -58,7 +58,7 @@ def test_records_are_created_once_per_line():
     assert ProvisionRecord.objects.filter(order_line=line).count() == count
 
 
-def test_records_cannot_be_deleted_before_retention_ends():
+def test_records_cannot_be_deleted_before_retention_ends(monkeypatch):
     paid_order(DatasetFactory(version__photos=2))
     record = ProvisionRecord.objects.first()
     with pytest.raises(ProvisionRecordRetained):
@@ -69,8 +69,9 @@ def test_records_cannot_be_deleted_before_retention_ends():
     request.user = StaffFactory(is_superuser=True)
     admin = site._registry[ProvisionRecord]
     assert admin.has_delete_permission(request, record) is False
-    ProvisionRecord.objects.filter(pk=record.pk).update(retain_until=timezone.localdate() - dt.timedelta(days=1))
-    record.refresh_from_db()
+    # Three years later (the calendar moves, not the record).
+    the_day_after = record.retain_until + dt.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: the_day_after)
     assert admin.has_delete_permission(request, record) is True
     record.delete()
     assert not ProvisionRecord.objects.filter(pk=record.pk).exists()
@@ -94,22 +95,13 @@ def test_the_subject_sees_who_received_their_photos():
     from licensing.consent.tests.factories import make_release
     from stockdata.accounts.tests.factories import ContributorFactory
 
-    dataset = DatasetFactory(version__photos=1)
     release = make_release(ContributorFactory(), approve_by=StaffFactory())
     assert selectors.subject_photo_recipients(release) == []
-    item = dataset.latest_version.items.get()
-    item.subjects = [
-        {
-            **item.subjects[0],
-            "subject_id": "S-7Q2K9",
-            "release_id": release.pk,
-            "scopes": ["publication", "ai_training"],
-        },
-        *item.subjects[1:],
-    ]
-    item.save(update_fields=["subjects"])
+    # The version is frozen naming this release for the first person in its photo.
+    dataset = DatasetFactory(version__photos=1, version__consent=lambda photos: {photos[0].pk: [release]})
+    assert dataset.latest_version.items.get().subjects[0]["release_id"] == release.pk
     order = paid_order(dataset)
-    record = ProvisionRecord.objects.get(subject_id="S-7Q2K9")
+    record = ProvisionRecord.objects.get(subject_id=release.subject_id)
     assert record.release == release and record.consent_basis["release_id"] == release.pk
     assert selectors.subject_photo_recipients(release) == [
         f"{record.provided_on:%Y-%m-%d} — {order.billing_name} — {dataset.title_en} v1"

@@ -115,10 +115,11 @@ def store_cleaned(version: DatasetVersion) -> None:
         photo.save(update_fields=["cleaned"])
 
 
-def grant_consent(version: DatasetVersion) -> dict[int, list]:
-    """Every person in the version's photos gets their own approved release granting every scope, so the
+def grant_consent(photos) -> dict[int, list]:
+    """Every person in these photos gets their own approved release granting every scope, so the
     photos hold the dataset's required scopes by the consent rule (bundles leave out photos that do not).
-    Returns the releases per photo id."""
+    Returns the releases per photo id, in subject order; give it to ``build_version(consent=...)`` so
+    the frozen snapshot names them, as freezing does."""
     from catalog.models import PhotoSubject
     from licensing.consent import services as licensing_services
     from licensing.consent.tests.factories import attach, make_release
@@ -127,33 +128,22 @@ def grant_consent(version: DatasetVersion) -> dict[int, list]:
     licensing_services.consent_scopes_ensure()
     reviewer = StaffFactory()
     releases: dict[int, list] = {}
-    for item in version.items.select_related("photo").order_by("position"):
-        photo = item.photo
+    for photo in photos:
         if photo.no_people:
             continue
         if not photo.subjects.exists():
             PhotoSubject.objects.create(photo=photo, position=1, age_band="30s")
-        by_position = {}
         for subject in photo.subjects.order_by("position"):
             release = make_release(photo.contributor, approve_by=reviewer)
             attach(release, photo, subject.position)
             releases.setdefault(photo.pk, []).append(release)
-            by_position[subject.position] = release
-        # The frozen snapshot names each person's release, as freezing does (withdrawal notices read it).
-        snapshot = [dict(s) for s in item.subjects]
-        for s in snapshot:
-            if s.get("position") in by_position and s.get("release_id") is None:
-                s["subject_id"] = by_position[s["position"]].subject_id
-                s["release_id"] = by_position[s["position"]].pk
-        DatasetVersionItem.objects.filter(pk=item.pk).update(subjects=snapshot)
     return releases
 
 
 def factory_version(*, photos: int, annotated: bool = True) -> DatasetVersion:
     dataset = DatasetFactory(version=False, slug=f"faces-{uuid.uuid4().hex[:6]}")
-    version = build_version(dataset, photos=photos, annotated=annotated, seed=photos)
+    version = build_version(dataset, photos=photos, annotated=annotated, seed=photos, consent=grant_consent)
     store_cleaned(version)
-    grant_consent(version)
     return version
 
 
@@ -180,11 +170,13 @@ def real_version(db):
         content_hash="ab" * 32,
         frozen_by=StaffFactory(),
     )
+    photos = []
     for index in range(3):
         synthetic = make_photo(700 + index, width=1800, height=1200, gps=True)
         photo = photo_upload(contributor=contributor, file=SimpleUploadedFile(f"IMG_{index}.jpg", synthetic.data))
         photo = photo_process(photo_id=photo.pk)
         assert photo.cleaned.name
+        photos.append(photo)
         DatasetVersionItem.objects.create(
             version=version,
             photo=photo,
@@ -210,7 +202,7 @@ def real_version(db):
             scopes=["ai_training", "publication"],
             boxes=BOXES[index],
         )
-    grant_consent(version)
+    grant_consent(photos)
     return version
 
 
@@ -392,6 +384,15 @@ def test_a_ready_bundle_is_left_alone_when_its_task_runs_again(django_capture_on
 
 
 # --- Who may download ---------------------------------------------------------------------------
+
+
+def first_person(version: DatasetVersion):
+    """The version's first item and the release its frozen snapshot names for the first person
+    in it (each person has their own, from ``grant_consent``)."""
+    from licensing.models import ModelRelease
+
+    item = version.items.order_by("position").first()
+    return item, ModelRelease.objects.get(pk=item.subjects[0]["release_id"])
 
 
 @pytest.fixture
@@ -711,13 +712,7 @@ def test_on_s3_the_bundle_is_uploaded_and_the_presigned_link_downloads_the_same_
 def test_a_withdrawal_tells_each_buyer_who_received_the_subject_which_files_to_delete(
     ready_line, client, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from licensing.consent.tests.factories import make_release
-
-    contributor = ContributorFactory()
-    release = make_release(contributor)
-    item = ready_line.version.items.order_by("position").first()
-    item.subjects = [{"position": 1, "subject_id": release.subject_id, "release_id": release.pk, "age_band": "30s"}]
-    item.save(update_fields=["subjects"])
+    item, release = first_person(ready_line.version)
     refunded = make_line(ready_line.version)
     Bundle.objects.create(order_line=refunded, status=Bundle.Status.READY)
     OrderLine.objects.filter(pk=refunded.pk).update(status=OrderLine.Status.REFUNDED)
@@ -780,13 +775,9 @@ def test_staff_rebuild_a_failed_bundle_from_the_admin(client, django_capture_on_
 
 @pytest.mark.django_db
 def test_withdrawing_a_scope_the_dataset_never_required_sends_no_notice(ready_line):
-    from licensing.consent.tests.factories import make_release
     from licensing.models import ConsentScope
 
-    release = make_release(ContributorFactory())
-    item = ready_line.version.items.order_by("position").first()
-    item.subjects = [{"position": 1, "subject_id": release.subject_id, "release_id": release.pk}]
-    item.save(update_fields=["subjects"])
+    _item, release = first_person(ready_line.version)
     ready_line.dataset.required_scopes = ["ai_training"]
     ready_line.dataset.save(update_fields=["required_scopes"])
     withdrawal = ConsentWithdrawal.objects.create(

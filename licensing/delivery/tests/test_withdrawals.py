@@ -30,9 +30,15 @@ def consented_version(photos: int):
     """A frozen annotated version whose every person signed an approved release; returns it and the releases."""
     dataset = DatasetFactory(version=False, slug=f"faces-{uuid.uuid4().hex[:6]}")
     assert sorted(dataset.required_scopes) == ["ai_training", "publication"]
-    version = build_version(dataset, photos=photos, annotated=True, seed=photos)
+    releases: dict[int, list] = {}
+
+    def consent(new_photos) -> dict[int, list]:
+        releases.update(grant_consent(new_photos))
+        return releases
+
+    version = build_version(dataset, photos=photos, annotated=True, seed=photos, consent=consent)
     store_cleaned(version)
-    return version, grant_consent(version)
+    return version, releases
 
 
 def archive_of(bundle: Bundle) -> tuple[bytes, zipfile.ZipFile]:
