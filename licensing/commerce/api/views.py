@@ -109,6 +109,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "kind",
             "order",
             "issued_at",
+            "issuer",
             "issuer_registration_number",
             "buyer_name",
             "buyer_address",

@@ -97,7 +97,8 @@ def test_another_buyer_cannot_see_an_invoice(client):
     assert client.get(f"/api/v1/invoices/{invoice.number}/").status_code == 404
 
 
-def test_the_api_returns_the_organisations_invoice(client):
+def test_the_api_returns_the_organisations_invoice(client, settings):
+    settings.STOCKDATA_COMPANY = DEMO_COMPANY
     buyer = BuyerFactory()
     invoice = paid(buy(buyer, DatasetFactory(version__photos=1)))
     client.force_login(buyer)
@@ -107,6 +108,9 @@ def test_the_api_returns_the_organisations_invoice(client):
         9_000,
         {"10": {"total": 99_000, "tax": 9_000, "net": 90_000}},
     )
+    assert body["issuer"]["name_ja"] == "株式会社ストックデータ（デモ）"
+    assert body["issuer_registration_number"] == "T0000000000000"
+    assert [(line["amount"], line["tax"], line["net"]) for line in body["lines"]] == [(99_000, 9_000, 90_000)]
 
 
 def test_a_refund_issues_a_credit_note_with_negative_amounts():
