@@ -9,7 +9,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate seed worker web check bench-ingest bench-bundle bench-catalogue bench-royalties bench-load clean
+.PHONY: run test lint install install-dev migrate seed worker web check bench-ingest bench-bundle bench-catalogue bench-royalties bench-load clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ run: seed
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The gate CI runs before the tests: style, formatting, the direction of imports
+# (pyproject.toml's import-linter contracts), migrations that match the models, and a
+# Japanese catalogue with nothing fuzzy, untranslated or missing.
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) scripts/check_translations.py
 
 check: install-dev
 	$(PY) manage.py check
