@@ -25,7 +25,9 @@ env = environ.Env()
 
 # --- Core -----------------------------------------------------------------------------
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off even in the embedded default, so `make run` shows the product's own 404 and 500 pages
+# (DJANGO_DEBUG=true brings Django's debug pages back for a developer who wants them).
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # The embedded default is for a developer's laptop; production.py refuses to start
 # without a real secret.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-dev-key-only-for-the-embedded-default")
@@ -201,6 +203,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves static files with or without DEBUG. Without collectstatic (the embedded
+# default) it finds them where they are; production serves the collected, hashed copies.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 MEDIA_ROOT = Path(env.str("STOCKDATA_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 PUBLIC_MEDIA_URL = "/media/public/"
 

@@ -33,6 +33,7 @@ X_FRAME_OPTIONS = "DENY"
 STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
 }
+WHITENOISE_USE_FINDERS = False  # only the collected, hashed files
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 STOCKDATA_DEMO_PAYMENTS = False
 

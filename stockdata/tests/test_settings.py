@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
+
+from conftest import free_port, wait_for_port
 from stockdata.company import COMPANY_FIELDS, DEMO_COMPANY
 from stockdata.tests.production_env import COMPANY_ENV
 
@@ -65,6 +68,44 @@ def test_no_environment_is_the_embedded_default():
     assert resolved["private"] == "PrivateFileSystemStorage"
     assert resolved["public"] == "FileSystemStorage"
     assert resolved["cache"].endswith("LocMemCache")
+    assert resolved["debug"] is False
+
+
+def test_make_run_shows_our_own_404_and_500_pages_and_still_serves_static_files(tmp_path):
+    """The embedded default runs without DEBUG: a mistyped URL gets the product's 404 page,
+    not Django's list of URL patterns; a failure gets the friendly 500 page, not a traceback;
+    the stylesheet is still served (WhiteNoise, without collectstatic)."""
+    port = free_port()
+    # An empty, unmigrated database: a page that reads a table fails, the 500 we want to see.
+    env = clean_environ() | {"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    env["STOCKDATA_MEDIA_ROOT"] = str(tmp_path / "media")
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        base = f"http://127.0.0.1:{port}"
+        missing = requests.get(f"{base}/no-such-page/", timeout=30)
+        assert missing.status_code == 404
+        assert "<h1>Page not found</h1>" in missing.text
+        assert "URLconf" not in missing.text and "Using the URLconf" not in missing.text
+
+        broken = requests.get(f"{base}/datasets/", timeout=30)
+        assert broken.status_code == 500
+        assert "Something went wrong on our side" in broken.text
+        assert "Traceback" not in broken.text and "OperationalError" not in broken.text
+
+        stylesheet = requests.get(f"{base}/static/css/site.css", timeout=30)
+        assert stylesheet.status_code == 200
+        assert stylesheet.headers["Content-Type"].startswith("text/css")
+        assert stylesheet.content == (ROOT / "static" / "css" / "site.css").read_bytes()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_environment_switches_to_postgresql_redis_and_s3():
