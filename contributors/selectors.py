@@ -63,6 +63,27 @@ def payouts_for(*, contributor_id: int):
     return Payout.objects.filter(contributor_id=contributor_id).select_related("run").order_by("-created_at", "-id")
 
 
+def payout_statement_entries(*, payout: Payout):
+    """The ledger lines a payout pays: the contributor's sales, refunds and returned payouts
+    after the cut-off of their previous payout, up to this run's cut-off (a balance under the
+    minimum carries over, so its sales appear on the statement that finally pays them).
+    Together they add up to the payout's gross."""
+    previous_cutoff = (
+        Payout.objects.filter(contributor_id=payout.contributor_id, run__cutoff__lt=payout.run.cutoff)
+        .order_by("-run__cutoff")
+        .values_list("run__cutoff", flat=True)
+        .first()
+    )
+    entries = RoyaltyEntry.objects.filter(contributor_id=payout.contributor_id, created_at__lte=payout.run.cutoff)
+    if previous_cutoff is not None:
+        entries = entries.filter(created_at__gt=previous_cutoff)
+    return (
+        entries.exclude(kind=RoyaltyEntry.Kind.PAYOUT)
+        .select_related("version__dataset", "order_line")
+        .order_by("created_at", "id")
+    )
+
+
 def withholding_summary(*, contributor_id: int) -> list[dict]:
     """Per calendar year of payment: gross paid, tax withheld, fees, net (paid payouts only)."""
     rows = (

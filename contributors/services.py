@@ -31,24 +31,25 @@ from licensing.commerce.selectors import order_line_taxes
 from stockdata.company import company
 from stockdata.errors import ApplicationError, Conflict
 from stockdata.money import share_of, split_largest_remainder, withholding_tax
+from stockdata.royalty_terms import royalty_terms
 
 # --- Settings (documented in stockdata/settings/base.py) --------------------------------------
 
 
 def contributor_share_bp() -> int:
-    return int(getattr(settings, "STOCKDATA_CONTRIBUTOR_SHARE_BP", 4000))
+    return royalty_terms().share_bp
 
 
 def payout_minimum() -> int:
-    return int(getattr(settings, "STOCKDATA_PAYOUT_MINIMUM", 5000))
+    return royalty_terms().minimum
 
 
 def payout_transfer_fee() -> int:
-    return int(getattr(settings, "STOCKDATA_PAYOUT_TRANSFER_FEE", 0))
+    return royalty_terms().transfer_fee
 
 
 def non_resident_withholding_bp() -> int:
-    return int(getattr(settings, "STOCKDATA_NON_RESIDENT_WITHHOLDING_BP", 2042))
+    return royalty_terms().non_resident_bp
 
 
 def payout_batch_size() -> int:
@@ -56,7 +57,7 @@ def payout_batch_size() -> int:
 
 
 def payout_transfer_day() -> int:
-    return int(getattr(settings, "STOCKDATA_PAYOUT_TRANSFER_DAY", 10))
+    return royalty_terms().transfer_day
 
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -293,18 +294,29 @@ def previous_period(now: datetime | None = None) -> str:
     return f"{last_month.year:04d}-{last_month.month:02d}"
 
 
+def current_period(now: datetime | None = None) -> str:
+    local = timezone.localtime(now or timezone.now(), TOKYO)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
 def transfer_date_for(period: str) -> date:
+    """A month's sales are transferred on the terms' day of the following month."""
     _start, end = period_bounds(period)
-    return date(end.year, end.month, min(payout_transfer_day(), 28))
+    return date(end.year, end.month, payout_transfer_day())
+
+
+def next_payout_period(now: datetime | None = None) -> str:
+    """The month whose run is the next to be made: the month just ended until its run exists,
+    then the current month."""
+    period = previous_period(now)
+    if PayoutRun.objects.filter(period=period).exists():
+        return current_period(now)
+    return period
 
 
 def next_payout_date(now: datetime | None = None) -> date:
-    """The transfer date of the next run that has not been made yet."""
-    local = timezone.localtime(now or timezone.now(), TOKYO).date()
-    this_month = date(local.year, local.month, min(payout_transfer_day(), 28))
-    if local <= this_month:
-        return this_month
-    return date(local.year + (local.month == 12), local.month % 12 + 1, this_month.day)
+    """The transfer date of the next run, the same date that run will carry."""
+    return transfer_date_for(next_payout_period(now))
 
 
 def _contributor_id_batches(batch_size: int):

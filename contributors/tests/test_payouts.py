@@ -444,10 +444,15 @@ def test_statements_come_as_html_pdf_and_csv(client):
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert b"HeiseiKakuGo-W5" in pdf.content
     csv_text = client.get(f"/portal/earnings/payouts/{payout.pk}/csv/").content.decode("utf-8-sig")
-    assert csv_text.splitlines() == [
+    lines = csv_text.splitlines()
+    assert lines[:4] == [
         "period,transfer_date,gross,withholding,fee,net,status",
         f"{payout.run.period},{payout.run.transfer_date.isoformat()},100000,10210,0,89790,prepared",
+        "",
+        "date,kind,dataset,version,edition,your_photos,amount",
     ]
+    assert len(lines) == 5 and lines[4].startswith(timezone.localdate().isoformat() + ",sale,")
+    assert lines[4].endswith(",annotated,1,100000")
 
 
 @pages

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -23,6 +24,7 @@ from stockdata.accounts.permissions import ContributorRequiredMixin
 from stockdata.errors import ApplicationError
 from stockdata.i18n import is_japanese
 from stockdata.money import format_yen
+from stockdata.royalty_terms import royalty_terms
 
 ENTRIES_PER_PAGE = 50
 
@@ -58,6 +60,7 @@ class EarningsView(ContributorRequiredMixin, View):
                 "balance_yen": format_yen(balance),
                 "minimum_yen": format_yen(services.payout_minimum()),
                 "next_payout_date": services.next_payout_date(),
+                "terms": royalty_terms(),
                 "chart": chart,
                 "chart_width": 16 + 50 * len(chart),
                 "page": page,
@@ -105,11 +108,37 @@ def _own_payout(request, pk: int) -> Payout:
     return get_object_or_404(Payout.objects.select_related("run"), pk=pk, contributor=request.user)
 
 
+def statement_lines(payout: Payout) -> list[dict]:
+    """Each sale (and refund) the payout pays: date, dataset, version, edition, your photos, your share."""
+    japanese = is_japanese()
+    lines = []
+    for entry in selectors.payout_statement_entries(payout=payout):
+        dataset = entry.version.dataset if entry.version_id else None
+        title = ""
+        if dataset is not None:
+            title = dataset.title_ja if japanese and dataset.title_ja else dataset.title_en
+        lines.append(
+            {
+                "date": timezone.localtime(entry.created_at).date(),
+                "kind": entry.kind,
+                "kind_label": entry.get_kind_display(),
+                "dataset": title,
+                "version": entry.version.number if entry.version_id else None,
+                "edition": entry.order_line.edition if entry.order_line_id else "",
+                "edition_label": entry.order_line.get_edition_display() if entry.order_line_id else "",
+                "photo_count": entry.photo_count,
+                "amount": int(entry.amount),
+            }
+        )
+    return lines
+
+
 class PayoutStatementView(ContributorRequiredMixin, View):
     def get(self, request, pk: int):
         payout = _own_payout(request, pk)
         profile = ContributorProfile.objects.filter(user=request.user).first()
-        return render(request, "contributors/payouts/statement.html", {"payout": payout, "profile": profile})
+        context = {"payout": payout, "profile": profile, "lines": statement_lines(payout)}
+        return render(request, "contributors/payouts/statement.html", context)
 
 
 def statement_rows(payout: Payout) -> list[tuple[str, str]]:
@@ -141,6 +170,21 @@ class PayoutStatementCsvView(ContributorRequiredMixin, View):
                 payout.status,
             ]
         )
+        # The sales the gross is made of, as a second table after a blank line.
+        writer.writerow([])
+        writer.writerow(["date", "kind", "dataset", "version", "edition", "your_photos", "amount"])
+        for line in statement_lines(payout):
+            writer.writerow(
+                [
+                    line["date"].isoformat(),
+                    line["kind"],
+                    line["dataset"],
+                    line["version"] or "",
+                    line["edition"],
+                    line["photo_count"] or "",
+                    line["amount"],
+                ]
+            )
         response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="statement-{payout.run.period}-{payout.pk}.csv"'
         return response
@@ -149,6 +193,7 @@ class PayoutStatementCsvView(ContributorRequiredMixin, View):
 def statement_pdf(payout: Payout, *, name: str) -> bytes:
     """A one-page statement; Japanese text through reportlab's CID font HeiseiKakuGo-W5."""
     from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import simpleSplit
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
@@ -176,6 +221,27 @@ def statement_pdf(payout: Payout, *, name: str) -> bytes:
     pdf.drawString(
         56, y, _("Income tax is withheld under the Income Tax Act, article 204 (incl. reconstruction surtax).")
     )
+    y -= 28
+    pdf.setFont(font, 12)
+    pdf.drawString(56, y, _("Sales in this payout"))
+    y -= 20
+    pdf.setFont(font, 9)
+    for line in statement_lines(payout):
+        if y < 72:  # a new page keeps every sale listed
+            pdf.showPage()
+            pdf.setFont(font, 9)
+            y = height - 72
+        what = line["dataset"] or line["kind_label"]
+        if line["version"]:
+            what = f"{what} v{line['version']}"
+        pdf.drawString(56, y, line["date"].isoformat())
+        pdf.drawString(380, y, str(line["edition_label"]))
+        pdf.drawRightString(width - 120, y, str(line["photo_count"] or ""))
+        pdf.drawRightString(width - 56, y, format_yen(line["amount"]))
+        for part in simpleSplit(what, font, 9, 250):  # long titles wrap, never cut
+            pdf.drawString(120, y, part)
+            y -= 12
+        y -= 4
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -9,6 +9,7 @@ from stockdata.accounts import services
 from stockdata.accounts.forms import BuyerSignupForm, ContributorSignupForm, OrganisationForm, ProfileForm
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import role_required
+from stockdata.royalty_terms import royalty_terms
 
 
 class SignupChoiceView(TemplateView):
@@ -24,6 +25,10 @@ class ContributorSignupView(SignupView):
     template_name = "accounts/signup.html"
     form_class = ContributorSignupForm
     extra_context = {"signup_role": "contributor"}
+
+    def get_context_data(self, **kwargs):
+        # The terms the ledger pays on, shown before anyone signs up to them.
+        return super().get_context_data(**kwargs) | {"terms": royalty_terms()}
 
 
 class BuyerSignupView(SignupView):
