@@ -64,6 +64,11 @@ class CartLine(models.Model):
         _("edition"), max_length=20, choices=[("unedited", _("Unedited")), ("annotated", _("Annotated"))]
     )
     version = models.ForeignKey("catalog.DatasetVersion", on_delete=models.PROTECT, related_name="+")
+    # The organisation's paid unedited line of the same version: the annotated edition is then
+    # an upgrade, priced at the difference (re-checked when the order is placed).
+    upgrade_from = models.ForeignKey(
+        "licensing.OrderLine", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -147,6 +152,10 @@ class OrderLine(models.Model):
     restricted = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # Set on an annotated line bought as an upgrade of this unedited line (price = the difference).
+    upgrade_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="upgrades", verbose_name=_("upgrade of")
+    )
 
     class Meta:
         ordering = ["order", "id"]

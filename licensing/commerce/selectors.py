@@ -26,6 +26,65 @@ class CartSummaryLine:
     tax: int
     newer_version: DatasetVersion | None
     restricted: bool
+    upgrade_from: OrderLine | None = None
+
+
+# --- Editions an organisation owns -------------------------------------------------------------
+
+
+def owned_lines(*, organisation_id: int | None, dataset_id: int):
+    """The organisation's paid, not refunded lines of one dataset, newest version first."""
+    if organisation_id is None:
+        return OrderLine.objects.none()
+    return (
+        OrderLine.objects.filter(
+            order__organisation_id=organisation_id,
+            order__paid_at__isnull=False,
+            dataset_id=dataset_id,
+            status=OrderLine.Status.ACTIVE,
+        )
+        .select_related("order", "version")
+        .order_by("-version__number", "edition", "id")
+    )
+
+
+def owned_line(*, organisation_id: int | None, version_id: int, edition: str) -> OrderLine | None:
+    """The paid line through which the organisation holds ``edition`` of a version, if any.
+    The annotated edition includes the unedited one, so owning it answers for both."""
+    editions = ["unedited", "annotated"] if edition == "unedited" else ["annotated"]
+    if organisation_id is None:
+        return None
+    return (
+        OrderLine.objects.filter(
+            order__organisation_id=organisation_id,
+            order__paid_at__isnull=False,
+            version_id=version_id,
+            edition__in=editions,
+            status=OrderLine.Status.ACTIVE,
+        )
+        .select_related("order")
+        .order_by("-edition", "id")  # "annotated" first
+        .first()
+    )
+
+
+def upgrade_source(*, organisation_id: int | None, version_id: int) -> OrderLine | None:
+    """The unedited line an annotated edition of the same version would upgrade, if the
+    organisation owns the unedited edition and not the annotated one."""
+    if organisation_id is None or owned_line(
+        organisation_id=organisation_id, version_id=version_id, edition="annotated"
+    ):
+        return None
+    return owned_line(organisation_id=organisation_id, version_id=version_id, edition="unedited")
+
+
+def line_price(dataset, edition: str, upgrade_from: OrderLine | None = None) -> int:
+    """Tax-inclusive price of a line: the edition's price, or for an upgrade the difference
+    between the annotated price and what the unedited edition cost."""
+    price = dataset.price_for(edition)
+    if upgrade_from is not None:
+        price -= upgrade_from.price
+    return price
 
 
 @dataclass
@@ -46,8 +105,8 @@ class CartSummary:
 def cart_summary(cart: Cart) -> CartSummary:
     """Lines with their tax-inclusive prices and each one's share of the tax, which is computed
     once on the total (in cart order, the order the invoice will list them)."""
-    lines = list(cart.lines.select_related("dataset__latest_version", "version"))
-    prices = [line.dataset.price_for(line.edition) for line in lines]
+    lines = list(cart.lines.select_related("dataset__latest_version", "version", "upgrade_from__order"))
+    prices = [line_price(line.dataset, line.edition, line.upgrade_from) for line in lines]
     shares = invoice_line_taxes(prices)
     summary = CartSummary()
     for line, share in zip(lines, shares, strict=True):
@@ -61,6 +120,7 @@ def cart_summary(cart: Cart) -> CartSummary:
                 tax=share.tax,
                 newer_version=newer,
                 restricted=line.dataset.restricted,
+                upgrade_from=line.upgrade_from,
             )
         )
     breakdown = tax_breakdown_of(shares)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("cart/", views.CartView.as_view(), name="cart"),
     path("cart/add/", views.CartAddView.as_view(), name="cart_add"),
     path("cart/lines/<int:line_id>/", views.CartLineView.as_view(), name="cart_line"),
+    path("cart/owned/<slug:slug>/", views.DatasetOwnershipView.as_view(), name="dataset_ownership"),
     path("checkout/", views.CheckoutView.as_view(), name="checkout"),
     path("orders/", views.OrderListView.as_view(), name="order_list"),
     path("orders/<uuid:uuid>/", views.OrderDetailView.as_view(), name="order_detail"),

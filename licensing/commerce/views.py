@@ -68,14 +68,44 @@ class CartAddView(LoginRequiredMixin, View):
             return redirect(request.META.get("HTTP_REFERER") or reverse("licensing:cart"))
         dataset = get_object_or_404(Dataset, slug=form.cleaned_data["dataset"])
         try:
-            services.cart_add(user=request.user, dataset=dataset, edition=form.cleaned_data["edition"])
+            added = services.cart_add(user=request.user, dataset=dataset, edition=form.cleaned_data["edition"])
         except ApplicationError as exc:
             messages.error(request, exc.message)
             if exc.code == "not_a_buyer":
                 return render(request, "licensing/cart_not_buyer.html", status=403)
             return redirect(reverse("catalog:detail", args=[dataset.slug]))
         messages.success(request, _("Added to your cart."))
+        if added.note:
+            messages.info(request, added.note)
         return redirect(reverse("catalog:detail", args=[dataset.slug]) + "#buy")
+
+
+class DatasetOwnershipView(BuyerRequiredMixin, View):
+    """What the buyer's organisation owns of a dataset, for its page (loaded per request by
+    htmx, since the rest of the page is cached for everyone): each owned edition with the
+    order to download it from, the upgrade to the annotated edition and its price, and a
+    newer version when one is on sale."""
+
+    def get(self, request, slug: str):
+        dataset = get_object_or_404(
+            Dataset.objects.select_related("latest_version"), slug=slug, status=Dataset.Status.PUBLISHED
+        )
+        owned = list(selectors.owned_lines(organisation_id=request.user.organisation_id, dataset_id=dataset.pk))
+        latest = dataset.latest_version
+        upgrade_from = upgrade_price = None
+        if latest is not None and latest.annotated:
+            upgrade_from = selectors.upgrade_source(organisation_id=request.user.organisation_id, version_id=latest.pk)
+            if upgrade_from is not None:
+                upgrade_price = selectors.line_price(dataset, "annotated", upgrade_from)
+        context = {
+            "dataset": dataset,
+            "owned": owned,
+            "latest": latest,
+            "owns_latest": any(line.version_id == latest.pk for line in owned) if latest else False,
+            "upgrade_from": upgrade_from,
+            "upgrade_price": upgrade_price,
+        }
+        return render(request, "licensing/orders/_ownership.html", context)
 
 
 class CartLineView(BuyerRequiredMixin, View):

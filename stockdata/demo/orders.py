@@ -1,18 +1,22 @@
 """Demo orders: a paid one (demo card), one awaiting a bank transfer and a restricted one
-awaiting approval, for the demo buyer. Idempotent: each is placed with a fixed key."""
+awaiting approval, for the demo buyer; for the second buyer a paid unedited edition and its
+annotated upgrade waiting in the cart. Idempotent: each is placed with a fixed key."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
 from catalog.models import Dataset, Edition
-from licensing.commerce import services
+from licensing.commerce import selectors, services
 from licensing.commerce.models import IntendedUse, Order
 from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
 from licensing.consent.services import consent_withdraw
 from stockdata.accounts.models import User
 
 BUYER_EMAIL = "buyer@demo.stockdata.jp"
+# The university owns the unedited edition of the first dataset and has the annotated one in
+# its cart as an upgrade, priced at the difference.
+UPGRADE_BUYER_EMAIL = "buyer2@demo.stockdata.jp"
 
 
 def _place(buyer, key: str, lines, *, method: str, detail: str) -> tuple[Order, bool]:
@@ -52,7 +56,8 @@ def seed_orders(out) -> None:
     restricted = [d for d in on_sale if d.restricted]
     if open_sets:
         first = open_sets[0]
-        lines = [(first, Edition.UNEDITED)] + ([(first, Edition.ANNOTATED)] if first.latest_version.annotated else [])
+        # The annotated edition includes the unedited one, so an order holds one of them.
+        lines = [(first, Edition.ANNOTATED if first.latest_version.annotated else Edition.UNEDITED)]
         method = (
             Order.PaymentMethod.DEMO_CARD if settings.STOCKDATA_DEMO_PAYMENTS else Order.PaymentMethod.BANK_TRANSFER
         )
@@ -87,6 +92,35 @@ def seed_orders(out) -> None:
         )
         out(f"  {'created' if created else 'kept'} restricted order {order.number} awaiting approval")
     services.cart_for(buyer).lines.all().delete()
+    annotated = [d for d in on_sale if d.latest_version.annotated]
+    if annotated:
+        seed_upgrade(out, annotated[0])
+
+
+def seed_upgrade(out, dataset: Dataset) -> None:
+    buyer = User.objects.filter(email=UPGRADE_BUYER_EMAIL).select_related("organisation").first()
+    staff = User.objects.filter(is_staff=True).order_by("pk").first()
+    if buyer is None or buyer.organisation_id is None or staff is None:
+        out("  no second demo buyer or no staff: no upgrade")
+        return
+    order, created = _place(
+        buyer,
+        "demo-unedited",
+        [(dataset, Edition.UNEDITED)],
+        method=Order.PaymentMethod.BANK_TRANSFER,
+        detail="Benchmarking face detectors for a course on computer vision.",
+    )
+    if order.status == Order.Status.AWAITING_APPROVAL:  # a restricted dataset: staff approve first
+        order = services.order_approve(order=order, by=staff, note="Demo: university research use approved.")
+    if order.status == Order.Status.AWAITING_PAYMENT:
+        services.order_mark_paid(
+            order=order, provider=order.payment_method, amount=order.total, reference=f"demo:{order.number}"
+        )
+    out(f"  {'created' if created else 'kept'} paid unedited order {order.number} for {UPGRADE_BUYER_EMAIL}")
+    services.cart_for(buyer).lines.all().delete()
+    added = services.cart_add(user=buyer, dataset=dataset, edition=Edition.ANNOTATED)
+    price = selectors.cart_summary(services.cart_for(buyer)).total
+    out(f"  {UPGRADE_BUYER_EMAIL}'s cart holds the annotated upgrade at ¥{price:,} ({added.note})")
 
 
 def seed_withdrawal(out) -> None:

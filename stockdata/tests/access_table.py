@@ -148,6 +148,7 @@ URL_ROWS: dict[str, Row] = {
         data={"action": "update"},
         kwargs={"line_id": "cart_line_a.pk"},
     ),
+    "licensing:dataset_ownership": Row(BUYER, kwargs={"slug": "dataset.slug"}),
     "licensing:checkout": Row(BUYER),
     "licensing:order_list": Row(BUYER),
     "licensing:order_detail": Row(BUYER_A, kwargs={"uuid": "order_a.uuid"}),

@@ -70,6 +70,20 @@ def _order_for(buyer, dataset, key: str):
     return order
 
 
+def _cart_line_for(buyer, datasets) -> None:
+    from licensing.commerce import services
+    from stockdata.errors import ApplicationError
+
+    for dataset in datasets:
+        for edition in ("unedited", "annotated"):
+            try:
+                services.cart_add(user=buyer, dataset=dataset, edition=edition)
+            except ApplicationError:
+                continue
+            return
+    raise AssertionError(f"{buyer.email} can buy nothing on sale")
+
+
 def build_world() -> World:
     from catalog.models import Dataset, Photo
     from contributors import services as payout_services
@@ -84,12 +98,19 @@ def build_world() -> World:
     u = world.users
     on_sale = Dataset.objects.filter(status=Dataset.Status.PUBLISHED, restricted=False).order_by("pk")
     dataset = on_sale.first()
+    # The demo's buyers own editions of the first dataset; orders and carts here use one that
+    # neither organisation owns yet (an owned edition cannot be bought again).
+    owned = OrderLine.objects.filter(
+        order__organisation__in=[u["buyer_a"].organisation_id, u["buyer_b"].organisation_id],
+        order__paid_at__isnull=False,
+    ).values("dataset_id")
+    to_buy = on_sale.exclude(pk__in=owned).first()
     # Buyer B gets an order of its own (paid, so with an invoice and a bundle request).
-    _order_for(u["buyer_b"], dataset, "access-b")
-    # Each buyer keeps one line in the cart.
+    _order_for(u["buyer_b"], to_buy, "access-b")
+    # Each buyer keeps one line in the cart: the first edition their organisation may still buy.
     for role in ("buyer_a", "buyer_b"):
         services.cart_for(u[role]).lines.all().delete()
-        services.cart_add(user=u[role], dataset=dataset, edition="unedited")
+        _cart_line_for(u[role], on_sale)
     # An exported payout run of the current month (the demo's royalties are from today).
     period = timezone.localtime().strftime("%Y-%m")
     run = PayoutRun.objects.filter(period=period).first() or payout_services.payout_run_start(period=period)

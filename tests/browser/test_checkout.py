@@ -10,7 +10,9 @@ from stockdata.accounts.tests.factories import PASSWORD, BuyerFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_buyer_buys_two_editions_with_the_demo_card_and_downloads_the_invoice(page, live_server, screenshot, settings):
+def test_buyer_buys_the_annotated_edition_with_the_demo_card_and_downloads_the_invoice(
+    page, live_server, screenshot, settings
+):
     settings.STOCKDATA_DEMO_PAYMENTS = True
     ensure_consent_scopes()
     dataset = DatasetFactory(
@@ -35,9 +37,10 @@ def test_buyer_buys_two_editions_with_the_demo_card_and_downloads_the_invoice(pa
         page.get_by_test_id(f"choose-{edition}").check()
         page.get_by_test_id("add-to-cart-button").click()
     page.get_by_test_id("main-nav").get_by_role("link", name="Cart").click()
-    expect(page.get_by_test_id("cart-line")).to_have_count(2)
-    expect(page.get_by_test_id("cart-total")).to_have_text("¥264,000")
-    expect(page.get_by_test_id("cart-tax")).to_have_text("¥24,000")
+    # The annotated edition includes the unedited one: the cart keeps only the annotated one.
+    expect(page.get_by_test_id("cart-line")).to_have_count(1)
+    expect(page.get_by_test_id("cart-total")).to_have_text("¥165,000")
+    expect(page.get_by_test_id("cart-tax")).to_have_text("¥15,000")
     screenshot(page, "cart")
 
     page.get_by_test_id("checkout").click()
@@ -53,8 +56,8 @@ def test_buyer_buys_two_editions_with_the_demo_card_and_downloads_the_invoice(pa
     screenshot(page, "demo-card")
     page.get_by_test_id("demo-pay").click()
     expect(page.get_by_test_id("order-status")).to_have_attribute("data-status", "paid")
-    expect(page.get_by_test_id("order-line")).to_have_count(2)
-    expect(page.get_by_test_id("order-total")).to_have_text("¥264,000")
+    expect(page.get_by_test_id("order-line")).to_have_count(1)
+    expect(page.get_by_test_id("order-total")).to_have_text("¥165,000")
     screenshot(page, "order-paid")
 
     with page.expect_download() as download_info:

@@ -27,6 +27,12 @@ class CartLineSerializer(serializers.Serializer):
     newer_version = serializers.SerializerMethodField()
     price = serializers.IntegerField()
     restricted = serializers.BooleanField()
+    upgrade_of_order = serializers.SerializerMethodField(
+        help_text="The order whose unedited edition this annotated line upgrades (priced at the difference)"
+    )
+
+    def get_upgrade_of_order(self, obj) -> str | None:
+        return obj.upgrade_from.order.number if obj.upgrade_from else None
 
     def get_newer_version(self, obj) -> int | None:
         return obj.newer_version.number if obj.newer_version else None

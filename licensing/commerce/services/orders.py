@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Dataset, Edition
 from licensing.commerce.models import IntendedUse, Invoice, LicenceTerms, Order, OrderEvent, OrderLine, Payment
-from licensing.commerce.selectors import checkout_licence, payment_methods_available
-from licensing.commerce.services.cart import buyer_check, cart_for
+from licensing.commerce.selectors import checkout_licence, line_price, payment_methods_available
+from licensing.commerce.services.cart import buyer_check, cart_for, edition_ownership_check
 from licensing.commerce.services.invoices import credit_note_issue, invoice_issue
 from licensing.commerce.services.numbers import number_next
 from licensing.commerce.signals import line_paid, line_refunded
@@ -33,8 +33,11 @@ logger = logging.getLogger(__name__)
 PAYMENT_DAYS = 14
 
 
-def _line_title(dataset: Dataset, version, edition: str) -> str:
-    return f"{dataset.title_ja} / {dataset.title_en} v{version.number} ({Edition(edition).label})"
+def _line_title(dataset: Dataset, version, edition: str, *, upgrade: bool = False) -> str:
+    label = Edition(edition).label
+    if upgrade:
+        label = _("%(edition)s, upgrade from the unedited edition") % {"edition": label}
+    return f"{dataset.title_ja} / {dataset.title_en} v{version.number} ({label})"
 
 
 def order_place(
@@ -116,8 +119,14 @@ def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order
                 _("“%(title)s” is no longer on sale; remove it from the cart.") % {"title": line.dataset.title_en},
                 code="not_on_sale",
             )
+    # Ownership may have changed since the lines were added (a colleague bought an edition,
+    # an unedited line was refunded): check again and price each upgrade on what is true now.
+    for line in cart_lines:
+        line.upgrade_from = edition_ownership_check(
+            organisation_id=user.organisation_id, dataset=line.dataset, version=line.version, edition=line.edition
+        )
     licence = licence or checkout_licence(cart)
-    prices = [line.dataset.price_for(line.edition) for line in cart_lines]
+    prices = [line_price(line.dataset, line.edition, line.upgrade_from) for line in cart_lines]
     breakdown = invoice_tax(prices)
     restricted = any(line.dataset.restricted for line in cart_lines)
     status = Order.Status.AWAITING_APPROVAL if restricted else Order.Status.AWAITING_PAYMENT
@@ -144,9 +153,10 @@ def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order
                 dataset=line.dataset,
                 version=line.version,
                 edition=line.edition,
-                title=_line_title(line.dataset, line.version, line.edition),
+                title=_line_title(line.dataset, line.version, line.edition, upgrade=line.upgrade_from is not None),
                 price=price,
                 restricted=line.dataset.restricted,
+                upgrade_from=line.upgrade_from,
             )
             for line, price in zip(cart_lines, prices, strict=False)
         ]
