@@ -26,7 +26,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import mail_admins, send_mail
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -40,6 +39,7 @@ from licensing.consent.selectors import photos_consent_scopes
 from licensing.delivery import archive as core
 from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, WithdrawalNotice
 from stockdata.errors import ApplicationError
+from stockdata.mail.services import email_send, email_send_to_admins
 
 logger = logging.getLogger(__name__)
 
@@ -502,7 +502,7 @@ def bundle_build(*, bundle_id: int) -> Bundle:
                 "ready_at",
             ]
         )
-        transaction.on_commit(lambda: _email_ready(bundle.pk))
+        _email_ready(bundle)
     return bundle
 
 
@@ -523,17 +523,18 @@ def bundle_build_failed(*, bundle_id: int, error: str, final: bool) -> None:
         )
     if final:
         logger.error("bundle %s failed for good: %s", bundle_id, error)
-        mail_admins(
-            f"Bundle {bundle_id} failed (order {bundle.order_line.order.number})",
-            f"The bundle of order line {bundle.order_line_id} failed after {bundle.attempts} attempts:\n\n{error}\n\n"
+        email_send_to_admins(
+            key=f"bundle-failed:{bundle_id}:{bundle.attempts}",
+            subject=f"Bundle {bundle_id} failed (order {bundle.order_line.order.number})",
+            body=f"The bundle of order line {bundle.order_line_id} failed after {bundle.attempts} attempts:\n\n{error}\n\n"
             "Fix the cause, then use the 'Rebuild' action in the admin.",
         )
     else:
         logger.warning("bundle %s attempt failed, will retry: %s", bundle_id, error)
 
 
-def _email_ready(bundle_id: int) -> None:
-    bundle = Bundle.objects.select_related("order_line__order__placed_by").get(pk=bundle_id)
+def _email_ready(bundle: Bundle) -> None:
+    """Tell the buyer, once per build (a rebuilt bundle is a new archive, so a new e-mail)."""
     order = bundle.order_line.order
     link = settings.SITE_URL.rstrip("/") + order_page_path(order)
     with translation.override(getattr(order.placed_by, "language", None) or settings.LANGUAGE_CODE):
@@ -541,7 +542,7 @@ def _email_ready(bundle_id: int) -> None:
         body = _(
             "The bundle of %(title)s (order %(number)s) is ready.\n\nDownload it from your order page:\n%(link)s\n"
         ) % {"title": bundle.order_line.title, "number": order.number, "link": link}
-    send_mail(subject, body, None, [order.placed_by.email])
+    email_send(key=f"bundle-ready:{bundle.pk}:{bundle.archive}", to=[order.placed_by.email], subject=subject, body=body)
 
 
 def order_page_path(order) -> str:
@@ -640,7 +641,7 @@ def bundle_withdrawal_notices(*, withdrawal: ConsentWithdrawal) -> list[Withdraw
             )
             if created:
                 notices.append(notice)
-                transaction.on_commit(lambda pk=notice.pk: _email_notice(pk))
+                _email_notice(notice)
     return notices
 
 
@@ -652,10 +653,7 @@ def _files_of_subject(version_id: int, subject_id: str, release_id: int) -> list
     return sorted(files)
 
 
-def _email_notice(notice_id: int) -> None:
-    notice = WithdrawalNotice.objects.select_related("order_line__order__placed_by").get(pk=notice_id)
-    if notice.emailed_at is not None:
-        return
+def _email_notice(notice: WithdrawalNotice) -> None:
     order = notice.order_line.order
     with translation.override(getattr(order.placed_by, "language", None) or settings.LANGUAGE_CODE):
         subject = _("[Stockdata] Consent withdrawn: delete %(count)d file(s) from %(title)s") % {
@@ -666,5 +664,6 @@ def _email_notice(notice_id: int) -> None:
             "A person in the bundle of %(title)s (order %(number)s) has withdrawn their consent.\n"
             "Under your licence, delete these files and stop using them for new training:\n\n%(files)s\n"
         ) % {"title": notice.order_line.title, "number": order.number, "files": "\n".join(notice.file_names)}
-    send_mail(subject, body, None, [order.placed_by.email])
-    WithdrawalNotice.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
+    email_send(key=f"withdrawal-notice:{notice.pk}", to=[order.placed_by.email], subject=subject, body=body)
+    notice.emailed_at = timezone.now()
+    notice.save(update_fields=["emailed_at"])

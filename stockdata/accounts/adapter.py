@@ -1,7 +1,12 @@
+import uuid
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 
 from stockdata.accounts import two_factor
+from stockdata.mail.services import email_send
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,3 +32,30 @@ class AccountAdapter(DefaultAccountAdapter):
         if two_factor.staff_verification_needed(request.user):
             return two_factor.verification_url(request.user, url)
         return url
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's e-mails (password reset, address confirmation) go through the outbox like all others.
+
+        allauth's own ``send_mail`` with ``msg.send()`` replaced. Each request is its own e-mail
+        (a new reset link each time), so the key is random; the body holds a private link, so
+        the outbox erases it once sent.
+        """
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
+        body, html = message.body, ""
+        if message.content_subtype == "html":
+            body, html = "", message.body
+        for content, mimetype in getattr(message, "alternatives", ()):
+            if mimetype == "text/html":
+                html = content
+        email_send(
+            key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
+            to=message.to,
+            subject=message.subject,
+            body=body,
+            html=html,
+            from_email=message.from_email or "",
+            secret=True,
+        )

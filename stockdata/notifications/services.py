@@ -1,13 +1,12 @@
-"""Every write to notifications: send one, e-mail it once, mark them read."""
+"""Every write to notifications: send one (and queue its e-mail), mark them read."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from stockdata.mail.services import email_send
 from stockdata.notifications.models import Notification
 
 
@@ -20,35 +19,28 @@ def page_url(name: str, *args) -> str:
 
 
 def notification_send(*, user, kind: str, params: dict, url: str = "", email: bool = True) -> Notification:
-    """Put a message in the user's portal and, with ``email``, mail it once this commits."""
-    from stockdata.notifications.tasks import notification_email_task  # tasks import this module
-
+    """Put a message in the user's portal and, with ``email``, queue it by e-mail (sent once this commits)."""
     notification = Notification.objects.create(user=user, kind=kind, params=params, url=url)
     if email:
-        notification_email_task.delay_on_commit(notification.pk)
+        subject, message = notification_email_text(notification)
+        email_send(key=f"notification:{notification.pk}", to=[user.email], subject=subject, body=message)
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
     return notification
 
 
-def notification_email_send(*, notification_id: int) -> None:
-    """Email a notification once: in Japanese and English, since accounts have no language yet."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update().select_related("user").filter(pk=notification_id).first()
-        )
-        if notification is None or notification.emailed_at is not None:
-            return
-        parts, subjects = [], []
-        for language in ("ja", "en"):
-            with translation.override(language):
-                title, body = notification.text()
-            if title not in subjects:
-                subjects.append(title)
-                parts.append(f"{title}\n\n{body}")
-        link = settings.SITE_URL.rstrip("/") + (notification.url or reverse("notifications:list"))
-        message = "\n\n----------------------------------------\n\n".join(parts) + f"\n\n{link}\n"
-        send_mail("[Stockdata] " + " / ".join(subjects), message, None, [notification.user.email])
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
+def notification_email_text(notification: Notification) -> tuple[str, str]:
+    """(subject, body) of a notification's e-mail: in Japanese and English, since accounts have no language yet."""
+    parts, subjects = [], []
+    for language in ("ja", "en"):
+        with translation.override(language):
+            title, body = notification.text()
+        if title not in subjects:
+            subjects.append(title)
+            parts.append(f"{title}\n\n{body}")
+    link = settings.SITE_URL.rstrip("/") + (notification.url or reverse("notifications:list"))
+    message = "\n\n----------------------------------------\n\n".join(parts) + f"\n\n{link}\n"
+    return "[Stockdata] " + " / ".join(subjects), message
 
 
 def notifications_mark_read(*, user) -> int:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "stockdata.core",
+    "stockdata.mail",
     "stockdata.accounts",
     "stockdata.notifications",
     "catalog",
@@ -186,6 +187,8 @@ OTP_TOTP_ISSUER = "Stockdata"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stockdata <no-reply@stockdata.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A hung mail server becomes an error the outbox retries (stockdata/mail), not a stuck worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 

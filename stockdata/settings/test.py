@@ -11,7 +11,11 @@ from .base import *
 from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, env, filesystem_transport_options
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory, unless a test points a worker process at its own SMTP server (stockdata/mail/tests).
+if env.str("STOCKDATA_TEST_EMAIL_URL", default=""):
+    vars().update(env.email_url("STOCKDATA_TEST_EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_RATE_LIMITS = False
 # Login lockouts only where a test proves them (stockdata/tests/test_security.py turns

@@ -10,7 +10,6 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from licensing.commerce.services.numbers import number_next
 from licensing.commerce.signals import line_paid, line_refunded
 from licensing.consent.services import provision_records_create
 from stockdata.errors import ApplicationError, Conflict
+from stockdata.mail.services import email_send
 from stockdata.money import invoice_tax
 
 logger = logging.getLogger(__name__)
@@ -172,9 +172,9 @@ def _order_url(order: Order) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("licensing:order_detail", args=[order.uuid])
 
 
-def _email(order_id: int, subject: str, body: str) -> None:
-    order = Order.objects.select_related("placed_by").get(pk=order_id)
-    send_mail(subject, body, None, [order.placed_by.email], fail_silently=True)
+def _email(order: Order, event: str, subject: str, body: str) -> None:
+    """Tell the buyer who placed the order; ``event`` makes the e-mail's key (one per order and event)."""
+    email_send(key=f"order-{event}:{order.pk}", to=[order.placed_by.email], subject=subject, body=body)
 
 
 def _notify_staff_of_approval(order_id: int) -> None:
@@ -205,7 +205,7 @@ def order_approve(*, order: Order, by, note: str = "") -> Order:
         "number": order.number,
         "url": _order_url(order),
     }
-    transaction.on_commit(lambda: _email(order.pk, subject, body))
+    _email(order, "approved", subject, body)
     return order
 
 
@@ -225,7 +225,7 @@ def order_decline(*, order: Order, by, reason: str) -> Order:
         "number": order.number,
         "reason": reason.strip(),
     }
-    transaction.on_commit(lambda: _email(order.pk, subject, body))
+    _email(order, "declined", subject, body)
     return order
 
 
@@ -277,7 +277,7 @@ def order_mark_paid(*, order: Order, provider: str, amount: int, reference: str 
         "number": order.number,
         "url": _order_url(order),
     }
-    transaction.on_commit(lambda: _email(order.pk, subject, body))
+    _email(order, "paid", subject, body)
     return True
 
 

@@ -9,7 +9,6 @@ from collections.abc import Collection, Sequence
 from datetime import date
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,6 +20,7 @@ from licensing.consent.services.releases import release_for_update as _locked
 from licensing.consent.services.scopes import photos_scope_masks_refresh, release_photo_ids
 from licensing.consent.signals import consent_withdrawn
 from stockdata.errors import ApplicationError
+from stockdata.mail.services import email_send
 from stockdata.notifications.services import notification_send, page_url
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,8 @@ def release_withdrawal_link_issue(*, release: ModelRelease, send_to_subject: boo
     """Give the subject a new secret link (any older one stops working); only its hash is kept.
 
     Returns the link's path. With ``send_to_subject`` it is emailed, once this commits, to
-    the subject's contact when that is an email address; the token never enters the task queue.
+    the subject's contact when that is an email address; the token never enters the task queue,
+    and the outbox erases the e-mail's body once it is sent.
     """
     secret = secrets.token_urlsafe(24)
     release.withdrawal_token_hash = token_hash(secret)
@@ -42,13 +43,11 @@ def release_withdrawal_link_issue(*, release: ModelRelease, send_to_subject: boo
     if send_to_subject:
         match = EMAIL_RE.search(release.subject_contact)
         if match:
-            address = match.group(0)
-            transaction.on_commit(lambda: _email_subject_link(release.pk, address, path))
+            _email_subject_link(release, match.group(0), path)
     return path
 
 
-def _email_subject_link(release_id: int, address: str, path: str) -> None:
-    release = ModelRelease.objects.select_related("contributor__contributor_profile").get(pk=release_id)
+def _email_subject_link(release: ModelRelease, address: str, path: str) -> None:
     language = release.form_language if release.form_language in ("ja", "en") else "en"
     with translation.override(language):
         scopes = ", ".join(
@@ -67,10 +66,9 @@ def _email_subject_link(release_id: int, address: str, path: str) -> None:
             "url": settings.SITE_URL.rstrip("/") + path,
         }
         subject = _("Your model release %(id)s: your consent and how to withdraw it") % {"id": release.subject_id}
-    try:
-        send_mail(subject, body, None, [address])
-    except Exception:  # the link can be issued again by staff; the approval stands
-        logger.exception("could not email the withdrawal link of release %s", release_id)
+    # One e-mail per link issued: a new link (new token hash) is a new e-mail.
+    key = f"release-link:{release.pk}:{release.withdrawal_token_hash[:16]}"
+    email_send(key=key, to=[address], subject=subject, body=body, secret=True)
 
 
 @transaction.atomic

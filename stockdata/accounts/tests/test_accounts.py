@@ -5,6 +5,8 @@ from django.urls import reverse
 from contributors.models import ContributorProfile
 from stockdata.accounts.models import Organisation, Role, User
 from stockdata.accounts.tests.factories import PASSWORD, BuyerFactory, ContributorFactory, StaffFactory
+from stockdata.mail.models import OutgoingEmail
+from stockdata.mail.services import SECRET_ERASED
 
 pytestmark = pytest.mark.django_db
 
@@ -130,13 +132,17 @@ def test_other_roles_pages_are_not_found(client, factory, own_role):
         assert client.get(path).status_code == expected, (role, path)
 
 
-def test_password_reset_sends_an_email(client):
+def test_password_reset_sends_an_email(client, django_capture_on_commit_callbacks):
     user = ContributorFactory(email="forgot@example.com")
-    response = client.post("/accounts/password/reset/", {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": user.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["forgot@example.com"]
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+    # Through the outbox like every e-mail; the reset link is not kept once sent.
+    email = OutgoingEmail.objects.get()
+    assert (email.to, email.status, email.body) == (["forgot@example.com"], OutgoingEmail.Status.SENT, SECRET_ERASED)
 
 
 def test_buyer_edits_billing_details_of_their_organisation(client):

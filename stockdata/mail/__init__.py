@@ -1,0 +1,1 @@
+"""Outgoing e-mail: the one way the product sends a message (see ``services.email_send``)."""
