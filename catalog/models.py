@@ -82,7 +82,6 @@ class Photo(models.Model):
         SUBMITTED = "submitted", _("Submitted for review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Processing(models.TextChoices):
         PENDING = "pending", _("Waiting to be processed")

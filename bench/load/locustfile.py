@@ -322,7 +322,7 @@ class Buyer(Visitor):
         if not paid.ok:
             return
         self.orders.append(uuid)
-        self.view_order(uuid, "paid", "fulfilled")  # fulfilled once the worker built the bundle
+        self.view_order(uuid, "paid")
 
 
 def page_failure(name: str, reason: str) -> None:

@@ -458,7 +458,7 @@ def test_my_photos_shows_only_mine_with_counts_per_status_and_filters(client, co
 
     response = client.get("/portal/photos/")
     counts = {tab["value"]: tab["count"] for tab in response.context["tabs"]}
-    assert counts == {"": 4, "draft": 2, "submitted": 0, "approved": 1, "rejected": 1, "withdrawn": 0}
+    assert counts == {"": 4, "draft": 2, "submitted": 0, "approved": 1, "rejected": 1}
     assert [p.original_filename for p in response.context["photos"]] == [
         "IMG_0004.jpg",
         "IMG_0003.jpg",

@@ -48,7 +48,6 @@ STATUS_BADGE = {
     Photo.Status.SUBMITTED: "warn",
     Photo.Status.APPROVED: "ok",
     Photo.Status.REJECTED: "bad",
-    Photo.Status.WITHDRAWN: "",
 }
 PROCESSING_BADGE = {
     Photo.Processing.PENDING: "warn",

@@ -81,12 +81,9 @@ class Order(models.Model):
     accepted licence are copied when it is placed, so later changes never alter it."""
 
     class Status(models.TextChoices):
-        PLACED = "placed", _("Placed")
         AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
         AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
         PAID = "paid", _("Paid")
-        FULFILLED = "fulfilled", _("Fulfilled")
-        CANCELLED = "cancelled", _("Cancelled")
         DECLINED = "declined", _("Declined")
         REFUNDED = "refunded", _("Refunded")
 
@@ -99,7 +96,8 @@ class Order(models.Model):
     number = models.CharField(_("order number"), max_length=20, unique=True)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="orders")
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLACED)
+    # Changed only through licensing.commerce.states.order_transition (the allowed moves).
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     idempotency_key = models.CharField(max_length=100)
     payment_method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod.choices)
     # Billing details as they were when the order was placed.

@@ -66,7 +66,6 @@ PHOTO_BADGE = {
     Photo.Status.SUBMITTED: "warn",
     Photo.Status.APPROVED: "ok",
     Photo.Status.REJECTED: "bad",
-    Photo.Status.WITHDRAWN: "",
 }
 OPEN_PHOTO_STATUSES = (Photo.Status.DRAFT, Photo.Status.SUBMITTED, Photo.Status.REJECTED)
 
@@ -384,7 +383,7 @@ class OptOutView(ContributorRequiredMixin, View):
     template_name = "licensing/opt_out.html"
 
     def _context(self, request, form=None):
-        photos = Photo.objects.filter(contributor=request.user).exclude(status=Photo.Status.WITHDRAWN)
+        photos = Photo.objects.filter(contributor=request.user)
         page = Paginator(photos.order_by("-created_at"), PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
         own = dict(ContributorOptOut.objects.filter(photo__in=list(page.object_list)).values_list("photo_id", "kind"))
         for photo in page.object_list:

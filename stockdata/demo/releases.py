@@ -154,7 +154,6 @@ def seed_releases(out) -> None:
     reviewer = User.objects.filter(email=REVIEWER_EMAIL).first()
     photos = list(
         Photo.objects.filter(contributor__in=contributors, no_people=False)
-        .exclude(status=Photo.Status.WITHDRAWN)
         .prefetch_related(
             Prefetch("subjects", queryset=PhotoSubject.objects.select_related("release_link").order_by("position"))
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from licensing.commerce.models import Order
 from licensing.commerce.services.orders import order_mark_paid
+from licensing.commerce.states import transition_allowed
 
 
 @dataclass
@@ -46,10 +47,10 @@ def bank_statement_import(*, data: bytes | str, by) -> StatementReport:
             report.unmatched.append(entry)
             continue
         entry["order"] = order.number
-        if order.status in (Order.Status.PAID, Order.Status.FULFILLED):
+        if order.status == Order.Status.PAID:
             report.already_paid.append(entry)
             continue
-        if amount != order.total or order.status != Order.Status.AWAITING_PAYMENT:
+        if amount != order.total or not transition_allowed(order.status, Order.Status.PAID):
             entry["expected"] = order.total
             report.mismatched.append(entry)
             continue

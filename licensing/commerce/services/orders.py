@@ -22,6 +22,7 @@ from licensing.commerce.services.cart import buyer_check, cart_for, edition_owne
 from licensing.commerce.services.invoices import credit_note_issue, invoice_issue
 from licensing.commerce.services.numbers import number_next
 from licensing.commerce.signals import line_paid, line_refunded
+from licensing.commerce.states import order_transition, transition_allowed
 from licensing.consent.services import provision_records_create
 from stockdata.errors import ApplicationError, Conflict
 from stockdata.mail.services import email_send
@@ -131,11 +132,10 @@ def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order
     restricted = any(line.dataset.restricted for line in cart_lines)
     status = Order.Status.AWAITING_APPROVAL if restricted else Order.Status.AWAITING_PAYMENT
     now = timezone.now()
-    order = Order.objects.create(
+    order = Order(
         number=number_next(kind="order", prefix="SD"),
         organisation_id=user.organisation_id,
         placed_by=user,
-        status=status,
         idempotency_key=key,
         payment_method=payment_method,
         licence=licence,
@@ -146,6 +146,7 @@ def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order
         payment_due=None if restricted else timezone.localdate() + timedelta(days=PAYMENT_DAYS),
         **details,
     )
+    order_transition(order, status, by=user)
     OrderLine.objects.bulk_create(
         [
             OrderLine(
@@ -161,7 +162,6 @@ def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order
             for line, price in zip(cart_lines, prices, strict=False)
         ]
     )
-    OrderEvent.objects.create(order=order, from_status="", to_status=status, by=user)
     cart.lines.all().delete()
     if restricted:
         transaction.on_commit(lambda: _notify_staff_of_approval(order.pk))
@@ -181,11 +181,6 @@ def _notify_staff_of_approval(order_id: int) -> None:
     logger.info("order %s awaits approval", order_id)
 
 
-def _transition(order: Order, to: str, *, by=None, note: str = "") -> None:
-    OrderEvent.objects.create(order=order, from_status=order.status, to_status=to, by=by, note=note[:500])
-    order.status = to
-
-
 def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
@@ -194,12 +189,11 @@ def _locked(order: Order) -> Order:
 def order_approve(*, order: Order, by, note: str = "") -> Order:
     """Staff approve a restricted order for this buyer and declared use; then it can be paid."""
     order = _locked(order)
-    if order.status != Order.Status.AWAITING_APPROVAL:
+    if not transition_allowed(order.status, Order.Status.AWAITING_PAYMENT):
         raise Conflict(_("Only an order awaiting approval can be approved."), code="not_awaiting_approval")
-    _transition(order, Order.Status.AWAITING_PAYMENT, by=by, note=note)
     order.decision_note = note
     order.payment_due = timezone.localdate() + timedelta(days=PAYMENT_DAYS)
-    order.save(update_fields=["status", "decision_note", "payment_due"])
+    order_transition(order, Order.Status.AWAITING_PAYMENT, by=by, note=note, fields=("decision_note", "payment_due"))
     subject = _("Order %(number)s approved") % {"number": order.number}
     body = _("Your order %(number)s was approved. You can now pay it: %(url)s") % {
         "number": order.number,
@@ -215,11 +209,10 @@ def order_decline(*, order: Order, by, reason: str) -> Order:
     if not (reason or "").strip():
         raise ApplicationError(_("Give the reason for declining."), code="reason_required", field="reason")
     order = _locked(order)
-    if order.status != Order.Status.AWAITING_APPROVAL:
+    if not transition_allowed(order.status, Order.Status.DECLINED):
         raise Conflict(_("Only an order awaiting approval can be declined."), code="not_awaiting_approval")
-    _transition(order, Order.Status.DECLINED, by=by, note=reason)
     order.decision_note = reason.strip()
-    order.save(update_fields=["status", "decision_note"])
+    order_transition(order, Order.Status.DECLINED, by=by, note=reason, fields=("decision_note",))
     subject = _("Order %(number)s declined") % {"number": order.number}
     body = _("We could not approve your order %(number)s. Reason: %(reason)s") % {
         "number": order.number,
@@ -241,9 +234,9 @@ def order_mark_paid(*, order: Order, provider: str, amount: int, reference: str 
     invoice is issued and the buyer told.
     """
     order = _locked(order)
-    if order.status in (Order.Status.PAID, Order.Status.FULFILLED, Order.Status.REFUNDED):
+    if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         return False
-    if order.status != Order.Status.AWAITING_PAYMENT:
+    if not transition_allowed(order.status, Order.Status.PAID):
         raise Conflict(
             _("Order %(number)s cannot be paid while it is “%(status)s”.")
             % {"number": order.number, "status": order.get_status_display()},
@@ -265,9 +258,8 @@ def order_mark_paid(*, order: Order, provider: str, amount: int, reference: str 
         recorded_by=by,
         completed_at=now,
     )
-    _transition(order, Order.Status.PAID, by=by)
     order.paid_at = now
-    order.save(update_fields=["status", "paid_at"])
+    order_transition(order, Order.Status.PAID, by=by, fields=("paid_at",))
     for line in order.lines.filter(status=OrderLine.Status.ACTIVE).select_related("dataset", "version"):
         provision_records_create(line=line)
         line_paid.send(sender=OrderLine, line=line)
@@ -289,7 +281,7 @@ def order_line_refund(*, line: OrderLine, by=None, reference: str = "") -> Invoi
     line = OrderLine.objects.select_for_update().get(pk=line.pk)
     if line.status == OrderLine.Status.REFUNDED:
         return None
-    if order.status not in (Order.Status.PAID, Order.Status.FULFILLED):
+    if not transition_allowed(order.status, Order.Status.REFUNDED):
         raise Conflict(_("Only a paid order can be refunded."), code="not_paid")
     line.status = OrderLine.Status.REFUNDED
     line.refunded_at = timezone.now()
@@ -298,8 +290,7 @@ def order_line_refund(*, line: OrderLine, by=None, reference: str = "") -> Invoi
     invoice = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
     note = credit_note_issue(invoice=invoice, lines=[line]) if invoice else None
     if not order.lines.filter(status=OrderLine.Status.ACTIVE).exists():
-        _transition(order, Order.Status.REFUNDED, by=by, note=reference)
-        order.save(update_fields=["status"])
+        order_transition(order, Order.Status.REFUNDED, by=by, note=reference)
     else:
         OrderEvent.objects.create(
             order=order,

@@ -300,8 +300,6 @@ def release_attach(*, release: ModelRelease, subject: PhotoSubject, by=None) -> 
         raise ApplicationError(
             _("This release was withdrawn by the subject and cannot cover new photos."), code="withdrawn", status=409
         )
-    if photo.status == Photo.Status.WITHDRAWN:
-        raise ApplicationError(_("This photo was withdrawn."), code="withdrawn", status=409)
     link = ReleaseLink.objects.select_for_update().filter(subject=subject).first()
     if link is not None:
         if link.release_id == release.pk:
