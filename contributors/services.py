@@ -29,7 +29,7 @@ from contributors.models import ContributorProfile, Payout, PayoutRun, RoyaltyEn
 from contributors.zengin import Payer, Transfer, zengin_transfer_file
 from licensing.commerce.selectors import order_line_taxes
 from stockdata.company import company
-from stockdata.errors import ApplicationError, Conflict
+from stockdata.errors import ApplicationError, Conflict, ErrorCode
 from stockdata.money import share_of, split_largest_remainder, withholding_tax
 from stockdata.royalty_terms import royalty_terms
 
@@ -219,7 +219,7 @@ def contributor_payout_details_set(
         account = validate_bank_account(bank_code, branch_code, account_type, account_number, holder_name)
     except BankAccountError as exc:
         field = "holder_name" if exc.field == "holder_name" else exc.field
-        raise ApplicationError(exc.message, code="bank_account_invalid", field=field) from None
+        raise ApplicationError(exc.message, code=ErrorCode.BANK_ACCOUNT_INVALID, field=field) from None
     profile.entity_type = entity_type
     profile.tax_residency = tax_residency
     profile.bank_code = account.bank_code
@@ -514,7 +514,7 @@ def payout_run_files(run: PayoutRun) -> tuple[bytes, bytes]:
         )
         transfers.append(_transfer(p))
     if not transfers:
-        raise ApplicationError(_("This run has no payouts to send."), code="payout_run_empty")
+        raise ApplicationError(_("This run has no payouts to send."), code=ErrorCode.PAYOUT_RUN_EMPTY)
     zengin = zengin_transfer_file(payer_from_settings(), transfers, transfer_date=run.transfer_date)
     return buffer.getvalue().encode("utf-8-sig"), zengin
 
@@ -525,7 +525,7 @@ def payout_run_export(*, run: PayoutRun, by=None) -> PayoutRun:
     payouts exported. Exporting again rewrites the same files."""
     run = PayoutRun.objects.select_for_update().get(pk=run.pk)
     if run.status not in (PayoutRun.Status.PREPARED, PayoutRun.Status.EXPORTED):
-        raise Conflict(_("Only a prepared run can be exported."), code="payout_run_not_prepared")
+        raise Conflict(_("Only a prepared run can be exported."), code=ErrorCode.PAYOUT_RUN_NOT_PREPARED)
     csv_bytes, zengin = payout_run_files(run)
     base = f"payouts/{run.period}"
     for field, name, data in (
@@ -554,7 +554,7 @@ def payout_mark_paid(*, payout: Payout, by=None) -> Payout:
     if payout.status == Payout.Status.PAID:
         return payout
     if payout.status != Payout.Status.EXPORTED:
-        raise Conflict(_("Only an exported payout can be marked paid."), code="payout_not_exported")
+        raise Conflict(_("Only an exported payout can be marked paid."), code=ErrorCode.PAYOUT_NOT_EXPORTED)
     payout.status = Payout.Status.PAID
     payout.paid_at = timezone.now()
     payout.save(update_fields=["status", "paid_at"])
@@ -579,7 +579,7 @@ def payout_mark_failed(*, payout: Payout, reason: str, by=None) -> Payout:
     if payout.status == Payout.Status.FAILED:
         return payout
     if payout.status not in (Payout.Status.PREPARED, Payout.Status.EXPORTED):
-        raise Conflict(_("A paid payout cannot be marked failed."), code="payout_already_paid")
+        raise Conflict(_("A paid payout cannot be marked failed."), code=ErrorCode.PAYOUT_ALREADY_PAID)
     payout.status = Payout.Status.FAILED
     payout.failed_at = timezone.now()
     payout.failure_reason = (reason or "")[:300]

@@ -15,16 +15,26 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.middleware import refusal_for
 
 
-def _error(code: str, message: str, http_status: int, fields: dict | None = None, **extra) -> Response:
-    body = {"code": code, "message": message}
+def _error(code: ErrorCode, message: str, http_status: int, fields: dict | None = None, **extra) -> Response:
+    body = {"code": ErrorCode(code).value, "message": message}  # a plain str: every renderer can write it
     if fields:
         body["fields"] = fields
     body.update(extra)
     return Response({"error": body}, status=http_status)
+
+
+def drf_error_code(exc) -> ErrorCode:
+    """The code of one of DRF's own refusals; one we do not list is reported as ``error``."""
+    detail = getattr(exc, "detail", "")
+    code = str(getattr(detail, "code", None) or getattr(exc, "default_code", ErrorCode.ERROR))
+    try:
+        return ErrorCode(code)
+    except ValueError:
+        return ErrorCode.ERROR
 
 
 def exception_handler(exc, context):
@@ -34,7 +44,7 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):
-        return _error("not_found", _("Not found."), status.HTTP_404_NOT_FOUND)
+        return _error(ErrorCode.NOT_FOUND, _("Not found."), status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     # Django's body limits (too many files or fields, too much form text) and a cut-off multipart body.
@@ -43,7 +53,7 @@ def exception_handler(exc, context):
         return _error(refusal[1], refusal[2], refusal[0])
     if isinstance(exc, RecursionError) and "JSON" in str(exc):
         # json.loads gives up on deeply nested arrays with RecursionError, which DRF's parser lets through.
-        return _error("parse_error", _("The JSON is nested too deeply."), status.HTTP_400_BAD_REQUEST)
+        return _error(ErrorCode.PARSE_ERROR, _("The JSON is nested too deeply."), status.HTTP_400_BAD_REQUEST)
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -54,12 +64,11 @@ def exception_handler(exc, context):
             fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
             first = next(iter(fields.values()))[0] if fields else _("Invalid input.")
             message = fields.pop("non_field_errors", [None])[0] or first
-            return _error("invalid", str(message), response.status_code, fields or None)
+            return _error(ErrorCode.INVALID, str(message), response.status_code, fields or None)
         messages = [str(m) for m in (detail if isinstance(detail, list) else [detail])]
-        return _error("invalid", messages[0] if messages else _("Invalid input."), response.status_code)
+        return _error(ErrorCode.INVALID, messages[0] if messages else _("Invalid input."), response.status_code)
     detail = getattr(exc, "detail", "")
-    code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-    response.data = {"error": {"code": str(code), "message": str(detail)}}
+    response.data = {"error": {"code": drf_error_code(exc).value, "message": str(detail)}}
     return response
 
 
@@ -72,7 +81,11 @@ ERROR_SCHEMA = {
         "error": {
             "type": "object",
             "properties": {
-                "code": {"type": "string", "description": "Stable and machine-readable, e.g. `not_found`."},
+                "code": {
+                    "type": "string",
+                    "enum": [code.value for code in ErrorCode],
+                    "description": "Stable and machine-readable, e.g. `not_found`.",
+                },
                 "message": {"type": "string", "description": "What was wrong and what to do, for a person."},
                 "fields": {
                     "type": "object",

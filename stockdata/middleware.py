@@ -24,6 +24,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from stockdata.errors import ErrorCode
+
 MB = 1024 * 1024
 
 FORM_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -52,26 +54,26 @@ def too_large_message(size: int, limit: int) -> str:
     ) % {"size": _megabytes(size), "limit": _megabytes(limit)}
 
 
-def refusal_for(exc: Exception) -> tuple[int, str, str] | None:
+def refusal_for(exc: Exception) -> tuple[int, ErrorCode, str] | None:
     """(HTTP status, error code, message) for the errors Django raises while reading a request body."""
     if isinstance(exc, TooManyFilesSent):
         return (
             400,
-            "too_many_files",
+            ErrorCode.TOO_MANY_FILES,
             _("Too many files in one request: at most %(max)s. Upload them in smaller groups.")
             % {"max": settings.DATA_UPLOAD_MAX_NUMBER_FILES},
         )
     if isinstance(exc, TooManyFieldsSent):
         return (
             400,
-            "too_many_fields",
+            ErrorCode.TOO_MANY_FIELDS,
             _("Too many form fields in one request: at most %(max)s.")
             % {"max": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS},
         )
     if isinstance(exc, RequestDataTooBig):
         return (
             413,
-            "request_too_large",
+            ErrorCode.REQUEST_TOO_LARGE,
             _(
                 "The text in the form is too long: at most %(limit)s MB in all, not counting files. "
                 "Shorten it and try again."
@@ -81,7 +83,7 @@ def refusal_for(exc: Exception) -> tuple[int, str, str] | None:
     if isinstance(exc, MultiPartParserError):
         return (
             400,
-            "malformed_body",
+            ErrorCode.MALFORMED_BODY,
             _("The form could not be read: the upload was cut off or is not valid multipart data. Try again."),
         )
     return None
@@ -126,17 +128,19 @@ class RequestSizeLimitMiddleware:
                     raise ValueError
             except ValueError:
                 return self.refuse(
-                    request, 400, "invalid_content_length", _("The Content-Length header is not a number.")
+                    request, 400, ErrorCode.INVALID_CONTENT_LENGTH, _("The Content-Length header is not a number.")
                 )
             limit = self.limit_for(request)
             if length > limit:
-                return self.refuse(request, 413, "request_too_large", too_large_message(length, limit), limit=limit)
+                return self.refuse(
+                    request, 413, ErrorCode.REQUEST_TOO_LARGE, too_large_message(length, limit), limit=limit
+                )
         elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
             # Django reads only Content-Length bytes: a chunked body would silently arrive empty.
             return self.refuse(
                 request,
                 411,
-                "length_required",
+                ErrorCode.LENGTH_REQUIRED,
                 _("Send the request with a Content-Length header; bodies of unknown length are refused."),
             )
         if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
@@ -147,10 +151,10 @@ class RequestSizeLimitMiddleware:
                 return self.refuse(request, status, code, message)
         return None
 
-    def refuse(self, request, status: int, code: str, message: str, **extra) -> HttpResponse:
+    def refuse(self, request, status: int, code: ErrorCode, message: str, **extra) -> HttpResponse:
         """Our error format: JSON under /api/ (see stockdata.api), a translated page elsewhere."""
         if request.path_info.startswith("/api/"):
-            body = {"code": code, "message": message}
+            body = {"code": code.value, "message": message}
             body.update(extra)
             response = JsonResponse({"error": body}, status=status)
         else:

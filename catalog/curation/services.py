@@ -25,7 +25,7 @@ from catalog.models import (
     Photo,
 )
 from licensing.consent.selectors import photos_consent_scopes, photos_subject_consent
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 
 # --- Datasets ---------------------------------------------------------------------------
 
@@ -55,7 +55,7 @@ def dataset_create(**fields) -> Dataset:
     unless staff say otherwise: its buyers are approved before they can pay."""
     unknown = set(fields) - set(DATASET_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code="invalid")
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code=ErrorCode.INVALID)
     if "restricted" not in fields:
         fields["restricted"] = UNIQUE_IDENTIFICATION in (fields.get("required_scopes") or [])
     dataset = Dataset(**fields)
@@ -69,7 +69,7 @@ def dataset_update(*, dataset: Dataset, **fields) -> Dataset:
     """Edit a dataset's card and prices; frozen versions are unaffected, orders keep their prices."""
     unknown = set(fields) - set(DATASET_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code="invalid")
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code=ErrorCode.INVALID)
     for name, value in fields.items():
         setattr(dataset, name, value)
     dataset.full_clean(exclude=["cover", "latest_version"])
@@ -115,7 +115,7 @@ def dataset_add_photos(*, dataset: Dataset, photos: Sequence[Photo]) -> int:
         raise ApplicationError(
             _("%(count)d photo(s) cannot enter this dataset: not approved, or missing a required consent scope.")
             % {"count": len(refused)},
-            code="not_eligible",
+            code=ErrorCode.NOT_ELIGIBLE,
         )
     query = CurationQuery.from_dict(dataset.curation_query)
     uuids = {str(p.uuid) for p in photos}
@@ -240,7 +240,8 @@ def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, not
             hashes.append(photo.phash)
     if not kept:
         raise ApplicationError(
-            _("No photo in the selection may enter this dataset now; nothing to freeze."), code="empty_selection"
+            _("No photo in the selection may enter this dataset now; nothing to freeze."),
+            code=ErrorCode.EMPTY_SELECTION,
         )
     if annotated:
         unconfirmed = sum(1 for p in kept for b in p.boxes.all() if not b.confirmed)
@@ -248,7 +249,7 @@ def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, not
             raise ApplicationError(
                 _("%(count)d box(es) are not confirmed yet; confirm every box before freezing the annotated edition.")
                 % {"count": unconfirmed},
-                code="unconfirmed_boxes",
+                code=ErrorCode.UNCONFIRMED_BOXES,
             )
         missing = [p for p in kept if not p.no_people and not p.boxes.exists()]
         if missing:
@@ -257,7 +258,7 @@ def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, not
                     "%(count)d photo(s) with people have no boxes yet; annotate them before freezing the annotated edition."
                 )
                 % {"count": len(missing)},
-                code="unannotated_photos",
+                code=ErrorCode.UNANNOTATED_PHOTOS,
             )
 
     ids = [p.pk for p in kept]
@@ -357,7 +358,7 @@ def dataset_search_text(dataset: Dataset, version: DatasetVersion | None) -> str
 def dataset_publish(*, dataset: Dataset) -> Dataset:
     """Only a dataset with a frozen version can be sold."""
     if not dataset.versions.exists():
-        raise ApplicationError(_("Freeze a version before publishing the dataset."), code="no_version")
+        raise ApplicationError(_("Freeze a version before publishing the dataset."), code=ErrorCode.NO_VERSION)
     dataset.status = Dataset.Status.PUBLISHED
     dataset.published_at = dataset.published_at or timezone.now()
     dataset.save(update_fields=["status", "published_at", "updated_at"])

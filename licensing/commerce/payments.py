@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from licensing.commerce.models import Order, OrderLine, Payment, WebhookEvent
 from licensing.commerce.services import order_line_refund, order_mark_paid
 from stockdata.company import company
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +85,12 @@ class DemoCard:
 
     def pay(self, order: Order, *, card_number: str, by) -> bool:
         if not settings.STOCKDATA_DEMO_PAYMENTS:
-            raise ApplicationError(_("Demo payments are switched off."), code="demo_off", status=403)
+            raise ApplicationError(_("Demo payments are switched off."), code=ErrorCode.DEMO_OFF, status=403)
         if not self.luhn_ok(card_number):
             raise ApplicationError(
-                _("That card number is not valid; check it and try again."), code="card_invalid", field="card_number"
+                _("That card number is not valid; check it and try again."),
+                code=ErrorCode.CARD_INVALID,
+                field="card_number",
             )
         digits = "".join(c for c in card_number if c.isdigit())
         return order_mark_paid(

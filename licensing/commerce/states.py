@@ -22,7 +22,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from licensing.commerce.models import Order, OrderEvent
-from stockdata.errors import Conflict
+from stockdata.errors import Conflict, ErrorCode
 
 Status = Order.Status
 
@@ -63,7 +63,7 @@ def order_transition(order: Order, to: str, *, by=None, note: str = "", fields: 
         raise OrderTransitionRefused(
             _("Order %(number)s cannot go from “%(from)s” to “%(to)s”.")
             % {"number": order.number or "-", "from": _label(from_status), "to": _label(to)},
-            code="order_transition_refused",
+            code=ErrorCode.ORDER_TRANSITION_REFUSED,
         )
     order.status = to
     if from_status == NEW:

@@ -28,7 +28,7 @@ from licensing.commerce.models import CartLine, Invoice, Order, OrderLine
 from licensing.commerce.selectors import order_for_buyer, organisation_orders
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import BuyerRequiredMixin, StaffRequiredMixin, user_has_role
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class CartAddView(LoginRequiredMixin, View):
             added = services.cart_add(user=request.user, dataset=dataset, edition=form.cleaned_data["edition"])
         except ApplicationError as exc:
             messages.error(request, exc.message)
-            if exc.code == "not_a_buyer":
+            if exc.code == ErrorCode.NOT_A_BUYER:
                 return render(request, "licensing/cart_not_buyer.html", status=403)
             return redirect(reverse("catalog:detail", args=[dataset.slug]))
         messages.success(request, _("Added to your cart."))

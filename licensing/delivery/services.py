@@ -38,7 +38,7 @@ from licensing.consent.models import ConsentWithdrawal
 from licensing.consent.selectors import photos_consent_scopes
 from licensing.delivery import archive as core
 from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, WithdrawalNotice
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.mail.services import email_send, email_send_to_admins
 
 logger = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def bundle_rebuild(*, bundle: Bundle) -> Bundle:
     """Staff start a failed bundle over (its base too, if that failed); a ready one is left alone."""
     bundle = Bundle.objects.select_for_update().get(pk=bundle.pk)
     if bundle.status == Bundle.Status.READY:
-        raise ApplicationError(_("This bundle is ready; there is nothing to rebuild."), code="bundle_ready")
+        raise ApplicationError(_("This bundle is ready; there is nothing to rebuild."), code=ErrorCode.BUNDLE_READY)
     BundleBase.objects.filter(bundles=bundle, status=BundleBase.Status.FAILED).update(
         status=BundleBase.Status.PENDING, error="", builder=None
     )
@@ -348,7 +348,7 @@ def _base_build(base: BundleBase, bundle_id: int) -> None:
     if not items:  # checked when the base was chosen; a base row written by hand must not give an empty zip
         raise NothingToDeliver(
             _("Every photo of this version was left out: consent was withdrawn for all of them."),
-            code="nothing_to_deliver",
+            code=ErrorCode.NOTHING_TO_DELIVER,
         )
     entries = core.base_entries(items, info, edition=base.edition, open_image=_image_opener(version))
     BundleBase.objects.filter(pk=base.pk).update(files_total=len(entries))
@@ -387,7 +387,7 @@ def _base_choose(line: OrderLine) -> BundleBase:
                 "%(count)d of them after it was frozen."
             )
             % {"version": version.number, "title": version.dataset.title_en, "count": len(excluded)},
-            code="nothing_to_deliver",
+            code=ErrorCode.NOTHING_TO_DELIVER,
         )
     base, _created = BundleBase.objects.get_or_create(
         version_id=line.version_id,
@@ -561,19 +561,21 @@ def download_check(bundle: Bundle | None, line: OrderLine) -> None:
     """Raise DownloadRefused (with the status the page should get) unless the line may be downloaded now."""
     if line.status == OrderLine.Status.REFUNDED or (bundle is not None and bundle.revoked_at is not None):
         raise DownloadRefused(
-            _("This order line was refunded; its bundle can no longer be downloaded."), code="refunded", status=410
+            _("This order line was refunded; its bundle can no longer be downloaded."),
+            code=ErrorCode.REFUNDED,
+            status=410,
         )
     if bundle is None or bundle.status != Bundle.Status.READY or not bundle.archive:
         raise DownloadRefused(
             _("The bundle is not ready yet. This page updates itself; try again when it says Ready."),
-            code="not_ready",
+            code=ErrorCode.NOT_READY,
             status=409,
         )
     if bundle.download_limit is not None and bundle.downloads.count() >= bundle.download_limit:
         raise DownloadRefused(
             _("This bundle has been downloaded %(count)d times, its limit. Contact us if you need another copy.")
             % {"count": bundle.download_limit},
-            code="download_limit",
+            code=ErrorCode.DOWNLOAD_LIMIT,
             status=403,
         )
 

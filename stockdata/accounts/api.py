@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from stockdata.accounts import two_factor
 from stockdata.accounts.lockout import lockout_message
 from stockdata.accounts.models import Organisation, User
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -70,8 +70,8 @@ class TokenView(ObtainAuthToken):
         )
         if user is None:
             if getattr(request._request, "axes_locked_out", False):
-                raise ApplicationError(lockout_message(), code="locked_out", status=429)
-            raise ApplicationError(_("Email or password is wrong."), code="authentication_failed")
+                raise ApplicationError(lockout_message(), code=ErrorCode.LOCKED_OUT, status=429)
+            raise ApplicationError(_("Email or password is wrong."), code=ErrorCode.AUTHENTICATION_FAILED)
         if two_factor.second_factor_required(user):
             self._require_second_factor(user, serializer.validated_data.get("otp", ""))
         token = two_factor.api_token_issue(user=user)
@@ -82,13 +82,13 @@ class TokenView(ObtainAuthToken):
         if not two_factor.user_has_authenticator(user):
             raise ApplicationError(
                 _("Staff accounts need two-factor authentication: set it up in the browser, then ask for a token."),
-                code="two_factor_setup_required",
+                code=ErrorCode.TWO_FACTOR_SETUP_REQUIRED,
                 status=403,
             )
         if not code.strip():
             raise ApplicationError(
                 _("Enter the current code from your authenticator app in the otp field."),
-                code="otp_required",
+                code=ErrorCode.OTP_REQUIRED,
                 field="otp",
             )
         try:

@@ -11,6 +11,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
+from stockdata.errors import ErrorCode
+
 
 def login_email(request, credentials: dict | None) -> str | None:
     """The email a login attempt is for, whichever form sent it (allauth, the admin, the token API)."""
@@ -38,7 +40,9 @@ def lockout_response(request, original_response=None, credentials=None):
     """The lockout page for people, the API's error format for the API (HTTP 429 either way)."""
     retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     if request.path.startswith("/api/"):
-        response = JsonResponse({"error": {"code": "locked_out", "message": lockout_message()}}, status=429)
+        response = JsonResponse(
+            {"error": {"code": ErrorCode.LOCKED_OUT.value, "message": lockout_message()}}, status=429
+        )
     else:
         response = render(
             request, "accounts/lockout.html", {"message": lockout_message(), "minutes": lockout_minutes()}, status=429

@@ -23,7 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 
 BACKUP_CODE_COUNT = 10
 
@@ -109,7 +109,7 @@ def totp_device_pending(*, user) -> TOTPDevice:
     if user_has_authenticator(user):
         raise ApplicationError(
             _("Two-factor authentication is already on. Turn it off first to move it to a new device."),
-            code="two_factor_already_on",
+            code=ErrorCode.TWO_FACTOR_ALREADY_ON,
         )
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
@@ -124,11 +124,13 @@ def totp_device_confirm(*, user, device_id: int, code: str) -> tuple[TOTPDevice,
     """
     device = TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
     if device is None:
-        raise ApplicationError(_("This setup has expired. Start again."), code="setup_expired")
+        raise ApplicationError(_("This setup has expired. Start again."), code=ErrorCode.SETUP_EXPIRED)
     _require_allowed(device)
     if not device.verify_token(_normalise(code)):  # verify_token saves its throttle count itself
         raise ApplicationError(
-            _("That code is not right. Enter the 6-digit code your app shows now."), code="otp_invalid", field="code"
+            _("That code is not right. Enter the 6-digit code your app shows now."),
+            code=ErrorCode.OTP_INVALID,
+            field="code",
         )
     with transaction.atomic():
         device.confirmed = True
@@ -154,7 +156,7 @@ def second_factor_verify(*, user, code: str):
             _require_allowed(slowed_down[0])
         raise ApplicationError(
             _("That code is not right. Enter the 6-digit code your app shows now, or one of your backup codes."),
-            code="otp_invalid",
+            code=ErrorCode.OTP_INVALID,
             field="code",
         )
     return device
@@ -209,7 +211,10 @@ def _require_allowed(device) -> None:
     allowed, _data = device.verify_is_allowed()
     if not allowed:
         raise ApplicationError(
-            _("Too many wrong codes. Wait a minute, then try again."), code="otp_throttled", status=429, field="code"
+            _("Too many wrong codes. Wait a minute, then try again."),
+            code=ErrorCode.OTP_THROTTLED,
+            status=429,
+            field="code",
         )
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from stockdata.accounts.permissions import StaffRequiredMixin
+from stockdata.errors import ErrorCode
 
 
 def home(request):
@@ -22,6 +23,11 @@ def error_404(request, exception=None):
 def error_500(request):
     # No request context processors: the session, the user or the database may be what failed.
     if request.path.startswith("/api/"):  # API clients get the API's one error format
-        body = {"error": {"code": "server_error", "message": _("Something went wrong on our side; try again later.")}}
+        body = {
+            "error": {
+                "code": ErrorCode.SERVER_ERROR.value,
+                "message": _("Something went wrong on our side; try again later."),
+            }
+        }
         return JsonResponse(body, status=500)
     return HttpResponseServerError(loader.render_to_string("500.html"))

@@ -16,7 +16,7 @@ from catalog.photos.api.serializers import (
     UploadSerializer,
 )
 from stockdata.accounts.permissions import IsContributor
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 
 SUBJECT_FIELDS = ("age_band", "gender", "ethnicity", "mask", "glasses", "hat", "angle")
 
@@ -60,7 +60,11 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
                 photo = services.photo_upload(contributor=request.user, file=upload)
             except ApplicationError as exc:
                 results.append(
-                    {"file": upload.name, "ok": False, "error": {"code": exc.code, "message": exc.message, **exc.extra}}
+                    {
+                        "file": upload.name,
+                        "ok": False,
+                        "error": {"code": exc.code.value, "message": exc.message, **exc.extra},
+                    }
                 )
             else:
                 results.append(
@@ -110,7 +114,7 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         uuids = data.pop("photos")
         ids = list(Photo.objects.filter(contributor=request.user, uuid__in=uuids).values_list("pk", flat=True))
         if len(ids) != len(set(uuids)):
-            raise ApplicationError("Some of the selected photos do not exist.", code="not_found", status=404)
+            raise ApplicationError("Some of the selected photos do not exist.", code=ErrorCode.NOT_FOUND, status=404)
         subject_attributes = {k: data.pop(k) for k in SUBJECT_FIELDS if k in data}
         updated = services.photos_bulk_edit(
             contributor=request.user,

@@ -10,16 +10,16 @@ from django.utils.translation import gettext as _
 
 from catalog.detection import DETECTOR_NAME, detect_faces
 from catalog.models import AnnotationBox, AnnotationRun, BoxLabel, Photo
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 
 
 def _check_box(photo: Photo, x: int, y: int, w: int, h: int, label: str) -> None:
     if label not in BoxLabel.values:
-        raise ApplicationError(_("Unknown box label."), code="invalid", field="label")
+        raise ApplicationError(_("Unknown box label."), code=ErrorCode.INVALID, field="label")
     if w < 1 or h < 1 or x < 0 or y < 0 or x + w > photo.width or y + h > photo.height:
         raise ApplicationError(
             _("The box must lie inside the photo (%(w)s×%(h)s px).") % {"w": photo.width, "h": photo.height},
-            code="invalid",
+            code=ErrorCode.INVALID,
         )
 
 
@@ -41,7 +41,7 @@ def box_save(
     if box is None:
         box = AnnotationBox(photo=photo, source=AnnotationBox.Source.HUMAN)
     elif box.photo_id != photo.pk:
-        raise ApplicationError(_("Not found."), code="not_found", status=404)
+        raise ApplicationError(_("Not found."), code=ErrorCode.NOT_FOUND, status=404)
     box.x, box.y, box.w, box.h, box.label = x, y, w, h, label
     box.confirmed = confirmed
     box.confirmed_by = by if confirmed else None

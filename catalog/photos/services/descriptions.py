@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Photo, PhotoSubject
 from catalog.photos.services.uploads import normalise_tag, tags_get_or_create
 from catalog.photos.signals import photo_consent_changed
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.storage import public_storage
 
 
@@ -35,7 +35,7 @@ def _require_editable(photo: Photo) -> None:
     if not photo.is_editable:
         raise ApplicationError(
             _("This photo is %(status)s and can no longer be edited.") % {"status": photo.get_status_display().lower()},
-            code="not_editable",
+            code=ErrorCode.NOT_EDITABLE,
             status=409,
         )
 
@@ -52,12 +52,12 @@ def photo_describe(
     _require_editable(photo)
     unknown = set(fields) - set(DESCRIPTION_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code="invalid")
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code=ErrorCode.INVALID)
     for name, value in fields.items():
         setattr(photo, name, value)
     if subjects is not None and subjects and fields.get("no_people"):
         raise ApplicationError(
-            _("A photo marked as having no people cannot list subjects."), code="invalid", field="no_people"
+            _("A photo marked as having no people cannot list subjects."), code=ErrorCode.INVALID, field="no_people"
         )
     photo.full_clean(exclude=["original", "cleaned", "thumbnail", "preview", "sha256"])
     if fields:
@@ -96,12 +96,12 @@ def photos_bulk_edit(
     """Apply tags and attributes to a selection of the contributor's own editable photos."""
     photos = list(Photo.objects.select_for_update().filter(contributor=contributor, pk__in=photo_ids))
     if len(photos) != len(set(photo_ids)):
-        raise ApplicationError(_("Some of the selected photos do not exist."), code="not_found", status=404)
+        raise ApplicationError(_("Some of the selected photos do not exist."), code=ErrorCode.NOT_FOUND, status=404)
     for photo in photos:
         _require_editable(photo)
     unknown = set(fields) - set(DESCRIPTION_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code="invalid")
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code=ErrorCode.INVALID)
     if fields:
         Photo.objects.filter(pk__in=[p.pk for p in photos]).update(**fields, updated_at=timezone.now())
     add = tags_get_or_create(add_tags)
@@ -117,7 +117,7 @@ def photos_bulk_edit(
         allowed = {f.name for f in SubjectData.__dataclass_fields__.values()}
         bad = set(subject_attributes) - allowed
         if bad:
-            raise ApplicationError(f"Unknown subject attributes: {', '.join(sorted(bad))}", code="invalid")
+            raise ApplicationError(f"Unknown subject attributes: {', '.join(sorted(bad))}", code=ErrorCode.INVALID)
         PhotoSubject.objects.filter(photo_id__in=[p.pk for p in photos]).update(**subject_attributes)
     if "no_people" in fields:
         photo_consent_changed.send(sender=Photo, photo_ids=[p.pk for p in photos])
@@ -140,7 +140,7 @@ def photo_submit(*, photo: Photo) -> Photo:
     if problems:
         raise ApplicationError(
             _("This photo cannot be submitted yet: %(problems)s.") % {"problems": "; ".join(str(p) for p in problems)},
-            code="incomplete",
+            code=ErrorCode.INCOMPLETE,
         )
     photo.status = Photo.Status.SUBMITTED
     photo.submitted_at = timezone.now()

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Photo, PhotoRejectionReason
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 
 
 @transaction.atomic
@@ -15,7 +15,9 @@ def photo_approve(*, photo: Photo, reviewer) -> Photo:
     """Only a submitted photo can be approved; the decision is timestamped."""
     photo = Photo.objects.select_for_update().get(pk=photo.pk)
     if photo.status != Photo.Status.SUBMITTED:
-        raise ApplicationError(_("Only a photo waiting for review can be approved."), code="not_submitted", status=409)
+        raise ApplicationError(
+            _("Only a photo waiting for review can be approved."), code=ErrorCode.NOT_SUBMITTED, status=409
+        )
     photo.status = Photo.Status.APPROVED
     photo.reviewed_at = timezone.now()
     photo.rejection_reason = ""
@@ -29,11 +31,13 @@ def photo_reject(*, photo: Photo, reviewer, reason: str, note: str = "") -> Phot
     """A rejection always carries a standard reason the contributor can act on; "other" needs a note."""
     photo = Photo.objects.select_for_update().get(pk=photo.pk)
     if photo.status != Photo.Status.SUBMITTED:
-        raise ApplicationError(_("Only a photo waiting for review can be rejected."), code="not_submitted", status=409)
+        raise ApplicationError(
+            _("Only a photo waiting for review can be rejected."), code=ErrorCode.NOT_SUBMITTED, status=409
+        )
     if reason not in PhotoRejectionReason.values:
-        raise ApplicationError(_("Choose a rejection reason."), code="invalid", field="reason")
+        raise ApplicationError(_("Choose a rejection reason."), code=ErrorCode.INVALID, field="reason")
     if reason == "other" and not note.strip():
-        raise ApplicationError(_("Explain the rejection in the note."), code="invalid", field="note")
+        raise ApplicationError(_("Explain the rejection in the note."), code=ErrorCode.INVALID, field="note")
     photo.status = Photo.Status.REJECTED
     photo.reviewed_at = timezone.now()
     photo.rejection_reason = reason

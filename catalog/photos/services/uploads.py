@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from catalog import imaging
 from catalog.models import Photo, PhotoHashBand, Tag, normalise_tag
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.storage import public_storage
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def rejection_error(exc: imaging.ImageRejected) -> ApplicationError:
             "The file has unexpected data appended after the end of the image. "
             "Export the photo again from your editing software and upload the new file."
         )
-    return ApplicationError(message, code=exc.code, field="file")
+    return ApplicationError(message, code=ErrorCode(exc.code), field="file")
 
 
 def tags_get_or_create(names: Iterable[str]) -> list[Tag]:
@@ -134,7 +134,7 @@ def photo_upload(*, contributor, file: UploadedFile) -> Photo:
                 "Photo storage is unavailable right now, so this file was not saved. "
                 "Please upload it again in a few minutes."
             ),
-            code="storage_unavailable",
+            code=ErrorCode.STORAGE_UNAVAILABLE,
             field="file",
             status=503,
         ) from exc
@@ -192,13 +192,13 @@ def _duplicate_error(contributor, other: Photo | None) -> ApplicationError:
     if other is not None and other.contributor_id == contributor.pk:
         return ApplicationError(
             _("You already uploaded this exact photo."),
-            code="duplicate",
+            code=ErrorCode.DUPLICATE,
             field="file",
             extra={"duplicate_of": reverse("contributors:photo_detail", args=[other.uuid])},
         )
     return ApplicationError(
         _("This exact photo is already on the platform, uploaded by another contributor."),
-        code="duplicate",
+        code=ErrorCode.DUPLICATE,
         field="file",
     )
 

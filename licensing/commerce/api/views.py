@@ -15,7 +15,7 @@ from licensing.commerce import selectors, services
 from licensing.commerce.models import CartLine, IntendedUse, Invoice, Order
 from licensing.commerce.selectors import organisation_orders
 from stockdata.accounts.permissions import IsBuyer
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 
 
 class CartLineSerializer(serializers.Serializer):
@@ -192,11 +192,13 @@ class OrderListApiView(APIView):
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
-            raise ApplicationError("Send an Idempotency-Key header (one new key per order).", code="idempotency_key")
+            raise ApplicationError(
+                "Send an Idempotency-Key header (one new key per order).", code=ErrorCode.IDEMPOTENCY_KEY
+            )
         if len(key) > 100 or not key.isprintable():
             # Checked before the lookup: PostgreSQL refuses a NUL in a query parameter outright.
             raise ApplicationError(
-                "The Idempotency-Key header must be at most 100 printable characters.", code="idempotency_key"
+                "The Idempotency-Key header must be at most 100 printable characters.", code=ErrorCode.IDEMPOTENCY_KEY
             )
         existing = Order.objects.filter(placed_by=request.user, idempotency_key=key).first()
         if existing is None:

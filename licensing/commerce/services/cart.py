@@ -12,7 +12,7 @@ from licensing.commerce.models import Cart, CartLine, OrderLine
 from licensing.commerce.selectors import line_price, owned_line, upgrade_source
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import user_has_role
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 
 
 def buyer_check(user) -> None:
@@ -20,13 +20,13 @@ def buyer_check(user) -> None:
     if not user_has_role(user, Role.BUYER):
         raise ApplicationError(
             _("Only buyer accounts can buy datasets. Sign in with (or create) a buyer account for your organisation."),
-            code="not_a_buyer",
+            code=ErrorCode.NOT_A_BUYER,
             status=403,
         )
     if getattr(user, "organisation_id", None) is None:
         raise ApplicationError(
             _("Your account has no organisation. Add your organisation's details before buying."),
-            code="no_organisation",
+            code=ErrorCode.NO_ORGANISATION,
             status=403,
         )
 
@@ -49,7 +49,9 @@ def edition_ownership_check(*, organisation_id, dataset: Dataset, version, editi
                 "which includes the unedited one."
             )
         raise ApplicationError(
-            message % {"number": version.number, "order": owned.order.number}, code="edition_owned", field="edition"
+            message % {"number": version.number, "order": owned.order.number},
+            code=ErrorCode.EDITION_OWNED,
+            field="edition",
         )
     if edition != Edition.ANNOTATED:
         return None
@@ -57,7 +59,7 @@ def edition_ownership_check(*, organisation_id, dataset: Dataset, version, editi
     if source is not None and line_price(dataset, edition, source) <= 0:
         raise ApplicationError(
             _("Your unedited edition cost as much as the annotated one; contact us for the upgrade."),
-            code="edition_upgrade_unpriced",
+            code=ErrorCode.EDITION_UPGRADE_UNPRICED,
             field="edition",
         )
     return source
@@ -81,14 +83,14 @@ def cart_add(*, user, dataset: Dataset, edition: str) -> CartAdded:
     at the difference."""
     buyer_check(user)
     if edition not in Edition.values:
-        raise ApplicationError(_("Choose an edition."), code="edition_invalid", field="edition")
+        raise ApplicationError(_("Choose an edition."), code=ErrorCode.EDITION_INVALID, field="edition")
     version = dataset.latest_version
     if dataset.status != Dataset.Status.PUBLISHED or version is None:
-        raise ApplicationError(_("This dataset is not on sale."), code="not_on_sale")
+        raise ApplicationError(_("This dataset is not on sale."), code=ErrorCode.NOT_ON_SALE)
     if edition == Edition.ANNOTATED and not version.annotated:
         raise ApplicationError(
             _("This version has no annotated edition; choose the unedited edition."),
-            code="edition_unavailable",
+            code=ErrorCode.EDITION_UNAVAILABLE,
             field="edition",
         )
     upgrade_from = edition_ownership_check(
@@ -131,9 +133,9 @@ def cart_line_update_version(*, user, line_id: int) -> CartLine:
     line = CartLine.objects.select_related("dataset__latest_version").get(cart__user=user, pk=line_id)
     latest = line.dataset.latest_version
     if latest is None:
-        raise ApplicationError(_("This dataset is not on sale."), code="not_on_sale")
+        raise ApplicationError(_("This dataset is not on sale."), code=ErrorCode.NOT_ON_SALE)
     if line.edition == Edition.ANNOTATED and not latest.annotated:
-        raise ApplicationError(_("The newest version has no annotated edition."), code="edition_unavailable")
+        raise ApplicationError(_("The newest version has no annotated edition."), code=ErrorCode.EDITION_UNAVAILABLE)
     line.upgrade_from = edition_ownership_check(
         organisation_id=user.organisation_id, dataset=line.dataset, version=latest, edition=line.edition
     )

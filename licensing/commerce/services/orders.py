@@ -24,7 +24,7 @@ from licensing.commerce.services.numbers import number_next
 from licensing.commerce.signals import line_paid, line_refunded
 from licensing.commerce.states import order_transition, transition_allowed
 from licensing.consent.services import provision_records_create
-from stockdata.errors import ApplicationError, Conflict
+from stockdata.errors import ApplicationError, Conflict, ErrorCode
 from stockdata.mail.services import email_send
 from stockdata.money import invoice_tax
 
@@ -65,7 +65,7 @@ def order_place(
     key = (idempotency_key or "").strip()
     if not key or len(key) > 100:
         raise ApplicationError(
-            _("The checkout form expired; reload the page and submit again."), code="idempotency_key"
+            _("The checkout form expired; reload the page and submit again."), code=ErrorCode.IDEMPOTENCY_KEY
         )
     existing = Order.objects.filter(placed_by=user, idempotency_key=key).first()
     if existing is not None:
@@ -73,18 +73,22 @@ def order_place(
     buyer_check(user)
     if not licence_accepted:
         raise ApplicationError(
-            _("Accept the licence terms to place the order."), code="licence", field="accept_licence"
+            _("Accept the licence terms to place the order."), code=ErrorCode.LICENCE, field="accept_licence"
         )
     if intended_use not in IntendedUse.values:
-        raise ApplicationError(_("Choose the intended use."), code="intended_use", field="intended_use")
+        raise ApplicationError(_("Choose the intended use."), code=ErrorCode.INTENDED_USE, field="intended_use")
     if not (intended_use_detail or "").strip():
         raise ApplicationError(
-            _("Describe the intended use in your own words."), code="intended_use_detail", field="intended_use_detail"
+            _("Describe the intended use in your own words."),
+            code=ErrorCode.INTENDED_USE_DETAIL,
+            field="intended_use_detail",
         )
     if payment_method not in dict(payment_methods_available()):
-        raise ApplicationError(_("Choose an available payment method."), code="payment_method", field="payment_method")
+        raise ApplicationError(
+            _("Choose an available payment method."), code=ErrorCode.PAYMENT_METHOD, field="payment_method"
+        )
     if not (billing_name or "").strip() or not (billing_address or "").strip():
-        raise ApplicationError(_("Enter the billing name and address."), code="billing", field="billing_name")
+        raise ApplicationError(_("Enter the billing name and address."), code=ErrorCode.BILLING, field="billing_name")
     try:
         with transaction.atomic():
             order = _order_create(
@@ -113,12 +117,12 @@ def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order
     cart = cart_for(user)
     cart_lines = list(cart.lines.select_related("dataset", "version").order_by("added_at", "id"))
     if not cart_lines:
-        raise ApplicationError(_("Your cart is empty."), code="cart_empty")
+        raise ApplicationError(_("Your cart is empty."), code=ErrorCode.CART_EMPTY)
     for line in cart_lines:
         if line.dataset.status != Dataset.Status.PUBLISHED:
             raise ApplicationError(
                 _("“%(title)s” is no longer on sale; remove it from the cart.") % {"title": line.dataset.title_en},
-                code="not_on_sale",
+                code=ErrorCode.NOT_ON_SALE,
             )
     # Ownership may have changed since the lines were added (a colleague bought an edition,
     # an unedited line was refunded): check again and price each upgrade on what is true now.
@@ -190,7 +194,7 @@ def order_approve(*, order: Order, by, note: str = "") -> Order:
     """Staff approve a restricted order for this buyer and declared use; then it can be paid."""
     order = _locked(order)
     if not transition_allowed(order.status, Order.Status.AWAITING_PAYMENT):
-        raise Conflict(_("Only an order awaiting approval can be approved."), code="not_awaiting_approval")
+        raise Conflict(_("Only an order awaiting approval can be approved."), code=ErrorCode.NOT_AWAITING_APPROVAL)
     order.decision_note = note
     order.payment_due = timezone.localdate() + timedelta(days=PAYMENT_DAYS)
     order_transition(order, Order.Status.AWAITING_PAYMENT, by=by, note=note, fields=("decision_note", "payment_due"))
@@ -207,10 +211,10 @@ def order_approve(*, order: Order, by, note: str = "") -> Order:
 def order_decline(*, order: Order, by, reason: str) -> Order:
     """Staff decline a restricted order, with a reason the buyer is told."""
     if not (reason or "").strip():
-        raise ApplicationError(_("Give the reason for declining."), code="reason_required", field="reason")
+        raise ApplicationError(_("Give the reason for declining."), code=ErrorCode.REASON_REQUIRED, field="reason")
     order = _locked(order)
     if not transition_allowed(order.status, Order.Status.DECLINED):
-        raise Conflict(_("Only an order awaiting approval can be declined."), code="not_awaiting_approval")
+        raise Conflict(_("Only an order awaiting approval can be declined."), code=ErrorCode.NOT_AWAITING_APPROVAL)
     order.decision_note = reason.strip()
     order_transition(order, Order.Status.DECLINED, by=by, note=reason, fields=("decision_note",))
     subject = _("Order %(number)s declined") % {"number": order.number}
@@ -240,13 +244,13 @@ def order_mark_paid(*, order: Order, provider: str, amount: int, reference: str 
         raise Conflict(
             _("Order %(number)s cannot be paid while it is “%(status)s”.")
             % {"number": order.number, "status": order.get_status_display()},
-            code="not_payable",
+            code=ErrorCode.NOT_PAYABLE,
         )
     if amount != order.total:
         raise ApplicationError(
             _("The amount %(amount)s does not match the order total %(total)s.")
             % {"amount": f"¥{amount:,}", "total": f"¥{order.total:,}"},
-            code="amount_mismatch",
+            code=ErrorCode.AMOUNT_MISMATCH,
         )
     now = timezone.now()
     Payment.objects.create(
@@ -282,7 +286,7 @@ def order_line_refund(*, line: OrderLine, by=None, reference: str = "") -> Invoi
     if line.status == OrderLine.Status.REFUNDED:
         return None
     if not transition_allowed(order.status, Order.Status.REFUNDED):
-        raise Conflict(_("Only a paid order can be refunded."), code="not_paid")
+        raise Conflict(_("Only a paid order can be refunded."), code=ErrorCode.NOT_PAID)
     line.status = OrderLine.Status.REFUNDED
     line.refunded_at = timezone.now()
     line.save(update_fields=["status", "refunded_at"])

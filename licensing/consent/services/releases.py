@@ -21,7 +21,7 @@ from catalog.models import AgeBand, Photo, PhotoSubject
 from catalog.photos.services import rejection_error
 from licensing.consent.models import ConsentScope, ModelRelease, ReleaseLink, ReleaseScope, new_subject_id
 from licensing.consent.services.scopes import photos_scope_masks_refresh
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 
 # --- The signed document ------------------------------------------------------------------
 
@@ -48,14 +48,14 @@ def release_document_check(file: UploadedFile) -> CheckedDocument:
         raise ApplicationError(
             _("The document is %(size).1f MB; it can be at most %(max).0f MB. Scan it at a lower resolution.")
             % {"size": file.size / 1_048_576, "max": max_mb},
-            code="too_large_bytes",
+            code=ErrorCode.TOO_LARGE_BYTES,
             field="document",
         )
     data = file.read()
     if not data:
         raise ApplicationError(
             _("The document is empty (0 bytes). Choose the file again and re-upload it."),
-            code="empty",
+            code=ErrorCode.EMPTY,
             field="document",
         )
     digest = hashlib.sha256(data).hexdigest()
@@ -66,7 +66,7 @@ def release_document_check(file: UploadedFile) -> CheckedDocument:
                     "The PDF is incomplete (it has no end-of-file marker). "
                     "Save or scan it again and upload the new file."
                 ),
-                code="corrupt",
+                code=ErrorCode.CORRUPT,
                 field="document",
             )
         return CheckedDocument(data, ModelRelease.DocumentFormat.PDF, digest)
@@ -79,7 +79,7 @@ def release_document_check(file: UploadedFile) -> CheckedDocument:
         )
     except imaging.ImageRejected as exc:
         if exc.code in ("not_an_image", "unsupported_type", "animated"):
-            raise ApplicationError(_document_type_message(), code=exc.code, field="document") from exc
+            raise ApplicationError(_document_type_message(), code=ErrorCode(exc.code), field="document") from exc
         if exc.code == "too_small":
             raise ApplicationError(
                 _("The scan is %(w)s×%(h)s px; its long side must be at least %(min)s px so the signature is legible.")
@@ -88,13 +88,13 @@ def release_document_check(file: UploadedFile) -> CheckedDocument:
                     "h": exc.params.get("height", 0),
                     "min": RELEASE_SCAN_MIN_LONG_SIDE,
                 },
-                code="too_small",
+                code=ErrorCode.TOO_SMALL,
                 field="document",
             ) from exc
         error = rejection_error(exc)
         raise ApplicationError(error.message, code=error.code, field="document") from exc
     if probed.format not in ("JPEG", "PNG"):
-        raise ApplicationError(_document_type_message(), code="unsupported_type", field="document")
+        raise ApplicationError(_document_type_message(), code=ErrorCode.UNSUPPORTED_TYPE, field="document")
     fmt = ModelRelease.DocumentFormat.JPEG if probed.format == "JPEG" else ModelRelease.DocumentFormat.PNG
     return CheckedDocument(data, fmt, digest)
 
@@ -147,12 +147,14 @@ def _scopes_from_codes(codes: Iterable[str]) -> list[ConsentScope]:
     if unknown:
         raise ApplicationError(
             _("Unknown consent scope: %(codes)s.") % {"codes": ", ".join(sorted(unknown))},
-            code="invalid",
+            code=ErrorCode.INVALID,
             field="scopes",
         )
     if not scopes:
         raise ApplicationError(
-            _("Tick at least one consent scope, exactly as ticked on the signed form."), code="invalid", field="scopes"
+            _("Tick at least one consent scope, exactly as ticked on the signed form."),
+            code=ErrorCode.INVALID,
+            field="scopes",
         )
     return scopes
 
@@ -162,35 +164,39 @@ def _check_release(release: ModelRelease) -> None:
     today = timezone.localdate()
     if release.date_of_birth is None and not release.age_band:
         raise ApplicationError(
-            _("Give the subject's date of birth or age band."), code="invalid", field="date_of_birth"
+            _("Give the subject's date of birth or age band."), code=ErrorCode.INVALID, field="date_of_birth"
         )
     if release.signed_on > today:
-        raise ApplicationError(_("The date signed cannot be in the future."), code="invalid", field="signed_on")
+        raise ApplicationError(_("The date signed cannot be in the future."), code=ErrorCode.INVALID, field="signed_on")
     if release.date_of_birth is not None:
         if release.date_of_birth >= release.signed_on:
             raise ApplicationError(
-                _("The date of birth must be before the date signed."), code="invalid", field="date_of_birth"
+                _("The date of birth must be before the date signed."), code=ErrorCode.INVALID, field="date_of_birth"
             )
         if _age_on(release.date_of_birth, release.signed_on) < ADULT_AGE:
             release.is_minor = True
     if release.age_band == AgeBand.CHILD:
         release.is_minor = True
     if release.expires_on is not None and release.expires_on <= release.signed_on:
-        raise ApplicationError(_("The expiry date must be after the date signed."), code="invalid", field="expires_on")
+        raise ApplicationError(
+            _("The expiry date must be after the date signed."), code=ErrorCode.INVALID, field="expires_on"
+        )
     if release.is_minor and not (release.guardian_name.strip() and release.guardian_signed):
         raise ApplicationError(
             _(
                 "The subject is a minor: a parent or guardian must sign the form. "
                 "Enter the guardian's name and confirm their signature."
             ),
-            code="guardian_required",
+            code=ErrorCode.GUARDIAN_REQUIRED,
             field="guardian_name",
         )
     try:
         release.full_clean(exclude=["document", "contributor", "document_format", "document_sha256", "document_size"])
     except ValidationError as exc:
         name, messages = next(iter(exc.message_dict.items()))
-        raise ApplicationError(messages[0], code="invalid", field=None if name == NON_FIELD_ERRORS else name) from exc
+        raise ApplicationError(
+            messages[0], code=ErrorCode.INVALID, field=None if name == NON_FIELD_ERRORS else name
+        ) from exc
 
 
 def _set_scopes(release: ModelRelease, scopes: Sequence[ConsentScope]) -> None:
@@ -208,7 +214,7 @@ def release_create(*, contributor, document: UploadedFile, scopes: Iterable[str]
     """Store a signed release and its scan (checked by content), pending review, under a new pseudonymous subject id."""
     unknown = set(fields) - set(RELEASE_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code="invalid")
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code=ErrorCode.INVALID)
     release = ModelRelease(contributor=contributor, **fields)
     scope_rows = _scopes_from_codes(scopes)
     _check_release(release)
@@ -227,7 +233,7 @@ def _require_editable(release: ModelRelease) -> None:
         raise ApplicationError(
             _("This release is %(status)s and can no longer be changed.")
             % {"status": release.get_status_display().lower()},
-            code="not_editable",
+            code=ErrorCode.NOT_EDITABLE,
             status=409,
         )
 
@@ -244,7 +250,7 @@ def release_update(*, release: ModelRelease, scopes: Iterable[str] | None = None
     _require_editable(release)
     unknown = set(fields) - set(RELEASE_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code="invalid")
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}", code=ErrorCode.INVALID)
     for name, value in fields.items():
         setattr(release, name, value)
     scope_rows = _scopes_from_codes(scopes) if scopes is not None else None
@@ -273,7 +279,9 @@ def release_resubmit(*, release: ModelRelease) -> ModelRelease:
     """A rejected release, once fixed, goes back to the end of the review queue."""
     release = release_for_update(release)
     if release.status != ModelRelease.Status.REJECTED:
-        raise ApplicationError(_("Only a rejected release can be resubmitted."), code="not_rejected", status=409)
+        raise ApplicationError(
+            _("Only a rejected release can be resubmitted."), code=ErrorCode.NOT_REJECTED, status=409
+        )
     _check_release(release)
     release.status = ModelRelease.Status.PENDING
     release.submitted_at = timezone.now()
@@ -295,10 +303,12 @@ def release_attach(*, release: ModelRelease, subject: PhotoSubject, by=None) -> 
     # Fresh and locked: a review decision on the photo may be landing at the same moment.
     photo = Photo.objects.select_for_update().get(pk=subject.photo_id)
     if release.contributor_id != photo.contributor_id:
-        raise ApplicationError(_("Not found."), code="not_found", status=404)
+        raise ApplicationError(_("Not found."), code=ErrorCode.NOT_FOUND, status=404)
     if release.status == ModelRelease.Status.WITHDRAWN:
         raise ApplicationError(
-            _("This release was withdrawn by the subject and cannot cover new photos."), code="withdrawn", status=409
+            _("This release was withdrawn by the subject and cannot cover new photos."),
+            code=ErrorCode.WITHDRAWN,
+            status=409,
         )
     link = ReleaseLink.objects.select_for_update().filter(subject=subject).first()
     if link is not None:
@@ -307,7 +317,7 @@ def release_attach(*, release: ModelRelease, subject: PhotoSubject, by=None) -> 
         if photo.status == Photo.Status.APPROVED:
             raise ApplicationError(
                 _("This photo is approved; the release of the people in it can no longer be changed."),
-                code="not_editable",
+                code=ErrorCode.NOT_EDITABLE,
                 status=409,
             )
         link.release = release
@@ -326,7 +336,7 @@ def release_detach(*, subject: PhotoSubject) -> None:
     if photo.status == Photo.Status.APPROVED:
         raise ApplicationError(
             _("This photo is approved; the release of the people in it can no longer be changed."),
-            code="not_editable",
+            code=ErrorCode.NOT_EDITABLE,
             status=409,
         )
     ReleaseLink.objects.filter(subject=subject).delete()

@@ -15,7 +15,7 @@ from licensing.consent.models import ModelRelease, ReleaseRejectionReason, Revie
 from licensing.consent.services.releases import release_for_update as _locked
 from licensing.consent.services.scopes import photos_scope_masks_refresh, release_photo_ids
 from licensing.consent.services.withdrawal import release_withdrawal_link_issue
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.notifications.services import notification_send, page_url
 
 # --- Review ---------------------------------------------------------------------------------
@@ -39,7 +39,9 @@ def release_approve(*, release: ModelRelease, reviewer) -> ModelRelease:
     """Only a pending, unexpired release can be approved, and a minor's only with a guardian's name and signature."""
     release = _locked(release)
     if release.status != ModelRelease.Status.PENDING:
-        raise ApplicationError(_("Only a release waiting for review can be approved."), code="not_pending", status=409)
+        raise ApplicationError(
+            _("Only a release waiting for review can be approved."), code=ErrorCode.NOT_PENDING, status=409
+        )
     if release.is_minor and not (release.guardian_name.strip() and release.guardian_signed):
         raise ApplicationError(
             _(
@@ -47,14 +49,14 @@ def release_approve(*, release: ModelRelease, reviewer) -> ModelRelease:
                 "Reject it with the reason “guardian missing”."
             )
             % {"id": release.subject_id},
-            code="guardian_required",
+            code=ErrorCode.GUARDIAN_REQUIRED,
             status=409,
         )
     if release.is_expired:
         raise ApplicationError(
             _("Release %(id)s expired on %(date)s and cannot be approved.")
             % {"id": release.subject_id, "date": release.expires_on.isoformat()},
-            code="expired",
+            code=ErrorCode.EXPIRED,
             status=409,
         )
     release.status = ModelRelease.Status.APPROVED
@@ -78,9 +80,9 @@ def release_approve(*, release: ModelRelease, reviewer) -> ModelRelease:
 
 def _check_reason(reasons: list[str], reason: str, note: str) -> None:
     if reason not in reasons:
-        raise ApplicationError(_("Choose a rejection reason."), code="invalid", field="reason")
+        raise ApplicationError(_("Choose a rejection reason."), code=ErrorCode.INVALID, field="reason")
     if reason == "other" and not note.strip():
-        raise ApplicationError(_("Explain the rejection in the note."), code="invalid", field="note")
+        raise ApplicationError(_("Explain the rejection in the note."), code=ErrorCode.INVALID, field="note")
 
 
 @transaction.atomic
@@ -88,7 +90,9 @@ def release_reject(*, release: ModelRelease, reviewer, reason: str, note: str = 
     """A rejection carries a standard reason (and "other" a note) that the contributor is told, so they can fix it."""
     release = _locked(release)
     if release.status != ModelRelease.Status.PENDING:
-        raise ApplicationError(_("Only a release waiting for review can be rejected."), code="not_pending", status=409)
+        raise ApplicationError(
+            _("Only a release waiting for review can be rejected."), code=ErrorCode.NOT_PENDING, status=409
+        )
     _check_reason(ReleaseRejectionReason.values, reason, note)
     release.status = ModelRelease.Status.REJECTED
     release.reviewed_at = timezone.now()
@@ -134,7 +138,7 @@ def photo_review_approve(*, photo: Photo, reviewer) -> Photo:
         if not subjects:
             raise ApplicationError(
                 _("The people in this photo are not described. Reject the photo with the reason “metadata”."),
-                code="no_subjects",
+                code=ErrorCode.NO_SUBJECTS,
                 status=409,
             )
         for subject in subjects:
@@ -147,7 +151,7 @@ def photo_review_approve(*, photo: Photo, reviewer) -> Photo:
                         "Reject the photo with the reason “no release”."
                     )
                     % {"n": subject.position},
-                    code="no_release",
+                    code=ErrorCode.NO_RELEASE,
                     status=409,
                 )
     for release in releases:
@@ -157,7 +161,7 @@ def photo_review_approve(*, photo: Photo, reviewer) -> Photo:
             raise ApplicationError(
                 _("Release %(id)s expired on %(date)s.")
                 % {"id": release.subject_id, "date": release.expires_on.isoformat()},
-                code="expired",
+                code=ErrorCode.EXPIRED,
                 status=409,
             )
     photo = photo_approve(photo=photo, reviewer=reviewer)

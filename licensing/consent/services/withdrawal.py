@@ -19,7 +19,7 @@ from licensing.consent.models import ConsentWithdrawal, ContributorOptOut, Model
 from licensing.consent.services.releases import release_for_update as _locked
 from licensing.consent.services.scopes import photos_scope_masks_refresh, release_photo_ids
 from licensing.consent.signals import consent_withdrawn
-from stockdata.errors import ApplicationError
+from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.mail.services import email_send
 from stockdata.notifications.services import notification_send, page_url
 
@@ -88,19 +88,19 @@ def consent_withdraw(
     """
     release = _locked(release)
     if release.status == ModelRelease.Status.WITHDRAWN:
-        raise ApplicationError(_("This consent has already been withdrawn."), code="withdrawn", status=409)
+        raise ApplicationError(_("This consent has already been withdrawn."), code=ErrorCode.WITHDRAWN, status=409)
     active = {rs.scope.code: rs for rs in release.release_scopes.select_related("scope") if rs.withdrawn_at is None}
     if scopes is None:
         chosen = set(active)
     else:
         chosen = set(scopes)
         if not chosen:
-            raise ApplicationError(_("Choose what to withdraw."), code="invalid", field="scopes")
+            raise ApplicationError(_("Choose what to withdraw."), code=ErrorCode.INVALID, field="scopes")
         unknown = chosen - set(active)
         if unknown:
             raise ApplicationError(
                 _("These scopes are not granted by this release: %(codes)s.") % {"codes": ", ".join(sorted(unknown))},
-                code="invalid",
+                code=ErrorCode.INVALID,
                 field="scopes",
             )
     now = timezone.now()
@@ -143,7 +143,7 @@ def opt_out_set(*, contributor, kind: str, photos: Sequence[Photo] | None = None
     Takes effect at once, as a missing scope: the consent selectors read it.
     """
     if kind and kind not in ContributorOptOut.Kind.values:
-        raise ApplicationError(_("Choose a valid option."), code="invalid", field="kind")
+        raise ApplicationError(_("Choose a valid option."), code=ErrorCode.INVALID, field="kind")
     if photos is None:
         ContributorOptOut.objects.filter(contributor=contributor, photo__isnull=True).delete()
         if kind:
@@ -151,7 +151,7 @@ def opt_out_set(*, contributor, kind: str, photos: Sequence[Photo] | None = None
         photos_scope_masks_refresh(Photo.objects.filter(contributor=contributor).values_list("pk", flat=True))
         return
     if any(p.contributor_id != contributor.pk for p in photos):
-        raise ApplicationError(_("Not found."), code="not_found", status=404)
+        raise ApplicationError(_("Not found."), code=ErrorCode.NOT_FOUND, status=404)
     ids = [p.pk for p in photos]
     ContributorOptOut.objects.filter(contributor=contributor, photo_id__in=ids).delete()
     if kind:
