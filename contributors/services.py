@@ -8,7 +8,6 @@ back. Money arithmetic lives in ``stockdata.money``.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from contributors.models import ContributorProfile, Payout, PayoutRun, RoyaltyEn
 from contributors.zengin import Payer, Transfer, zengin_transfer_file
 from licensing.commerce.selectors import order_line_taxes
 from stockdata.company import company
+from stockdata.csv_export import csv_writer
 from stockdata.errors import ApplicationError, Conflict, ErrorCode
 from stockdata.money import share_of, split_largest_remainder, withholding_tax
 from stockdata.royalty_terms import royalty_terms
@@ -493,7 +493,7 @@ def payout_run_files(run: PayoutRun) -> tuple[bytes, bytes]:
     """(CSV, Zengin) bytes of a run's payouts that are to be sent (prepared or exported)."""
     rows = Payout.objects.filter(run=run, status__in=[Payout.Status.PREPARED, Payout.Status.EXPORTED]).order_by("id")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer)
     writer.writerow(CSV_HEADER)
     transfers = []
     for p in rows.iterator(chunk_size=2000):

