@@ -225,6 +225,9 @@ class PhotoHashBand(models.Model):
         indexes = [models.Index(fields=["band", "value"])]
         constraints = [models.UniqueConstraint(fields=["photo", "band"], name="hash_band_unique")]
 
+    def __str__(self) -> str:
+        return f"photo {self.photo_id}, band {self.band}"
+
 
 # --- Datasets ---------------------------------------------------------------------------
 
@@ -332,6 +335,9 @@ class DatasetPhoto(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["dataset", "photo"], name="dataset_photo_unique")]
 
+    def __str__(self) -> str:
+        return f"photo {self.photo_id} in dataset {self.dataset_id}"
+
 
 class DatasetVersion(AppendOnlyModel):
     """An immutable list of photos and their annotations; orders name one, bundles rebuild from it."""
@@ -395,6 +401,9 @@ class DatasetVersionItem(AppendOnlyModel):
             models.UniqueConstraint(fields=["version", "position"], name="version_item_position_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.file_name} (version {self.version_id})"
+
 
 class BoxLabel(models.TextChoices):
     FACE = "face", _("Face")
@@ -425,6 +434,9 @@ class AnnotationBox(models.Model):
         ordering = ["photo", "id"]
         constraints = [models.CheckConstraint(condition=models.Q(w__gt=0, h__gt=0), name="box_has_size")]
 
+    def __str__(self) -> str:
+        return f"{self.label} {self.w}×{self.h} at ({self.x}, {self.y}) on photo {self.photo_id}"
+
 
 class AnnotationRun(models.Model):
     """The automatic detector has looked at this photo (so it is not proposed twice)."""
@@ -433,3 +445,6 @@ class AnnotationRun(models.Model):
     detector = models.CharField(max_length=100)
     proposed = models.PositiveSmallIntegerField(default=0)
     ran_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.detector} on photo {self.photo_id}"

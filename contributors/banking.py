@@ -221,10 +221,6 @@ class AccountType(enum.IntEnum):
     CURRENT = 2  # 当座
     SAVINGS = 4  # 貯蓄
 
-    @property
-    def label_ja(self) -> str:
-        return {1: "普通", 2: "当座", 4: "貯蓄"}[self.value]
-
 
 _ACCOUNT_TYPE_NAMES = {
     "1": AccountType.ORDINARY,

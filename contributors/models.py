@@ -94,6 +94,9 @@ class SaleSplit(AppendOnlyModel):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} of order line {self.order_line_id}: pool ¥{self.pool:,}"
+
 
 class PayoutRun(models.Model):
     """One payout period (e.g. 2026-11): every contributor above the minimum paid once, up to a cut-off."""
@@ -173,6 +176,9 @@ class Payout(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["contributor", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"payout to contributor {self.contributor_id} in run {self.run_id}: ¥{self.net:,} ({self.status})"
 
 
 class RoyaltyEntry(AppendOnlyModel):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from catalog import imaging
-from catalog.models import Dataset, DatasetPhoto, Photo, PhotoSubject, Tag, normalise_tag
+from catalog.models import Dataset, Photo, PhotoSubject, Tag, normalise_tag
 from licensing.consent.models import ReleaseLink
 from licensing.consent.selectors import photos_holding_scopes, photos_holding_scopes_stored
 
@@ -194,10 +194,6 @@ def curation_select(*, dataset: Dataset, query: CurationQuery, existing: list[Ph
             queues = [q for q in queues if q]
         return balanced
     return chosen[:limit]
-
-
-def dataset_working_photos(dataset: Dataset) -> QuerySet[Photo]:
-    return Photo.objects.filter(pk__in=DatasetPhoto.objects.filter(dataset=dataset).values("photo_id"))
 
 
 def tag_suggestions(prefix: str, *, limit: int = 10) -> list[str]:

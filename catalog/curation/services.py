@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -370,7 +369,3 @@ def dataset_retire(*, dataset: Dataset) -> Dataset:
     dataset.status = Dataset.Status.RETIRED
     dataset.save(update_fields=["status", "updated_at"])
     return dataset
-
-
-def next_version_number(dataset: Dataset) -> int:
-    return (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1

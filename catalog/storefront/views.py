@@ -232,7 +232,7 @@ def dataset_detail(request, slug: str):
         chosen = page["offers"][-1].code
     context = {
         **page,
-        # What the add_to_cart block (the checkout issue's) needs: slug, version, editions and the choice.
+        # What the add_to_cart block needs: slug, version, editions and the choice.
         "chosen_edition": chosen,
     }
     return _render_page(request, "catalog/dataset_detail.html", context, page_key)

@@ -54,6 +54,9 @@ class Cart(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart")
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"cart of user {self.user_id}"
+
 
 class CartLine(models.Model):
     """A dataset edition in a cart, with the version that was current when it was added."""
@@ -74,6 +77,9 @@ class CartLine(models.Model):
     class Meta:
         ordering = ["added_at", "id"]
         constraints = [models.UniqueConstraint(fields=["cart", "dataset", "edition"], name="cart_line_unique")]
+
+    def __str__(self) -> str:
+        return f"dataset {self.dataset_id} v{self.version_id} ({self.edition}) in cart {self.cart_id}"
 
 
 class Order(models.Model):
@@ -176,6 +182,9 @@ class OrderEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"order {self.order_id}: {self.from_status or '(new)'} → {self.to_status}"
+
 
 class NumberSequence(models.Model):
     """Gapless counters (order numbers, invoice numbers) per kind and year, taken under a row lock."""
@@ -186,6 +195,9 @@ class NumberSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "year"], name="number_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"
 
 
 class Payment(models.Model):
@@ -216,6 +228,9 @@ class Payment(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.provider} ¥{self.amount:,} for order {self.order_id} ({self.status})"
+
 
 class WebhookEvent(models.Model):
     """A provider event processed once, by its id (Stripe retries and replays)."""
@@ -227,6 +242,9 @@ class WebhookEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id}"
 
 
 class Invoice(AppendOnlyModel):

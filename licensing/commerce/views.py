@@ -120,10 +120,8 @@ class CartLineView(BuyerRequiredMixin, View):
                 messages.success(request, _("Removed from your cart."))
         except ApplicationError as exc:
             messages.error(request, exc.message)
-        except Exception as exc:
-            if exc.__class__.__name__ == "DoesNotExist":
-                raise Http404 from exc
-            raise
+        except CartLine.DoesNotExist as exc:  # removed meanwhile, in another tab
+            raise Http404 from exc
         return redirect("licensing:cart")
 
 

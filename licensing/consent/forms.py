@@ -92,13 +92,6 @@ class ReleaseForm(forms.ModelForm):
         return data
 
 
-class AttachForm(forms.Form):
-    """Attach one release (by subject id) to a person in a photo."""
-
-    position = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    release = forms.UUIDField(required=False)
-
-
 def reject_reason_choices(*, photo: bool, release: bool):
     groups = []
     if photo:

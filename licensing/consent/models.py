@@ -432,3 +432,6 @@ class ProvisionRecord(AppendOnlyModel):
         # due yet is refused whole.
         if queryset.filter(retain_until__gt=timezone.localdate()).exists():
             raise ProvisionRecordRetained(_("Provision records cannot be deleted before their retention period ends."))
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} to {self.recipient_name} on {self.provided_on}"

@@ -48,6 +48,9 @@ class BundleBase(models.Model):
             models.UniqueConstraint(fields=["version", "edition", "excluded_key"], name="bundle_base_unique_excluded")
         ]
 
+    def __str__(self) -> str:
+        return f"base of version {self.version_id} ({self.edition}, {self.status})"
+
 
 class Bundle(models.Model):
     """What one order line's buyer downloads: the base plus their licence and manifest."""
@@ -77,10 +80,6 @@ class Bundle(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True, help_text=_("Downloads refused from then on"))
 
     @property
-    def is_ready(self) -> bool:
-        return self.status == self.Status.READY
-
-    @property
     def progress(self) -> tuple[int, int]:
         """(files done, files total) as the buyer sees it: the shared base's progress while it is built."""
         if self.status == self.Status.READY:
@@ -95,6 +94,9 @@ class Bundle(models.Model):
         done, total = self.progress
         return int(done * 100 / total) if total else 0
 
+    def __str__(self) -> str:
+        return f"bundle of order line {self.order_line_id} ({self.status})"
+
 
 class DownloadEvent(models.Model):
     """Every download of a bundle: who, when, from where."""
@@ -103,6 +105,9 @@ class DownloadEvent(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     ip = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"bundle {self.bundle_id} by user {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class WithdrawalNotice(models.Model):
@@ -116,3 +121,6 @@ class WithdrawalNotice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["order_line", "withdrawal"], name="withdrawal_notice_once")]
+
+    def __str__(self) -> str:
+        return f"withdrawal {self.withdrawal_id} to order line {self.order_line_id}"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.core import signing
 
 from licensing.commerce.models import OrderLine
-from licensing.delivery.models import Bundle, WithdrawalNotice
+from licensing.delivery.models import Bundle
 from licensing.delivery.services import DOWNLOAD_SALT, download_url_max_age
 
 
@@ -37,10 +35,3 @@ def bundle_for_token(token: str) -> Bundle | None:
     if bundle.order_line.status == OrderLine.Status.REFUNDED:
         return None
     return bundle
-
-
-def notices_for_lines(lines: Iterable[OrderLine]) -> dict[int, list[WithdrawalNotice]]:
-    found: dict[int, list[WithdrawalNotice]] = {}
-    for notice in WithdrawalNotice.objects.filter(order_line__in=list(lines)).order_by("created_at"):
-        found.setdefault(notice.order_line_id, []).append(notice)
-    return found

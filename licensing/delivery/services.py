@@ -597,7 +597,7 @@ def signed_url(bundle: Bundle) -> str:
     """S3: a presigned URL with the expiry and an attachment file name; local disk: our signed link."""
     max_age = download_url_max_age()
     storage = default_storage
-    if hasattr(storage, "bucket_name") or storage.__class__.__name__ == "S3Storage":
+    if hasattr(storage, "bucket_name"):  # django-storages' S3 backends, whatever the subclass
         return storage.url(
             bundle.archive,
             parameters={"ResponseContentDisposition": f'attachment; filename="{bundle.file_name}"'},

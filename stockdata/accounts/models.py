@@ -112,13 +112,5 @@ class User(AbstractUser):
         return self.full_name or self.email.split("@")[0]
 
     @property
-    def is_contributor(self) -> bool:
-        return self.role == Role.CONTRIBUTOR
-
-    @property
     def is_buyer(self) -> bool:
         return self.role == Role.BUYER
-
-    @property
-    def is_reviewer(self) -> bool:
-        return self.is_staff

@@ -261,10 +261,6 @@ class SyntheticPhoto:
     camera_model: str = ""
 
     @property
-    def masked_count(self) -> int:
-        return sum(1 for s in self.subjects if s.mask)
-
-    @property
     def orientation(self) -> str:
         if self.width > self.height:
             return "landscape"

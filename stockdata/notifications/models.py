@@ -35,7 +35,7 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
 
     class Meta:
-        # The table the contributors app created; the model moved here without moving data.
+        # Keeps the table the contributors app created, so no rows had to move.
         db_table = "contributors_notification"
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")

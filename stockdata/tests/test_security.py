@@ -1,4 +1,4 @@
-"""Security defaults (issue 9): CSP, login lockouts, staff two-factor sign-in, password hashing."""
+"""Security defaults: CSP, login lockouts, staff two-factor sign-in, password hashing."""
 
 from __future__ import annotations
 

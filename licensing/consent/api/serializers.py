@@ -10,11 +10,6 @@ class ConsentScopeSerializer(serializers.ModelSerializer):
         fields = ["code", "name_en", "name_ja", "description_en", "description_ja", "is_ai_use", "is_biometric"]
 
 
-class ReleaseLinkSerializer(serializers.Serializer):
-    photo = serializers.UUIDField(help_text="The photo's id.")
-    position = serializers.IntegerField(help_text="The person's number in the photo.")
-
-
 class ReleaseSerializer(serializers.ModelSerializer):
     """A release as its contributor sees it: the subject by pseudonymous id only, never the personal data."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 from collections.abc import Collection, Sequence
@@ -22,8 +21,6 @@ from licensing.consent.signals import consent_withdrawn
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.mail.services import email_send
 from stockdata.notifications.services import notification_send, page_url
-
-logger = logging.getLogger(__name__)
 
 EMAIL_RE = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 

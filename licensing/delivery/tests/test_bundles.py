@@ -1,4 +1,4 @@
-"""Bundles built by Celery and delivered by signed links (issue 7).
+"""Bundles built by Celery and delivered by signed links.
 
 Real parts: photos go through the real upload pipeline, archives through the real storage
 (local disk, or moto's S3 server), the kill test through a real Celery worker process.
@@ -70,7 +70,7 @@ def licence_terms() -> LicenceTerms:
 
 
 def make_line(version: DatasetVersion, *, edition: str = "annotated", buyer=None) -> OrderLine:
-    """A paid order with one line, made directly (the checkout services are another issue)."""
+    """A paid order with one line, made directly: these tests are about the bundle, not the checkout."""
     buyer = buyer or BuyerFactory()
     number = f"SD-2026-{next(_numbers):05d}"
     order = Order.objects.create(
