@@ -18,9 +18,9 @@ class OutgoingEmail(models.Model):
         FAILED = "failed", _("Failed")
 
     key = models.CharField(_("key"), max_length=200, unique=True)
-    to = models.JSONField(_("to"), default=list)
-    from_email = models.CharField(_("from"), max_length=254, blank=True)
-    subject = models.CharField(_("subject"), max_length=998)
+    to = models.JSONField(_("recipients"), default=list)
+    from_email = models.CharField(_("sender"), max_length=254, blank=True)
+    subject = models.CharField(_("e-mail subject"), max_length=998)
     body = models.TextField(_("body"), blank=True)
     html = models.TextField(_("HTML body"), blank=True)
     # The body holds a private link (a withdrawal or password link): erased once it is sent.
