@@ -18,6 +18,7 @@ import io
 import math
 import re
 import zipfile
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -34,6 +35,7 @@ from stockdata.accounts.tests.factories import PASSWORD as STAFF_PASSWORD
 from stockdata.accounts.tests.factories import StaffFactory
 from stockdata.demo.releases import release_scan
 from stockdata.demo.synthetic import make_photo
+from stockdata.mail.tests.smtp_server import SMTPServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -54,19 +56,55 @@ SLUG = "astronaut-and-streets"
 
 
 @pytest.fixture
-def worker(transactional_db, settings):
+def smtp_server():
+    """The mail provider: every e-mail leaves through the outbox, which the worker delivers here."""
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture
+def worker(transactional_db, settings, smtp_server):
     """The real worker (the ``celery_worker`` fixture's), slowed down per bundle image so that
-    the buyer can watch the build progress."""
+    the buyer can watch the build progress, sending e-mail to ``smtp_server``."""
     from stockdata.celery import app
 
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    process = start_worker(extra_env={"STOCKDATA_BUNDLE_THROTTLE_SECONDS": "1.0"})
+    process = start_worker(
+        extra_env={
+            "STOCKDATA_BUNDLE_THROTTLE_SECONDS": "1.0",
+            "STOCKDATA_TEST_EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
+        }
+    )
     try:
         yield process
     finally:
         stop_worker(process)
         app.conf.task_always_eager = True
+
+
+@dataclass
+class Mail:
+    to: list[str]
+    subject: str
+    body: str
+
+
+def delivered(server: SMTPServer, matches, what: str) -> list[Mail]:
+    """The e-mails the worker delivered to the SMTP server that ``matches``, once one has arrived."""
+
+    def found():
+        mails = [
+            Mail(
+                to=[address.strip() for address in message["To"].split(",")],
+                subject=str(message["Subject"]),
+                body=message.get_body(("plain",)).get_content(),
+            )
+            for message in list(server.messages)
+        ]
+        return [mail for mail in mails if matches(mail)]
+
+    return wait_until(found, timeout=60, message=what)
 
 
 class Steps:
@@ -131,7 +169,7 @@ def write_astronaut(folder) -> bytes:
     return buf.getvalue()
 
 
-def test_journey(new_person, live_server, worker, screenshot, mailoutbox, tmp_path):
+def test_journey(new_person, live_server, worker, screenshot, smtp_server, tmp_path):
     licensing_services.consent_scopes_ensure()  # a data migration's rows; an earlier transactional test flushed them
     base = live_server.url
     step = Steps(screenshot)
@@ -261,8 +299,8 @@ def test_journey(new_person, live_server, worker, screenshot, mailoutbox, tmp_pa
     assert set(Photo.objects.filter(contributor=contributor).values_list("status", flat=True)) == {"approved"}
 
     # The approval emailed the subject their private link (the token is never stored in clear).
-    link_mail = [m for m in mailoutbox if m.to == ["eileen@subject.example"]]
-    assert len(link_mail) == 1, [(m.to, m.subject) for m in mailoutbox]
+    link_mail = delivered(smtp_server, lambda m: m.to == ["eileen@subject.example"], "the subject's link e-mail")
+    assert len(link_mail) == 1, [(m.to, m.subject) for m in link_mail]
     consent_path = re.search(r"https?://[^/\s]+(/consent/[^\s]+/)", link_mail[0].body).group(1)
 
     # --- A curator builds the dataset ------------------------------------------------------------
@@ -490,7 +528,9 @@ def test_journey(new_person, live_server, worker, screenshot, mailoutbox, tmp_pa
     expect(notice).to_contain_text("A person in this bundle withdrew their consent.")
     expect(notice.locator("code")).to_have_text(astronaut_file)
     step(ken, "withdrawal-notice")
-    notice_mail = [m for m in mailoutbox if m.to == ["ken@vision.example"] and "Consent withdrawn" in m.subject]
+    notice_mail = delivered(
+        smtp_server, lambda m: m.to == ["ken@vision.example"] and "Consent withdrawn" in m.subject, "the notice e-mail"
+    )
     assert len(notice_mail) == 1 and astronaut_file in notice_mail[0].body
     ken.goto(f"{base}/datasets/{SLUG}/")
     expect(ken.get_by_test_id("version-number")).to_have_text("2")
