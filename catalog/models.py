@@ -448,3 +448,51 @@ class AnnotationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.detector} on photo {self.photo_id}"
+
+
+class RejectedProposal(AppendOnlyModel):
+    """A detector proposal a person removed as false: kept as a record, so a version can say how many."""
+
+    append_only_instead = "a rejection stays on record; a box drawn again is a new box"
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="rejected_proposals")
+    label = models.CharField(_("label"), max_length=20, choices=BoxLabel.choices, default=BoxLabel.FACE)
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    w = models.PositiveIntegerField()
+    h = models.PositiveIntegerField()
+    detector = models.CharField(_("detector"), max_length=100, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("rejected by")
+    )
+    rejected_at = models.DateTimeField(_("rejected at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["photo", "rejected_at", "id"]
+        verbose_name = _("rejected detector proposal")
+        verbose_name_plural = _("rejected detector proposals")
+
+
+class AnnotationCompletion(AppendOnlyModel):
+    """A person declared a photo's annotation complete: every face and every mask boxed, no false box.
+
+    ``boxes_digest`` fingerprints the boxes as they were; a later change to the boxes makes the
+    photo incomplete again until someone marks it anew (a new row).
+    """
+
+    append_only_instead = "mark the photo complete again (a new row)"
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="annotation_completions")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("marked complete by")
+    )
+    completed_at = models.DateTimeField(_("marked complete at"), default=timezone.now, editable=False)
+    boxes_digest = models.CharField(_("boxes fingerprint (SHA-256)"), max_length=64)
+    face_count = models.PositiveSmallIntegerField(_("face boxes"), default=0)
+    mask_count = models.PositiveSmallIntegerField(_("mask boxes"), default=0)
+
+    class Meta:
+        ordering = ["photo", "-completed_at", "-id"]
+        indexes = [models.Index(fields=["photo", "-completed_at"])]
+        verbose_name = _("annotation completion")
+        verbose_name_plural = _("annotation completions")

@@ -66,6 +66,7 @@ class ErrorCode(StrEnum):
     # Curation.
     NO_VERSION = "no_version"
     UNANNOTATED_PHOTOS = "unannotated_photos"
+    ANNOTATION_INCOMPLETE = "annotation_incomplete"
     UNCONFIRMED_BOXES = "unconfirmed_boxes"
     # Cart, orders and payment.
     CART_EMPTY = "cart_empty"

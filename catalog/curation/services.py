@@ -23,6 +23,8 @@ from catalog.models import (
     DatasetVersionItem,
     Photo,
 )
+from catalog.photos.selectors import annotation_summary, photos_annotation_state
+from catalog.splits import split_by_subject, split_counts
 from licensing.consent.selectors import photos_consent_scopes, photos_subject_consent
 from stockdata.errors import ApplicationError, ErrorCode
 
@@ -190,6 +192,12 @@ def _statistics(items: list[DatasetVersionItem]) -> dict:
         "image_sizes": {name: sizes.get(name, 0) for _, name in SIZE_BUCKETS},
         "boxes": dict(sorted(boxes.items())),
         "megapixels_total": round(sum(i.width * i.height for i in items) / 1e6, 1),
+        # Train / validation / test by subject, as every bundle of the version splits it.
+        "splits": split_counts(
+            split_by_subject(
+                [{"file_name": i.file_name, "subjects": i.subjects} for i in items], content_hash=_content_hash(items)
+            )
+        ),
         "tags": dict(Counter(t for i in items for t in i.tags).most_common(60)),
     }
 
@@ -212,13 +220,35 @@ def _content_hash(items: list[DatasetVersionItem]) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def _check_annotation_complete(photos: list[Photo]) -> None:
+    """The annotated edition is sold only when a person confirmed every box and marked every photo complete."""
+    state = photos_annotation_state([p.pk for p in photos])
+    open_photos = [p for p in photos if not state[p.pk]["complete"]]
+    if not open_photos:
+        return
+    unconfirmed = sum(state[p.pk]["unconfirmed"] for p in open_photos)
+    names = ", ".join(p.original_filename for p in open_photos[:10])
+    if len(open_photos) > 10:
+        names += _(" and %(count)d more") % {"count": len(open_photos) - 10}
+    raise ApplicationError(
+        _(
+            "The annotation of %(count)d photo(s) is not complete (%(unconfirmed)d proposed box(es) not confirmed "
+            "or rejected): %(names)s. Check each in the box editor and mark it complete before freezing the "
+            "annotated edition."
+        )
+        % {"count": len(open_photos), "unconfirmed": unconfirmed, "names": names},
+        code=ErrorCode.ANNOTATION_INCOMPLETE,
+    )
+
+
 @transaction.atomic
 def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, notes: str = "") -> DatasetVersion:
     """Freeze the working selection into an immutable, numbered version.
 
     Only photos eligible *now* enter (approved, holding every required scope: withdrawn
     consent or an opt-out since the selection drops a photo), near duplicates of a photo
-    already in the set never enter, and an annotated version needs every box confirmed.
+    already in the set never enter, and an annotated version needs every photo marked complete
+    by a person with every box confirmed; what was done to annotate it is kept in its statistics.
     """
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
     selection = list(
@@ -242,23 +272,10 @@ def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, not
             _("No photo in the selection may enter this dataset now; nothing to freeze."),
             code=ErrorCode.EMPTY_SELECTION,
         )
+    annotation = None
     if annotated:
-        unconfirmed = sum(1 for p in kept for b in p.boxes.all() if not b.confirmed)
-        if unconfirmed:
-            raise ApplicationError(
-                _("%(count)d box(es) are not confirmed yet; confirm every box before freezing the annotated edition.")
-                % {"count": unconfirmed},
-                code=ErrorCode.UNCONFIRMED_BOXES,
-            )
-        missing = [p for p in kept if not p.no_people and not p.boxes.exists()]
-        if missing:
-            raise ApplicationError(
-                _(
-                    "%(count)d photo(s) with people have no boxes yet; annotate them before freezing the annotated edition."
-                )
-                % {"count": len(missing)},
-                code=ErrorCode.UNANNOTATED_PHOTOS,
-            )
+        _check_annotation_complete(kept)
+        annotation = annotation_summary([p.pk for p in kept])
 
     ids = [p.pk for p in kept]
     scopes = photos_consent_scopes(ids)
@@ -330,7 +347,7 @@ def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, not
         box_count=sum(len(i.boxes) for i in items),
         annotated=annotated,
         content_hash=_content_hash(items),
-        statistics=_statistics(items),
+        statistics={**_statistics(items), **({"annotation": annotation} if annotation else {})},
         changes=changes,
         notes=notes,
         frozen_by=by,

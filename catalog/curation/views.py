@@ -19,6 +19,7 @@ from catalog.curation import services
 from catalog.curation.forms import AddPhotosForm, CurationQueryForm, DatasetForm, FreezeForm
 from catalog.curation.selectors import CurationQuery, curation_count, curation_select, eligible_photos, tag_suggestions
 from catalog.models import AnnotationBox, Dataset, DatasetPhoto, DatasetVersion, Photo
+from catalog.photos.selectors import photos_annotation_state
 from stockdata.accounts.permissions import StaffRequiredMixin
 from stockdata.errors import ApplicationError
 
@@ -134,6 +135,13 @@ class CurateView(StaffRequiredMixin, View):
             "selection_count": DatasetPhoto.objects.filter(dataset=dataset).count(),
             "versions": versions,
             "unconfirmed": unconfirmed,
+            "incomplete": sum(
+                1
+                for st in photos_annotation_state(
+                    DatasetPhoto.objects.filter(dataset=dataset).values_list("photo_id", flat=True)
+                ).values()
+                if not st["complete"]
+            ),
             "ineligible": ineligible,
             "excluded": len(query.exclude),
             "preview": _preview_context(dataset, query),
@@ -282,10 +290,9 @@ def _editor_context(photo: Photo, *, dataset: Dataset | None, order: list[int]) 
     }
 
     boxes = AnnotationBox.objects.filter(photo=photo).order_by("y", "x", "pk")
-    if dataset is not None:
-        unconfirmed = AnnotationBox.objects.filter(photo__datasetphoto__dataset=dataset, confirmed=False).count()
-    else:
-        unconfirmed = sum(1 for b in boxes if not b.confirmed)
+    state = photos_annotation_state(order)
+    unconfirmed = sum(s["unconfirmed"] for s in state.values())
+    incomplete = sum(1 for s in state.values() if not s["complete"])
     editor = {
         "photo": {
             "uuid": str(photo.uuid),
@@ -300,8 +307,13 @@ def _editor_context(photo: Photo, *, dataset: Dataset | None, order: list[int]) 
         "prev": links["prev"],
         "next": links["next"],
         "unconfirmed_left": unconfirmed,
+        "incomplete_left": incomplete,
+        "complete": state[photo.pk]["complete"],
         "text": {
             "saved": _("Saved: every box is confirmed."),
+            "completed": _("Saved and marked complete: every face and mask is boxed, no false box."),
+            "is_complete": _("Annotation complete"),
+            "not_complete": _("Not marked complete"),
             "saving": _("Saving…"),
             "failed": _("Not saved:"),
             "unsaved": _("Unsaved changes: press Enter to save, or press the key again to leave without saving."),
@@ -317,14 +329,16 @@ def _editor_context(photo: Photo, *, dataset: Dataset | None, order: list[int]) 
         "position": position + 1,
         "total": len(order),
         "unconfirmed": unconfirmed,
+        "incomplete": incomplete,
+        "state": state[photo.pk],
     }
 
 
 class AnnotateView(StaffRequiredMixin, View):
     """The working selection one photo at a time, in the order photos joined it.
 
-    Without ``?photo=`` it opens on the first photo that still has an unconfirmed box,
-    so a curator picks up where the detector left work.
+    Without ``?photo=`` it opens on the first photo with a proposal left to check, else the first
+    not yet marked complete, so a curator picks up where the work stops.
     """
 
     def get(self, request, slug):
@@ -341,11 +355,10 @@ class AnnotateView(StaffRequiredMixin, View):
         if wanted:
             photo = get_object_or_404(Photo, uuid=wanted, pk__in=order)
         else:
-            first_open = AnnotationBox.objects.filter(photo_id__in=order, confirmed=False).values_list(
-                "photo_id", flat=True
-            )
-            ids = set(first_open)
-            photo = Photo.objects.get(pk=next((pk for pk in order if pk in ids), order[0]))
+            state = photos_annotation_state(order)
+            first = next((pk for pk in order if state[pk]["unconfirmed"]), None)
+            first = first or next((pk for pk in order if not state[pk]["complete"]), order[0])
+            photo = Photo.objects.get(pk=first)
         return render(request, "catalog/staff/box_editor.html", _editor_context(photo, dataset=dataset, order=order))
 
 

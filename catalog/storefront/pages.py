@@ -91,12 +91,53 @@ def edition_offers(dataset: Dataset, version: DatasetVersion) -> list[EditionOff
                 net_of_tax(dataset.price_annotated),
                 str(
                     _(
-                        "Everything in the unedited edition, plus every face marked with a box: COCO JSON, YOLO and Pascal VOC."
+                        "Everything in the unedited edition, plus every face and every mask marked with a box: "
+                        "COCO JSON, YOLO and Pascal VOC."
                     )
                 ),
             )
         )
     return offers
+
+
+def annotation_facts(version: DatasetVersion) -> list[str]:
+    """What was done to annotate the version, in sentences, from the records frozen with it (none when
+    the version has no annotated edition)."""
+    if not version.annotated:
+        return []
+    record = (version.statistics or {}).get("annotation")
+    if not record:
+        return [
+            str(
+                _("%(boxes)d boxes over %(photos)d photos; every box was confirmed by a person when it was frozen.")
+                % {"boxes": version.box_count, "photos": version.photo_count}
+            )
+        ]
+    return [
+        str(
+            _("%(faces)d face boxes and %(masks)d mask boxes over %(photos)d photos.")
+            % {"faces": record["face_boxes"], "masks": record["mask_boxes"], "photos": record["photos"]}
+        ),
+        str(
+            _(
+                "Face proposals by %(detectors)s: %(kept)d kept (corrected where needed), %(rejected)d rejected as "
+                "false; %(hand)d boxes drawn by hand."
+            )
+            % {
+                "detectors": ", ".join(record["detectors"]) or "—",
+                "kept": record["proposals_kept"],
+                "rejected": record["proposals_rejected"],
+                "hand": record["added_by_hand"],
+            }
+        ),
+        str(
+            _(
+                "Every box confirmed and every photo marked annotation complete (every face and every mask boxed, no "
+                "false box) by a person: %(complete)d of %(photos)d photos, %(reviewers)d reviewer(s)."
+            )
+            % {"complete": record["photos_complete"], "photos": record["photos"], "reviewers": record["reviewers"]}
+        ),
+    ]
 
 
 # --- Charts -----------------------------------------------------------------------------

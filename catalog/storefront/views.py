@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Dataset
 from catalog.storefront.forms import PAGE_SIZE, CatalogueForm
 from catalog.storefront.pages import (
+    annotation_facts,
     consent_scopes,
     dataset_page_details,
     decorate_cards,
@@ -73,7 +74,7 @@ def _active_filters(form: CatalogueForm, filters: dict, params: dict, scopes: di
 
 
 CACHE_SECONDS = 300
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 
 
 def _cache_key(*parts) -> str:
@@ -185,6 +186,7 @@ def _detail_fragments(dataset: Dataset) -> dict:
         "licence_summary": dataset.display_licence_summary,
         "samples": dataset.samples,
         "charts": version_charts(statistics),
+        "annotation_facts": annotation_facts(version),
         "statistics": statistics,
         "top_tags": list((statistics.get("tags") or {}).items())[:24],
         "held_scopes": dataset.held_scopes,

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.models import DatasetVersionItem
+from catalog.splits import split_by_subject
 from licensing.commerce.models import OrderLine
 from licensing.consent.models import ConsentWithdrawal
 from licensing.consent.selectors import photos_consent_scopes
@@ -260,15 +261,21 @@ def version_info(version, *, excluded: Iterable[str] = ()) -> dict:
         "licence_name": dataset.licence.title_en if dataset.licence_id else "Stockdata licence",
         "url": settings.SITE_URL.rstrip("/") + f"/datasets/{dataset.slug}/",
         "notes": left_out_notes(count=len(excluded), version_number=version.number),
+        "annotation": (version.statistics or {}).get("annotation"),
     }
 
 
 def version_items(version, *, edition: str, excluded: Iterable[str] = ()) -> list[dict]:
     """The frozen items as the bundle formats take them: pseudonymous subjects only, boxes for the annotated
-    edition, without the items whose file names are in ``excluded`` (so every format agrees)."""
+    edition, each item's split (by subject, over the whole version), without the items whose file names are
+    in ``excluded`` (so every format agrees, and a photo left out never moves another between splits)."""
     left_out = set(excluded)
+    frozen = list(version.items.order_by("position"))
+    splits = split_by_subject(
+        [{"file_name": i.file_name, "subjects": i.subjects} for i in frozen], content_hash=version.content_hash
+    )
     rows = []
-    for item in version.items.order_by("position"):
+    for item in frozen:
         if item.file_name in left_out:
             continue
         rows.append(
@@ -283,6 +290,7 @@ def version_items(version, *, edition: str, excluded: Iterable[str] = ()) -> lis
                 "boxes": [{k: b[k] for k in ("label", "x", "y", "w", "h")} for b in item.boxes]
                 if edition == core.ANNOTATED
                 else [],
+                "split": splits[item.file_name],
             }
         )
     return rows

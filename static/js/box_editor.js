@@ -19,7 +19,11 @@
   var img = stage.querySelector("img");
   var statusLine = root.querySelector(".box-status");
   var leftCount = root.querySelector("[data-testid=unconfirmed-left] [data-count]");
+  var incompleteCount = root.querySelector("[data-testid=incomplete-left] [data-count]");
+  var completeBadge = root.querySelector("[data-testid=photo-complete]");
   var unconfirmedLeft = data.unconfirmed_left;
+  var incompleteLeft = data.incomplete_left;
+  var complete = data.complete;
   var selected = -1;
   var zoom = 1;
   var scale = 1;
@@ -66,7 +70,11 @@
 
   function render() {
     Array.prototype.forEach.call(stage.querySelectorAll(".box"), function (el) { el.remove(); });
-    boxes.forEach(function (b, i) {
+    // Larger boxes first, so a mask inside a face lies on top and can be picked, whichever was drawn first.
+    var order = boxes.map(function (b, i) { return i; });
+    order.sort(function (a, c) { return boxes[c].w * boxes[c].h - boxes[a].w * boxes[a].h || a - c; });
+    order.forEach(function (i) {
+      var b = boxes[i];
       var el = document.createElement("div");
       // Only the detector's unchecked proposals are dashed; a box drawn here is the person's own.
       var proposal = !b.confirmed && b.source === "detector";
@@ -94,6 +102,20 @@
       stage.appendChild(el);
     });
     if (leftCount) leftCount.textContent = String(Math.max(0, unconfirmedLeft));
+    if (incompleteCount) incompleteCount.textContent = String(Math.max(0, incompleteLeft));
+    if (completeBadge) {
+      completeBadge.dataset.complete = complete ? "true" : "false";
+      completeBadge.classList.toggle("ok", complete);
+      if (!complete) completeBadge.textContent = text.not_complete || "";
+      else if (completeBadge.textContent === (text.not_complete || "")) completeBadge.textContent = text.is_complete || "";
+    }
+  }
+
+  // The face box that holds a point, if any: a box drawn inside a face is a mask.
+  function insideFace(b) {
+    return boxes.some(function (f) {
+      return f !== b && f.label === "face" && b.x >= f.x && b.y >= f.y && b.x + b.w <= f.x + f.w && b.y + b.h <= f.y + f.h;
+    });
   }
 
   function point(event) {
@@ -119,7 +141,7 @@
     stage.focus();
     var p = point(event);
     var handle = event.target.closest("[data-handle]");
-    var boxEl = event.target.closest(".box");
+    var boxEl = event.shiftKey ? null : event.target.closest(".box");
     if (boxEl) {
       selected = Number(boxEl.dataset.index);
       var b = boxes[selected];
@@ -165,6 +187,7 @@
       selected = -1;
     } else if (drag.changed) {
       rounded(b);
+      if (drag.mode === "draw" && insideFace(b)) b.label = "mask";
       setDirty(true);
     }
     drag = null;
@@ -194,10 +217,17 @@
     selected = -1;
   }
 
-  function save() {
+  function save(markComplete) {
     var before = unconfirmedHere();
+    var wasComplete = complete;
     say(text.saving || "…");
-    var body = { boxes: boxes.map(function (b) { rounded(b); return { label: b.label, x: b.x, y: b.y, w: b.w, h: b.h, source: b.source || "human" }; }) };
+    var body = {
+      complete: !!markComplete,
+      boxes: boxes.map(function (b) {
+        rounded(b);
+        return { id: b.id || null, label: b.label, x: b.x, y: b.y, w: b.w, h: b.h, source: b.source || "human" };
+      }),
+    };
     return fetch(data.api, {
       method: "PUT",
       credentials: "same-origin",
@@ -213,9 +243,11 @@
         }
         adopt(json.boxes);
         unconfirmedLeft = unconfirmedLeft - before + json.unconfirmed;
+        complete = json.complete;
+        incompleteLeft += (wasComplete ? 1 : 0) - (complete ? 1 : 0);
         setDirty(false);
         render();
-        say(text.saved || "", "ok");
+        say((markComplete ? text.completed : text.saved) || "", "ok");
         root.dataset.saveState = "saved";
       });
     }).catch(function (error) {
@@ -233,6 +265,8 @@
       if (json.error) { say((text.failed || "") + " " + json.error.message, "bad"); return; }
       if (!dirty) adopt(json.boxes);
       unconfirmedLeft = unconfirmedLeft - before + json.unconfirmed;
+      incompleteLeft += (complete ? 1 : 0) - (json.complete ? 1 : 0);
+      complete = json.complete;
       render();
       say((text.proposed || "") + " " + json.proposed);
     });
@@ -277,7 +311,8 @@
       case "-": case "_": setZoom(zoom / 1.25); break;
       case "n": case "N": case "ArrowRight": go("next"); break;
       case "p": case "P": case "ArrowLeft": go("prev"); break;
-      case "Enter": save(); break;
+      case "Enter": save(false); break;
+      case "c": case "C": save(true); break;
       case "Escape": selected = -1; render(); break;
       default: handled = false;
     }
@@ -288,7 +323,8 @@
     var button = event.target.closest("[data-action]");
     if (!button) return;
     var action = button.dataset.action;
-    if (action === "save") save();
+    if (action === "save") save(false);
+    else if (action === "complete") save(true);
     else if (action === "propose") propose();
     else if (action === "zoom-in") setZoom(zoom * 1.25);
     else if (action === "zoom-out") setZoom(zoom / 1.25);

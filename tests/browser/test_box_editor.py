@@ -125,10 +125,29 @@ def test_a_curator_draws_a_box_and_corrects_a_proposal_then_saves(page, live_ser
     page.mouse.up()
     screenshot(page, "editor-edited")
 
+    # A mask drawn inside the face (Shift starts a new box over it) is labelled a mask by itself.
+    face = page.locator(".box.selected").bounding_box()
+    page.keyboard.down("Shift")
+    page.mouse.move(face["x"] + face["width"] * 0.2, face["y"] + face["height"] * 0.55)
+    page.mouse.down()
+    page.mouse.move(face["x"] + face["width"] * 0.5, face["y"] + face["height"] * 0.7, steps=4)
+    page.mouse.move(face["x"] + face["width"] * 0.8, face["y"] + face["height"] * 0.85, steps=4)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    expect(boxes).to_have_count(3)
+    expect(page.locator(".box.selected")).to_have_attribute("data-label", "mask")
+
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("editor-status")).to_have_text("Saved: every box is confirmed.")
     expect(page.get_by_test_id("unconfirmed-left")).to_contain_text("0")
     expect(page.locator(".box.unconfirmed")).to_have_count(0)
+    expect(page.get_by_test_id("photo-complete")).to_have_attribute("data-complete", "false")
+    page.keyboard.press("c")
+    expect(page.get_by_test_id("editor-status")).to_have_text(
+        "Saved and marked complete: every face and mask is boxed, no false box."
+    )
+    expect(page.get_by_test_id("photo-complete")).to_have_attribute("data-complete", "true")
+    expect(page.get_by_test_id("incomplete-left")).to_contain_text("1")
     screenshot(page, "editor-saved")
     expect(page.get_by_test_id("editor-position")).to_have_text("1 of 2")
 
@@ -152,9 +171,12 @@ def test_a_curator_draws_a_box_and_corrects_a_proposal_then_saves(page, live_ser
     assert not AnnotationBox.objects.filter(photo=cat).exists()
 
     saved = list(AnnotationBox.objects.filter(photo=photo).order_by("x"))
-    assert len(saved) == 2
+    assert len(saved) == 3
     assert all(b.confirmed and b.confirmed_by_id == staff.pk for b in saved)
-    corrected, drawn = saved
+    corrected, inner, drawn = saved
+    assert (inner.label, inner.source) == ("mask", "human")
+    assert corrected.x <= inner.x and inner.x + inner.w <= corrected.x + corrected.w
+    assert corrected.y <= inner.y and inner.y + inner.h <= corrected.y + corrected.h
     assert (corrected.label, corrected.source) == ("face", "detector")
     expected_corrected = (proposal.x + 60, proposal.y + 40, proposal.w + 50, proposal.h + 30)
     for got, want in zip((corrected.x, corrected.y, corrected.w, corrected.h), expected_corrected, strict=False):
@@ -163,11 +185,15 @@ def test_a_curator_draws_a_box_and_corrects_a_proposal_then_saves(page, live_ser
     for got, want in zip((drawn.x, drawn.y, drawn.w, drawn.h), (1200, 100, 400, 400), strict=False):
         assert abs(got - want) <= tolerance, (drawn.x, drawn.y, drawn.w, drawn.h)
 
-    # The annotated edition can now be frozen from the page.
+    # The cat photo has nobody in it: the curator marks it complete with no box, then freezes.
+    page.keyboard.press("n")
+    expect(page.get_by_test_id("editor-position")).to_have_text("2 of 2")
+    page.keyboard.press("c")
+    expect(page.get_by_test_id("incomplete-left")).to_contain_text("0")
     page.goto(f"{live_server.url}/staff/datasets/{dataset.slug}/curate/")
     page.get_by_label("Annotated (every face boxed)").check()
     page.get_by_test_id("freeze").click()
     expect(page.get_by_test_id("version-table")).to_contain_text("v1")
     version = dataset.versions.get()
-    assert (version.annotated, version.box_count) == (True, 2)
+    assert (version.annotated, version.box_count) == (True, 3)
     screenshot(page, "annotated-version-frozen")

@@ -53,6 +53,7 @@ ROYALTY = 44_893  # floor(112,233 * 0.40) = floor(44,893.2)
 TITLE_EN = "Astronaut portraits and quiet streets"
 TITLE_JA = "宇宙飛行士の肖像と静かな街"
 SLUG = "astronaut-and-streets"
+COMPLETED = "Saved and marked complete: every face and mask is boxed, no false box."
 
 
 @pytest.fixture
@@ -364,15 +365,25 @@ def test_journey(new_person, live_server, worker, screenshot, smtp_server, tmp_p
     cur.mouse.move(*screen(centre[0] + 20, centre[1] + 15), steps=4)
     cur.mouse.move(*screen(centre[0] + 40, centre[1] + 30), steps=4)
     cur.mouse.up()
-    cur.keyboard.press("Enter")
-    expect(cur.get_by_test_id("editor-status")).to_have_text("Saved: every box is confirmed.")
+    cur.keyboard.press("c")
+    expect(cur.get_by_test_id("editor-status")).to_have_text(COMPLETED)
     expect(cur.get_by_test_id("unconfirmed-left")).to_contain_text("0")
+    expect(cur.get_by_test_id("photo-complete")).to_have_attribute("data-complete", "true")
     step(cur, "box-confirmed")
     box = AnnotationBox.objects.get(photo=astronaut)
     assert box.confirmed and box.confirmed_by_id == curator.pk
     moved = (proposal.x + 40, proposal.y + 30, proposal.w, proposal.h)
     for got, want in zip((box.x, box.y, box.w, box.h), moved, strict=True):
         assert abs(got - want) <= tolerance, ((box.x, box.y, box.w, box.h), moved)
+
+    # The scenes have no face: the curator checks each and marks it complete too.
+    for _scene in scenes:
+        cur.goto(f"{base}/staff/datasets/{SLUG}/annotate/")
+        expect(cur.locator("html[data-box-editor=ready]")).to_have_count(1)
+        expect(cur.get_by_test_id("photo-complete")).to_have_attribute("data-complete", "false")
+        cur.keyboard.press("c")
+        expect(cur.get_by_test_id("editor-status")).to_have_text(COMPLETED)
+    expect(cur.get_by_test_id("incomplete-left")).to_contain_text("0")
 
     # Freeze the annotated edition, then publish.
     cur.goto(f"{base}/staff/datasets/{SLUG}/curate/")

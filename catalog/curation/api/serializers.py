@@ -71,6 +71,12 @@ class DatasetVersionSerializer(serializers.ModelSerializer):
 
 class BoxSerializer(serializers.ModelSerializer):
     # No bounds here: the service checks the box against the photo and says so in words.
+    id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Send the id of an existing box to keep its origin (a moved detector proposal stays one); "
+        "proposals left out of the list are recorded as rejected.",
+    )
     x = serializers.IntegerField()
     y = serializers.IntegerField()
     w = serializers.IntegerField()
@@ -82,11 +88,15 @@ class BoxSerializer(serializers.ModelSerializer):
     class Meta:
         model = AnnotationBox
         fields = ["id", "label", "x", "y", "w", "h", "source", "confirmed", "confirmed_by"]
-        read_only_fields = ["id", "confirmed", "confirmed_by"]
+        read_only_fields = ["confirmed", "confirmed_by"]
 
 
 class BoxListSerializer(serializers.Serializer):
     boxes = BoxSerializer(many=True)
+    complete = serializers.BooleanField(
+        default=False,
+        help_text="Also mark the photo's annotation complete: every face and mask boxed, no false box.",
+    )
 
 
 class BoxListResultSerializer(serializers.Serializer):
@@ -95,6 +105,9 @@ class BoxListResultSerializer(serializers.Serializer):
     height = serializers.IntegerField()
     boxes = BoxSerializer(many=True)
     unconfirmed = serializers.IntegerField()
+    complete = serializers.BooleanField(help_text="A person marked these exact boxes complete.")
+    completed_by = serializers.CharField(allow_blank=True)
+    completed_at = serializers.CharField(allow_blank=True)
 
 
 class ProposeResultSerializer(BoxListResultSerializer):

@@ -20,6 +20,7 @@ from catalog.curation.api.serializers import (
 from catalog.curation.selectors import CurationQuery, curation_count, curation_select
 from catalog.models import Dataset, Photo
 from catalog.photos import services as photo_services
+from catalog.photos.selectors import photos_annotation_state
 from stockdata.accounts.permissions import IsStaff
 
 REFUSED = OpenApiResponse(description="Refused: the error's message says why and what to do.")
@@ -75,12 +76,14 @@ class DatasetVersionsView(APIView):
 
 def _boxes_result(photo: Photo, **extra) -> dict:
     boxes = list(photo.boxes.select_related("confirmed_by").order_by("y", "x", "pk"))
+    state = photos_annotation_state([photo.pk])[photo.pk]
     return {
         "photo": str(photo.uuid),
         "width": photo.width,
         "height": photo.height,
         "boxes": BoxSerializer(boxes, many=True).data,
         "unconfirmed": sum(1 for b in boxes if not b.confirmed),
+        **{k: state[k] for k in ("complete", "completed_by", "completed_at")},
         **extra,
     }
 
@@ -102,7 +105,12 @@ class PhotoBoxesView(APIView):
         photo = get_object_or_404(Photo, uuid=uuid)
         serializer = BoxListSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        photo_services.boxes_replace(photo=photo, by=request.user, boxes=serializer.validated_data["boxes"])
+        photo_services.boxes_replace(
+            photo=photo,
+            by=request.user,
+            boxes=serializer.validated_data["boxes"],
+            complete=serializer.validated_data["complete"],
+        )
         return Response(_boxes_result(photo))
 
 

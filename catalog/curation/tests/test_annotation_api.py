@@ -153,9 +153,11 @@ def test_count_freeze_and_versions(api, staff):
     freeze = reverse("api:curation-dataset-freeze", kwargs={"slug": ds.slug})
     refused = api.post(freeze, {"annotated": True}, format="json")
     assert refused.status_code == 400
+    names = ", ".join(p.original_filename for p in masked)
     assert refused.json()["error"] == {
-        "code": "unconfirmed_boxes",
-        "message": "1 box(es) are not confirmed yet; confirm every box before freezing the annotated edition.",
+        "code": "annotation_incomplete",
+        "message": f"The annotation of 2 photo(s) is not complete (1 proposed box(es) not confirmed or rejected): "
+        f"{names}. Check each in the box editor and mark it complete before freezing the annotated edition.",
     }
     assert not DatasetVersion.objects.exists()
 

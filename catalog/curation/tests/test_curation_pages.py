@@ -181,8 +181,9 @@ def test_freezing_the_annotated_edition_with_an_unconfirmed_box_is_refused_with_
     response = staff_client.post(reverse("curation:freeze", args=[ds.slug]), {"edition": "annotated", "notes": ""})
     assert response.status_code == 400
     assert (
-        "1 box(es) are not confirmed yet; confirm every box before freezing the annotated edition."
-        in response.content.decode()
+        f"The annotation of 1 photo(s) is not complete (1 proposed box(es) not confirmed or rejected): "
+        f"{photo.original_filename}. Check each in the box editor and mark it complete before freezing the "
+        "annotated edition." in response.content.decode()
     )
     assert not DatasetVersion.objects.exists()
 
@@ -258,7 +259,7 @@ def test_the_forms_and_the_editor_pages_render_for_staff(staff_client, staff, co
     AnnotationBox.objects.create(photo=second, x=5, y=6, w=70, h=80, source="detector", confirmed=False)
     response = staff_client.get(reverse("curation:annotate", args=[ds.slug]))
     editor = response.context["editor"]
-    # The editor opens on the first photo with a box left to confirm.
+    # The editor opens on the first photo with a proposal to check (then the first not marked complete).
     assert editor["photo"]["uuid"] == str(second.uuid)
     assert editor["boxes"] == [
         {
@@ -272,7 +273,12 @@ def test_the_forms_and_the_editor_pages_render_for_staff(staff_client, staff, co
             "confirmed": False,
         }
     ]
-    assert (editor["unconfirmed_left"], editor["next"]) == (1, "")
+    assert (editor["unconfirmed_left"], editor["incomplete_left"], editor["complete"], editor["next"]) == (
+        1,
+        2,
+        False,
+        "",
+    )
     assert editor["prev"] == reverse("curation:annotate", args=[ds.slug]) + f"?photo={first.uuid}"
     assert 'id="box-editor-data"' in response.content.decode()
     single = staff_client.get(reverse("curation:photo_boxes", args=[first.uuid]))

@@ -94,6 +94,8 @@ def test_a_frozen_version_never_changes(contributor, staff):
     AnnotationBox.objects.create(photo=photos[0], x=10, y=10, w=100, h=120, confirmed=True)
     for p in photos[1:]:
         AnnotationBox.objects.create(photo=p, x=5, y=5, w=50, h=50, confirmed=True)
+    for p in photos:
+        photo_services.photo_annotation_complete(photo=p, by=staff)
     version = curation_services.dataset_version_freeze(dataset=ds, by=staff, annotated=True)
     before = (
         list(version.items.values_list("file_name", "tags", "subjects", "boxes", "scopes")),
@@ -141,12 +143,19 @@ def test_an_unconfirmed_box_blocks_freezing_the_annotated_edition(contributor, s
     box = AnnotationBox.objects.create(photo=photo, x=1, y=1, w=10, h=10, source="detector", confirmed=False)
     with pytest.raises(curation_services.ApplicationError) as refused:
         curation_services.dataset_version_freeze(dataset=ds, by=staff, annotated=True)
-    assert refused.value.code == "unconfirmed_boxes"
+    assert refused.value.code == "annotation_incomplete"
     assert refused.value.message == (
-        "1 box(es) are not confirmed yet; confirm every box before freezing the annotated edition."
+        f"The annotation of 1 photo(s) is not complete (1 proposed box(es) not confirmed or rejected): "
+        f"{photo.original_filename}. Check each in the box editor and mark it complete before freezing the "
+        "annotated edition."
     )
     assert not DatasetVersion.objects.exists()
+    # Marking it complete is refused while the proposal is unchecked.
+    with pytest.raises(curation_services.ApplicationError) as not_yet:
+        photo_services.photo_annotation_complete(photo=photo, by=staff)
+    assert not_yet.value.code == "unconfirmed_boxes"
     photo_services.box_save(photo=photo, by=staff, box=box, x=1, y=1, w=12, h=12)
+    photo_services.photo_annotation_complete(photo=photo, by=staff)
     version = curation_services.dataset_version_freeze(dataset=ds, by=staff, annotated=True)
     assert version.annotated and version.box_count == 1
 

@@ -1,7 +1,14 @@
 """Every write to photos: uploads and the image pipeline, descriptions, review decisions, boxes.
 One module per subject; the names callers use are listed here."""
 
-from catalog.photos.services.boxes import box_delete, box_save, boxes_replace, photo_propose_boxes
+from catalog.photos.services.boxes import (
+    box_delete,
+    box_save,
+    boxes_digest,
+    boxes_replace,
+    photo_annotation_complete,
+    photo_propose_boxes,
+)
 from catalog.photos.services.descriptions import (
     DESCRIPTION_FIELDS,
     SubjectData,
@@ -32,9 +39,11 @@ __all__ = [
     "TransientStorageError",
     "box_delete",
     "box_save",
+    "boxes_digest",
     "boxes_replace",
     "near_duplicates_of",
     "normalise_tag",
+    "photo_annotation_complete",
     "photo_approve",
     "photo_delete",
     "photo_describe",

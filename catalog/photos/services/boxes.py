@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
 
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.detection import DETECTOR_NAME, detect_faces
-from catalog.models import AnnotationBox, AnnotationRun, BoxLabel, Photo
+from catalog.models import AnnotationBox, AnnotationCompletion, AnnotationRun, BoxLabel, Photo, RejectedProposal
 from stockdata.errors import ApplicationError, ErrorCode
 
 
@@ -49,18 +51,90 @@ def box_save(
     return box
 
 
+def boxes_digest(boxes: Iterable) -> str:
+    """The fingerprint of a photo's boxes (label and pixels, order-free) that a completion is given for."""
+    rows = sorted(
+        (b["label"], b["x"], b["y"], b["w"], b["h"]) if isinstance(b, dict) else (str(b.label), b.x, b.y, b.w, b.h)
+        for b in boxes
+    )
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def _reject_proposals(*, photo: Photo, by, removed: Iterable[AnnotationBox]) -> int:
+    """Detector boxes a person took away stay on record as rejected proposals."""
+    removed = [b for b in removed if b.source == AnnotationBox.Source.DETECTOR]
+    if not removed:
+        return 0
+    run = AnnotationRun.objects.filter(photo=photo).first()
+    RejectedProposal.objects.bulk_create(
+        [
+            RejectedProposal(
+                photo=photo,
+                label=b.label,
+                x=b.x,
+                y=b.y,
+                w=b.w,
+                h=b.h,
+                detector=run.detector if run else DETECTOR_NAME,
+                rejected_by=by,
+            )
+            for b in removed
+        ]
+    )
+    return len(removed)
+
+
 @transaction.atomic
-def box_delete(*, box: AnnotationBox) -> None:
+def box_delete(*, box: AnnotationBox, by) -> None:
+    """Remove a box; a detector proposal removed is recorded as rejected by ``by``."""
+    _reject_proposals(photo=box.photo, by=by, removed=[box])
     box.delete()
 
 
 @transaction.atomic
-def boxes_replace(*, photo: Photo, by, boxes: Sequence[dict]) -> list[AnnotationBox]:
-    """Save the editor's whole list for a photo at once: every box confirmed by ``by``."""
+def photo_annotation_complete(*, photo: Photo, by) -> AnnotationCompletion:
+    """``by`` declares the photo fully annotated: every face and mask boxed, no false box.
+
+    Refused while a box is unconfirmed (a proposal nobody has checked); the record holds the
+    fingerprint of the boxes, so a later change to them needs a new declaration.
+    """
+    boxes = list(AnnotationBox.objects.select_for_update().filter(photo=photo))
+    if any(not b.confirmed for b in boxes):
+        raise ApplicationError(
+            _("Confirm or remove every proposed box before marking the photo complete."),
+            code=ErrorCode.UNCONFIRMED_BOXES,
+        )
+    return AnnotationCompletion.objects.create(
+        photo=photo,
+        completed_by=by,
+        boxes_digest=boxes_digest(boxes),
+        face_count=sum(1 for b in boxes if b.label == BoxLabel.FACE),
+        mask_count=sum(1 for b in boxes if b.label == BoxLabel.MASK),
+    )
+
+
+@transaction.atomic
+def boxes_replace(*, photo: Photo, by, boxes: Sequence[dict], complete: bool = False) -> list[AnnotationBox]:
+    """Save the editor's whole list for a photo at once: every box confirmed by ``by``.
+
+    A box sent with the ``id`` of an existing box of the photo keeps that box's origin (a moved
+    detector proposal is still the detector's); detector proposals left out are recorded as
+    rejected. With ``complete`` the same person also marks the photo's annotation complete.
+    """
     for b in boxes:
         _check_box(photo, b["x"], b["y"], b["w"], b["h"], b.get("label", BoxLabel.FACE))
+    before = {b.pk: b for b in AnnotationBox.objects.select_for_update().filter(photo=photo)}
+    kept = {b.get("id") for b in boxes if b.get("id") in before}
+    _reject_proposals(photo=photo, by=by, removed=[b for pk, b in before.items() if pk not in kept])
+
+    def source(b: dict) -> str:
+        if b.get("id") in before:
+            return before[b["id"]].source
+        # Without an id a box is a person's own, unless the caller says it came from the detector.
+        return b.get("source") if b.get("source") in AnnotationBox.Source.values else AnnotationBox.Source.HUMAN
+
     photo.boxes.all().delete()
-    return AnnotationBox.objects.bulk_create(
+    saved = AnnotationBox.objects.bulk_create(
         [
             AnnotationBox(
                 photo=photo,
@@ -69,15 +143,16 @@ def boxes_replace(*, photo: Photo, by, boxes: Sequence[dict]) -> list[Annotation
                 y=b["y"],
                 w=b["w"],
                 h=b["h"],
-                source=b.get("source")
-                if b.get("source") in AnnotationBox.Source.values
-                else AnnotationBox.Source.HUMAN,
+                source=source(b),
                 confirmed=True,
                 confirmed_by=by,
             )
             for b in boxes
         ]
     )
+    if complete:
+        photo_annotation_complete(photo=photo, by=by)
+    return saved
 
 
 def photo_propose_boxes(*, photo_id: int) -> int:

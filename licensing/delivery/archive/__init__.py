@@ -20,7 +20,10 @@ large order unzip side by side)::
         image_metadata.csv          base
         images/metadata.jsonl       base  (HF imagefolder metadata; file_name relative to images/)
         images/<file_name>          base  (STORED, bytes as given)
-        annotations/coco.json       base, annotated edition only
+        annotations/coco.json       base, annotated edition only (every image)
+        annotations/coco_<split>.json base, annotated edition only (train, validation, test)
+        train.txt, val.txt, test.txt base, annotated edition only (YOLO image lists per split)
+        annotations/voc/ImageSets/Main/{train,val,test}.txt  base, annotated edition only
         annotations/voc/<stem>.xml  base, annotated edition only
         labels/<stem>.txt           base, annotated edition only (YOLO)
         data.yaml                   base, annotated edition only (YOLO)
@@ -144,7 +147,7 @@ def base_entries(
     """
     root = bundle_root(info, edition)
     annotated = edition == ANNOTATED
-    items = list(items)
+    items = formats.with_splits(list(items), content_hash=str(info.get("content_hash") or ""))
     if not items:
         raise ValueError("a bundle needs at least one image")
     generated: dict[str, bytes] = {
@@ -153,6 +156,10 @@ def base_entries(
     }
     if annotated:
         generated[formats.COCO_JSON] = coco_json(items, info)
+        for split in formats.SPLITS:
+            generated[formats.coco_split_path(split)] = formats.coco_split_json(
+                generated[formats.COCO_JSON], items, split
+            )
         generated.update(voc_files(items, database=f"Stockdata {info['slug']} v{int(info['version'])}"))
         generated.update(yolo_files(items))
     # Croissant lists the generated files it describes (with SHA-256); the images are a FileSet.
@@ -172,6 +179,9 @@ def base_entries(
         image_count=len(items),
         annotated=annotated,
         notes=info.get("notes") or (),
+        annotation=info.get("annotation"),
+        splits={split: sum(1 for item in items if item["split"] == split) for split in formats.SPLITS},
+        box_count=sum(len(item.get("boxes") or ()) for item in items),
     )
     entries = [Entry(f"{root}/{path}", data, compress=True) for path, data in sorted(generated.items())]
     sizes = image_sizes or {}

@@ -57,6 +57,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from catalog.splits import SPLITS, TEST, TRAIN, VALIDATION, split_by_subject
 from stockdata.csv_export import csv_writer
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "YOLO_DATA_YAML",
     "YOLO_LABELS_DIR",
     "coco_json",
+    "coco_split_json",
     "croissant_json",
     "license_txt",
     "metadata_csv",
@@ -78,6 +80,7 @@ __all__ = [
     "readme_txt",
     "validate_items",
     "voc_files",
+    "with_splits",
     "yolo_files",
 ]
 
@@ -90,6 +93,18 @@ VOC_DIR = "annotations/voc"
 YOLO_LABELS_DIR = "labels"
 YOLO_DATA_YAML = "data.yaml"
 CROISSANT_JSON = "croissant.json"
+VOC_SPLITS_DIR = "annotations/voc/ImageSets/Main"
+#: YOLO's names for the splits (Ultralytics' data.yaml keys) and the image lists at the top folder.
+YOLO_SPLIT_KEYS = {TRAIN: "train", VALIDATION: "val", TEST: "test"}
+
+
+def coco_split_path(split: str) -> str:
+    return f"annotations/coco_{split}.json"
+
+
+def yolo_list_path(split: str) -> str:
+    return f"{YOLO_SPLIT_KEYS[split]}.txt"
+
 
 #: Detection classes: name -> (COCO category id, YOLO class id).
 CATEGORIES: dict[str, tuple[int, int]] = {"face": (1, 0), "mask": (2, 1)}
@@ -116,6 +131,7 @@ COLUMNS = (
     "subject_masks",
     "subjects",
     "scopes",
+    "split",
 )
 
 
@@ -149,6 +165,22 @@ _IDENTIFYING_KEYS = frozenset(
 )
 
 
+def with_splits(items: Sequence[Mapping], *, content_hash: str) -> list[dict]:
+    """The items with their ``split`` (train / validation / test, by subject: :mod:`catalog.splits`).
+
+    Items that already carry a ``split`` keep it: the delivery splits the whole version before it
+    leaves out withdrawn photos, so a rebuilt bundle never moves a photo between splits.
+    """
+    if all(item.get("split") for item in items):
+        return [dict(item) for item in items]
+    splits = split_by_subject(items, content_hash=content_hash)
+    return [{**item, "split": item.get("split") or splits[item["file_name"]]} for item in items]
+
+
+def _split(item: Mapping) -> str:
+    return item.get("split") or TRAIN
+
+
 def validate_items(items: Sequence[Mapping]) -> None:
     """Raise ValueError on data no format could represent faithfully.
 
@@ -169,6 +201,8 @@ def validate_items(items: Sequence[Mapping]) -> None:
             raise ValueError(f"duplicate file name or stem: {name!r}")
         names.add(name)
         stems.add(_stem(name))
+        if item.get("split") is not None and item["split"] not in SPLITS:
+            raise ValueError(f"{name}: unknown split {item['split']!r}")
         for subject in item.get("subjects") or ():
             if not subject.get("subject_id"):
                 raise ValueError(f"{name}: every subject needs a pseudonymous subject_id")
@@ -218,6 +252,7 @@ def metadata_rows(items: Sequence[Mapping]) -> list[dict[str, Any]]:
                 "subject_masks": [bool(s.get("mask", False)) for s in subjects],
                 "subjects": _dumps(subjects),
                 "scopes": [str(s) for s in item.get("scopes") or ()],
+                "split": _split(item),
             }
         )
     return rows
@@ -316,6 +351,18 @@ def coco_json(items: Sequence[Mapping], info: Mapping) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def coco_split_json(coco: bytes, items: Sequence[Mapping], split: str) -> bytes:
+    """``annotations/coco_<split>.json``: the images of one split and their boxes, cut from the whole
+    file (same image and annotation ids, so the files agree with each other)."""
+    doc = json.loads(coco)
+    names = {item["file_name"] for item in items if _split(item) == split}
+    doc["images"] = [image for image in doc["images"] if image["file_name"] in names]
+    ids = {image["id"] for image in doc["images"]}
+    doc["annotations"] = [a for a in doc["annotations"] if a["image_id"] in ids]
+    doc["info"]["description"] = f"{doc['info']['description']} ({split} split)"
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
 def yolo_files(items: Sequence[Mapping]) -> dict[str, bytes]:
     """YOLO (Ultralytics/Darknet) labels: ``labels/<stem>.txt`` per image + ``data.yaml``.
 
@@ -337,15 +384,18 @@ def yolo_files(items: Sequence[Mapping]) -> dict[str, bytes]:
                 f"{w / width:.6f} {h / height:.6f}\n"
             )
         files[f"{YOLO_LABELS_DIR}/{_stem(item['file_name'])}.txt"] = "".join(lines).encode("ascii")
+    for split in SPLITS:
+        files[yolo_list_path(split)] = "".join(
+            f"./{IMAGES_DIR}/{item['file_name']}\n" for item in items if _split(item) == split
+        ).encode("utf-8")
     names = "".join(
         f"  {yolo_id}: {name}\n" for name, (_, yolo_id) in sorted(CATEGORIES.items(), key=lambda kv: kv[1][1])
     )
     files[YOLO_DATA_YAML] = (
         "# YOLO dataset (Ultralytics format). Paths are relative to this file's folder.\n"
-        "# There is no held-out split: train and val both point at every image.\n"
-        f"train: {IMAGES_DIR}\n"
-        f"val: {IMAGES_DIR}\n"
-        f"nc: {len(CATEGORIES)}\n"
+        "# Splits by subject: nobody appears in two of train, val and test (lists of ./images/... paths).\n"
+        + "".join(f"{YOLO_SPLIT_KEYS[split]}: {yolo_list_path(split)}\n" for split in SPLITS)
+        + f"nc: {len(CATEGORIES)}\n"
         "names:\n" + names
     ).encode("utf-8")
     return files
@@ -381,6 +431,11 @@ def voc_files(items: Sequence[Mapping], *, database: str = "Stockdata") -> dict[
         xml = ET.tostring(root, encoding="unicode")
         files[f"{VOC_DIR}/{_stem(item['file_name'])}.xml"] = (
             '<?xml version="1.0" encoding="utf-8"?>\n' + xml + "\n"
+        ).encode("utf-8")
+    # The VOC devkit's split lists: one stem per line.
+    for split in SPLITS:
+        files[f"{VOC_SPLITS_DIR}/{YOLO_SPLIT_KEYS[split]}.txt"] = "".join(
+            f"{_stem(item['file_name'])}\n" for item in items if _split(item) == split
         ).encode("utf-8")
     return files
 
@@ -490,6 +545,8 @@ def croissant_json(items: Sequence[Mapping], info: Mapping, files: Mapping[str, 
     n_subjects = len({s["subject_id"] for item in items for s in item.get("subjects") or ()})
     n_boxes = sum(len(_boxes(item)) for item in items)
     has_boxes = any(path == COCO_JSON for path in files)
+    per_split = {split: sum(1 for item in items if _split(item) == split) for split in SPLITS}
+    split_text = ", ".join(f"{split} {count}" for split, count in per_split.items())
 
     distribution: list[dict[str, Any]] = []
     for path in sorted(files):
@@ -573,6 +630,33 @@ def croissant_json(items: Sequence[Mapping], info: Mapping, files: Mapping[str, 
                     "Consent scopes held by the photo: the intersection of its subjects' release scopes.",
                     repeated=True,
                 ),
+                {
+                    **_field(
+                        "images",
+                        "split",
+                        "sc:Text",
+                        "train, validation or test: by subject, so nobody appears in two splits.",
+                    ),
+                    "references": {"field": {"@id": "splits/name"}},
+                },
+            ],
+        },
+        {
+            "@type": "cr:RecordSet",
+            "@id": "splits",
+            "name": "splits",
+            "description": "The splits of the images record set, by subject (80/10/10 of the photos, deterministic "
+            f"from the version's content hash): {split_text}.",
+            "dataType": "cr:Split",
+            "key": {"@id": "splits/name"},
+            "field": [
+                {"@type": "cr:Field", "@id": "splits/name", "name": "name", "dataType": "sc:Text"},
+                {"@type": "cr:Field", "@id": "splits/url", "name": "url", "dataType": "sc:URL"},
+            ],
+            "data": [
+                {"splits/name": TRAIN, "splits/url": "cr:TrainingSplit"},
+                {"splits/name": VALIDATION, "splits/url": "cr:ValidationSplit"},
+                {"splits/name": TEST, "splits/url": "cr:TestSplit"},
             ],
         },
     ]
@@ -650,14 +734,7 @@ def croissant_json(items: Sequence[Mapping], info: Mapping, files: Mapping[str, 
                 "details and release documents are never included."
             ),
         ],
-        "rai:dataAnnotationProtocol": [
-            (
-                f"Every face and every mask is marked with an axis-aligned box ({n_boxes} boxes over {n_items} "
-                "photos), checked by staff reviewers."
-            )
-            if has_boxes
-            else "Unedited edition: no bounding boxes. Subject attributes come from the contributors' declarations."
-        ],
+        **annotation_rai(info.get("annotation"), n_items=n_items, n_boxes=n_boxes, has_boxes=has_boxes),
         "rai:personalSensitiveInformation": [
             (
                 f"The photos show the faces of {n_subjects} identifiable people: biometric data in the sense of "
@@ -722,6 +799,73 @@ def croissant_json(items: Sequence[Mapping], info: Mapping, files: Mapping[str, 
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+# --------------------------------------------------------------------------- annotation record
+ANNOTATION_PLATFORM = "Stockdata box editor (staff web tool: draw, move, relabel, confirm, mark a photo complete)"
+
+
+def annotation_lines(annotation: Mapping | None, *, n_items: int, n_boxes: int) -> list[str]:
+    """What was done to annotate a version, in sentences, from the counts frozen with it.
+
+    ``annotation`` is the version's record summary (``catalog.photos.selectors.annotation_summary``):
+    detectors, proposals kept / rejected, boxes drawn by hand, reviewers, photos marked complete.
+    A version frozen before those records were kept says only what its items prove.
+    """
+    if not annotation:
+        return [
+            (
+                f"{n_boxes} face and mask boxes over {n_items} photos; every box was confirmed by a person when the "
+                "version was frozen. No further annotation records were kept for this version."
+            )
+        ]
+    detectors = ", ".join(annotation.get("detectors") or ()) or "none"
+    frozen = annotation["photos"]
+    lines = [
+        (
+            f"When the version was frozen its {frozen} photos held {annotation['face_boxes']} face boxes and "
+            f"{annotation['mask_boxes']} mask boxes (axis-aligned, in pixels)."
+        ),
+        (
+            f"Automatic proposals: faces only, by {detectors}, run on {annotation['photos_run_by_detector']} of the "
+            f"{frozen} photos. {annotation['proposals_kept']} proposals were kept (and corrected where needed), "
+            f"{annotation['proposals_rejected']} were rejected as false, and {annotation['added_by_hand']} boxes "
+            "were drawn by hand."
+        ),
+        (
+            "Every box was confirmed and every photo marked 'annotation complete' (every face and every mask boxed, "
+            f"no false box) by a person: {annotation['photos_complete']} of {frozen} photos, by "
+            f"{annotation['reviewers']} reviewer(s)."
+        ),
+    ]
+    if frozen != n_items:
+        lines.append(f"This bundle holds {n_items} of those photos ({n_boxes} boxes).")
+    return lines
+
+
+def annotation_rai(annotation: Mapping | None, *, n_items: int, n_boxes: int, has_boxes: bool) -> dict[str, Any]:
+    """The Croissant RAI annotation fields, computed from the version's annotation record."""
+    if not has_boxes:
+        return {
+            "rai:dataAnnotationProtocol": [
+                "Unedited edition: no bounding boxes. Subject attributes come from the contributors' declarations."
+            ]
+        }
+    out: dict[str, Any] = {
+        "rai:dataAnnotationProtocol": annotation_lines(annotation, n_items=n_items, n_boxes=n_boxes),
+        "rai:dataAnnotationPlatform": [ANNOTATION_PLATFORM],
+    }
+    if annotation:
+        out["rai:machineAnnotationTools"] = [
+            f"{name} (face proposals only; a person confirmed or rejected each)"
+            for name in annotation.get("detectors") or ()
+        ]
+        per_photo = f"{n_boxes / n_items:.2f}" if n_items else "0"
+        out["rai:annotationsPerItem"] = (
+            f"{per_photo} boxes per photo on average; one annotation per photo, confirmed and marked complete "
+            f"by a person ({annotation['reviewers']} reviewer(s) in all)."
+        )
+    return out
+
+
 # --------------------------------------------------------------------------- text files
 def license_txt(
     *,
@@ -773,6 +917,9 @@ def readme_txt(
     image_count: int,
     annotated: bool,
     notes: Iterable[str] = (),
+    annotation: Mapping | None = None,
+    box_count: int = 0,
+    splits: Mapping[str, int] | None = None,
 ) -> bytes:
     """``README.txt``: what is in the bundle and how to load it.  Buyer-independent (it lives in the base).
 
@@ -800,20 +947,33 @@ def readme_txt(
         "croissant.json         MLCommons Croissant 1.0 metadata with Responsible-AI fields",
         "image_metadata.csv     per-photo table (UTF-8 with BOM; list columns hold JSON)",
         "images/                the photos (location data removed)",
-        "images/metadata.jsonl  per-photo table; file_name is relative to images/",
+        "images/metadata.jsonl  per-photo table; file_name is relative to images/; 'split' column",
     ]
     if annotated:
         lines += [
             "annotations/coco.json  COCO detection boxes (face=1, mask=2; bbox = x, y, w, h in pixels)",
-            "annotations/voc/       Pascal VOC XML per photo (1-based inclusive pixel boxes)",
+            "annotations/coco_train.json, coco_validation.json, coco_test.json  the same, per split",
+            "annotations/voc/       Pascal VOC XML per photo (1-based inclusive pixel boxes);",
+            "                       split lists in annotations/voc/ImageSets/Main/{train,val,test}.txt",
             "labels/, data.yaml     YOLO labels per photo (class cx cy w h, normalised; 0 face, 1 mask)",
+            "train.txt, val.txt, test.txt  YOLO image lists per split (data.yaml points at them)",
+        ]
+    if splits:
+        lines += [
+            "",
+            "Splits",
+            "------",
+            "Train / validation / test by subject: a person never appears in two splits (photos without people",
+            "are split one by one); about 80/10/10 of the photos, the same every time for this version (chosen",
+            "from its content hash). " + ", ".join(f"{name}: {count} photos" for name, count in splits.items()) + ".",
         ]
     lines += [
         "",
         "Loading",
         "-------",
-        "Hugging Face datasets:",
-        '    datasets.load_dataset("imagefolder", data_dir="<this folder>/images")',
+        "Hugging Face datasets (one table; the 'split' column names each photo's split):",
+        '    ds = datasets.load_dataset("imagefolder", data_dir="<this folder>/images")["train"]',
+        '    test = ds.filter(lambda row: row["split"] == "test")',
         "MLCommons Croissant:",
         '    mlcroissant.Dataset(jsonld="<this folder>/croissant.json").records("images")',
     ]
@@ -822,8 +982,12 @@ def readme_txt(
             "Ultralytics YOLO:",
             '    YOLO(...).train(data="<this folder>/data.yaml")',
             "pycocotools:",
-            '    COCO("<this folder>/annotations/coco.json")  # images in <this folder>/images',
+            '    COCO("<this folder>/annotations/coco_train.json")  # images in <this folder>/images',
         ]
+    if annotated:
+        lines += ["", "Annotation", "----------"]
+        for sentence in annotation_lines(annotation, n_items=image_count, n_boxes=box_count):
+            lines += textwrap.wrap(sentence, 100)
     lines += [
         "",
         "Subjects are identified by pseudonymous ids only. Every person shown signed a model release granting",

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from catalog.splits import split_by_subject
 from licensing.delivery.archive import (
     ANNOTATED,
     UNEDITED,
@@ -174,6 +175,16 @@ def test_exact_file_list(bundle, version):
                 "data.yaml",
                 "annotations/coco.json",
                 "images/metadata.jsonl",
+                # Splits by subject (issue 16): COCO per split, YOLO image lists, the VOC devkit's lists.
+                "annotations/coco_train.json",
+                "annotations/coco_validation.json",
+                "annotations/coco_test.json",
+                "train.txt",
+                "val.txt",
+                "test.txt",
+                "annotations/voc/ImageSets/Main/train.txt",
+                "annotations/voc/ImageSets/Main/val.txt",
+                "annotations/voc/ImageSets/Main/test.txt",
             )
         ]
         + [f"{ROOT_A}/images/{s}.jpg" for s in stems]
@@ -258,7 +269,9 @@ def test_coco_yolo_voc_agree_to_the_pixel(bundle, version):
     assert [a["id"] for a in coco["annotations"]] == list(range(1, 6))
 
     data_yaml = (root / "data.yaml").read_text()
-    assert "train: images\n" in data_yaml and "names:\n  0: face\n  1: mask\n" in data_yaml
+    # Issue 16: train / val / test point at per-split image lists instead of every image twice.
+    assert "train: train.txt\nval: val.txt\ntest: test.txt\n" in data_yaml
+    assert "names:\n  0: face\n  1: mask\n" in data_yaml
     got = {}
     for name, (W, H) in sizes.items():
         boxes = []
@@ -312,6 +325,8 @@ def test_box_validation():
 
 # ----------------------------------------------------------------------------- metadata table, loaders
 def _expected_rows(items):
+    # Issue 16 added the split column: by subject, from the version's content hash.
+    splits = split_by_subject(items, content_hash="ab" * 32)
     return [
         {
             "file_name": i["file_name"],
@@ -326,6 +341,7 @@ def _expected_rows(items):
             "subject_masks": [s["mask"] for s in i["subjects"]],
             "subjects": json.dumps(i["subjects"], sort_keys=True, separators=(",", ":"), ensure_ascii=False),
             "scopes": i["scopes"],
+            "split": splits[i["file_name"]],
         }
         for i in items
     ]
@@ -362,7 +378,9 @@ def test_hf_imagefolder_loads_every_row(bundle, version, tmp_path, monkeypatch):
     items = version[0]
     root = bundle[2]
     expected = _expected_rows(items)
-    for data_dir in (root / "images", root):  # both the images folder and the bundle folder work
+    # The images folder, as README.txt says. (Since issue 16 the bundle folder holds per-split files --
+    # train.txt, annotations/coco_train.json -- from whose names the HF loader would infer splits of no image.)
+    for data_dir in (root / "images",):
         ds = datasets.load_dataset("imagefolder", data_dir=str(data_dir), split="train", cache_dir=str(tmp_path / "c"))
         assert len(ds) == len(items)
         rows = sorted(ds, key=lambda r: r["subject_ids"][0])

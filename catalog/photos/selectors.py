@@ -1,0 +1,66 @@
+"""Reads about photos' annotation: which photos are complete, and what was done to annotate a set."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from catalog.models import AnnotationBox, AnnotationCompletion, AnnotationRun, BoxLabel, RejectedProposal
+from catalog.photos.services.boxes import boxes_digest
+
+
+def photos_annotation_state(photo_ids: Iterable[int]) -> dict[int, dict]:
+    """Per photo: ``unconfirmed`` proposals left, ``complete`` (the latest completion matches the boxes
+    as they are and none is unconfirmed), and who marked it complete when."""
+    ids = list(photo_ids)
+    boxes: dict[int, list[AnnotationBox]] = defaultdict(list)
+    for b in AnnotationBox.objects.filter(photo_id__in=ids):
+        boxes[b.photo_id].append(b)
+    latest: dict[int, AnnotationCompletion] = {}
+    for c in AnnotationCompletion.objects.filter(photo_id__in=ids).select_related("completed_by"):
+        if c.photo_id not in latest:  # ordered newest first per photo
+            latest[c.photo_id] = c
+    state = {}
+    for pk in ids:
+        mine = boxes.get(pk, [])
+        unconfirmed = sum(1 for b in mine if not b.confirmed)
+        completion = latest.get(pk)
+        complete = bool(completion) and not unconfirmed and completion.boxes_digest == boxes_digest(mine)
+        state[pk] = {
+            "unconfirmed": unconfirmed,
+            "complete": complete,
+            "completed_by": completion.completed_by.email if complete else "",
+            "completed_at": completion.completed_at.isoformat() if complete else "",
+            "completed_by_id": completion.completed_by_id if complete else None,
+        }
+    return state
+
+
+def annotation_summary(photo_ids: Iterable[int]) -> dict:
+    """What was done to annotate these photos, counted from the records (for a version's statistics).
+
+    Proposals by which detector(s), how many boxes the detector proposed and a person kept
+    (possibly moved), drew by hand, or rejected, and how many distinct people confirmed boxes
+    and marked photos complete.
+    """
+    ids = list(photo_ids)
+    state = photos_annotation_state(ids)
+    boxes = list(AnnotationBox.objects.filter(photo_id__in=ids).values("source", "label", "confirmed_by_id"))
+    detectors = sorted(set(AnnotationRun.objects.filter(photo_id__in=ids).values_list("detector", flat=True)))
+    rejected = RejectedProposal.objects.filter(photo_id__in=ids)
+    reviewers = {b["confirmed_by_id"] for b in boxes if b["confirmed_by_id"]} | {
+        s["completed_by_id"] for s in state.values() if s["completed_by_id"]
+    }
+    return {
+        "photos": len(ids),
+        "photos_complete": sum(1 for s in state.values() if s["complete"]),
+        "detectors": detectors,
+        "photos_run_by_detector": AnnotationRun.objects.filter(photo_id__in=ids).count(),
+        "boxes": len(boxes),
+        "face_boxes": sum(1 for b in boxes if b["label"] == BoxLabel.FACE),
+        "mask_boxes": sum(1 for b in boxes if b["label"] == BoxLabel.MASK),
+        "proposals_kept": sum(1 for b in boxes if b["source"] == AnnotationBox.Source.DETECTOR),
+        "added_by_hand": sum(1 for b in boxes if b["source"] == AnnotationBox.Source.HUMAN),
+        "proposals_rejected": rejected.count(),
+        "reviewers": len(reviewers),
+    }
