@@ -1,4 +1,4 @@
-"""Demo accounts: a contributor pair, two buyer organisations, a reviewer and an admin."""
+"""Demo accounts: a contributor pair, two buyer organisations, a reviewer, an annotator and an admin."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class DemoAccount:
 ACCOUNTS = [
     DemoAccount("admin@demo.stockdata.jp", "Admin Sato", "admin"),
     DemoAccount("reviewer@demo.stockdata.jp", "Reviewer Suzuki", "reviewer"),
+    DemoAccount("annotator@demo.stockdata.jp", "Annotator Kimura", "reviewer"),
     DemoAccount("contributor@demo.stockdata.jp", "Hanako Yamada", "contributor"),
     DemoAccount("contributor2@demo.stockdata.jp", "Kenji Takahashi", "contributor"),
     DemoAccount("buyer@demo.stockdata.jp", "Taro Tanaka", "buyer", "Tokyo Vision Labs K.K."),

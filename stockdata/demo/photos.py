@@ -20,9 +20,34 @@ from stockdata.errors import ApplicationError
 
 # (contributor email, seed base, how many photos)
 PLAN = [
-    ("contributor@demo.stockdata.jp", 1000, 110),
-    ("contributor2@demo.stockdata.jp", 5000, 90),
+    ("contributor@demo.stockdata.jp", 1000, 120),
+    ("contributor2@demo.stockdata.jp", 5000, 95),
 ]
+#: The demo's annotator: the person whose boxes (the generator's ground truth) the annotated edition holds.
+ANNOTATOR_EMAIL = "annotator@demo.stockdata.jp"
+#: Masked portraits are drawn smaller than the other photos, so the flagship masks dataset
+#: can hold more than a hundred of them and the seed stays quick.
+MASKED_PORTRAIT_SIZE = (1280, 1600)
+
+
+def synthetic_args(index: int) -> dict:
+    """How the demo draws its ``index``-th photo: three in four are masked portraits (so the masks
+    dataset has material), one in eight a scene without people, the rest whatever the generator picks."""
+    if index % 4 != 3:
+        width, height = MASKED_PORTRAIT_SIZE
+        return {"mask": True, "kind": "portrait", "width": width, "height": height}
+    if index % 8 == 3:
+        return {"kind": "scene"}
+    return {}
+
+
+def synthetic_of(original_filename: str):
+    """The synthetic photo a demo upload was made from (its file name holds the seed), ground truth included."""
+    seed = int(original_filename.removeprefix("IMG_").removesuffix(".jpg"))
+    base = max(b for _email, b, _n in PLAN if b <= seed)
+    return make_photo(seed, **synthetic_args(seed - base))
+
+
 PREFECTURES = ["Tokyo", "Osaka", "Kyoto", "Hokkaido", "Fukuoka", "Aichi", "Okinawa"]
 
 
@@ -65,11 +90,9 @@ def seed_photos(out, plan=PLAN) -> None:
             continue
         have = Photo.objects.filter(contributor=contributor).count()
         made = 0
+        annotator = User.objects.filter(email=ANNOTATOR_EMAIL).first()
         for index in range(have, count):
-            # Every fourth photo is a masked portrait, so mask datasets have material.
-            synthetic = make_photo(
-                base + index, mask=True if index % 4 == 0 else None, kind="portrait" if index % 4 == 0 else None
-            )
+            synthetic = make_photo(base + index, **synthetic_args(index))
             with transaction.atomic():
                 try:
                     photo = services.photo_upload(
@@ -82,7 +105,10 @@ def seed_photos(out, plan=PLAN) -> None:
             services.photo_process(photo_id=photo.pk)
             photo.refresh_from_db()
             _describe(photo, synthetic, index)
-            if index % 6 != 5:  # leave some drafts for the portal to show
+            if annotator is not None and synthetic.face_boxes:
+                # The annotator's boxes: where the generator drew every face and mask.
+                services.boxes_replace(photo=photo, by=annotator, boxes=synthetic.ground_truth())
+            if index % 8 != 7:  # leave some drafts for the portal to show (never a masked portrait)
                 services.photo_submit(photo=photo)
             made += 1
         out(f"  {contributor.email}: {made} new photos ({have + made} in all)")
@@ -165,8 +191,51 @@ DEMO_DATASETS = [
 ]
 
 
+def _iou(a: dict, b) -> float:
+    ix = max(0, min(a["x"] + a["w"], b.x + b.w) - max(a["x"], b.x))
+    iy = max(0, min(a["y"] + a["h"], b.y + b.h) - max(a["y"], b.y))
+    inter = ix * iy
+    return inter / (a["w"] * a["h"] + b.w * b.h - inter) if inter else 0.0
+
+
+def annotate_with_proposals(dataset: Dataset, out) -> None:
+    """The annotator's pass over an annotated dataset, as a person does it in the box editor.
+
+    The detector proposes faces; a proposal that overlaps a face the annotator drew (IoU >= 0.3)
+    is kept and moved onto it, the others are rejected (and recorded as such); faces and masks
+    the detector missed stay the annotator's own. The annotator then marks the photo complete.
+    The boxes that result are exactly the generator's ground truth.
+    """
+    annotator = User.objects.get(email=ANNOTATOR_EMAIL)
+    kept = rejected = 0
+    for photo in dataset.photos.order_by("pk"):
+        if not AnnotationRun.objects.filter(photo=photo).exists():
+            services.photo_propose_boxes(photo_id=photo.pk)
+        mine = list(
+            AnnotationBox.objects.filter(photo=photo, confirmed_by=annotator, source=AnnotationBox.Source.HUMAN)
+            .order_by("pk")
+            .values("label", "x", "y", "w", "h")
+        )
+        proposals = list(
+            AnnotationBox.objects.filter(photo=photo, source=AnnotationBox.Source.DETECTOR, confirmed=False)
+        )
+        boxes = []
+        for box in mine:
+            best = max((p for p in proposals if box["label"] == "face"), key=lambda p: _iou(box, p), default=None)
+            if best is not None and _iou(box, best) >= 0.3:
+                proposals.remove(best)
+                boxes.append({**box, "id": best.pk})
+                kept += 1
+            else:
+                boxes.append(box)
+        rejected += len(proposals)
+        services.boxes_replace(photo=photo, by=annotator, boxes=boxes, complete=True)
+    out(f"  annotated {dataset.slug}: {kept} detector proposals kept, {rejected} rejected")
+
+
 def seed_datasets(out) -> None:
-    """Three published datasets of different categories, one with confirmed face boxes."""
+    """Three published datasets of different categories, one annotated (boxes checked and every photo
+    marked complete by the demo annotator)."""
     staff = User.objects.filter(email="reviewer@demo.stockdata.jp").first()
     if staff is None:
         return
@@ -183,16 +252,7 @@ def seed_datasets(out) -> None:
             out(f"  skipped {dataset.slug}: no eligible photos yet")
             continue
         if annotated:
-            # A curator checks every proposal in the box editor; here the detector's boxes are
-            # confirmed as they are, and photos it found no face in are taken out.
-            for photo in dataset.photos.all():
-                if not AnnotationRun.objects.filter(photo=photo).exists():
-                    services.photo_propose_boxes(photo_id=photo.pk)
-                boxes = list(AnnotationBox.objects.filter(photo=photo).values("label", "x", "y", "w", "h"))
-                if boxes:
-                    services.boxes_replace(photo=photo, by=staff, boxes=boxes)
-                elif not photo.no_people:
-                    curation_services.dataset_remove_photos(dataset=dataset, photos=[photo])
+            annotate_with_proposals(dataset, out)
         version = curation_services.dataset_version_freeze(
             dataset=dataset, by=staff, annotated=annotated, notes="Demo version"
         )

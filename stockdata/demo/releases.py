@@ -30,9 +30,12 @@ CONTRIBUTOR_EMAILS = [a.email for a in ACCOUNTS if a.role == "contributor"]
 
 SCOPE_SETS = [
     ("publication", "ai_training", "biometric", "unique_identification"),
+    ("publication", "ai_training", "biometric", "unique_identification"),
     ("publication", "ai_training", "biometric"),
     ("publication", "ai_training", "biometric", "unique_identification"),
     ("publication", "ai_training"),
+    ("publication", "ai_training", "biometric", "unique_identification"),
+    ("publication", "ai_training", "biometric", "unique_identification"),
     ("publication", "ai_training", "biometric", "unique_identification"),
     ("publication", "ai_training", "biometric", "unique_identification"),
     ("publication",),

@@ -256,9 +256,23 @@ class SyntheticPhoto:
     #: One (left, top, right, bottom) pixel box per subject (same order as
     #: ``subjects``): the drawn head ellipse (plus the nose for profiles).
     face_boxes: tuple[tuple[int, int, int, int], ...] = ()
+    #: Per subject (same order), the (left, top, right, bottom) pixel box of the drawn mask
+    #: (within the face box), or None for a subject without a mask.
+    mask_boxes: tuple[tuple[int, int, int, int] | None, ...] = ()
     taken_at: str = ""  # EXIF DateTimeOriginal "YYYY:MM:DD HH:MM:SS"
     camera_make: str = ""
     camera_model: str = ""
+
+    def ground_truth(self) -> list[dict]:
+        """Where every face and mask was drawn, as boxes ``{"label", "x", "y", "w", "h"}`` in pixels
+        (top-left origin, ``w``/``h`` > 0): each face, then its mask, in subject order."""
+        out = []
+        masks = self.mask_boxes or (None,) * len(self.face_boxes)
+        for face, mask in zip(self.face_boxes, masks, strict=True):
+            for label, box in (("face", face), ("mask", mask)):
+                if box is not None and box[2] > box[0] and box[3] > box[1]:
+                    out.append({"label": label, "x": box[0], "y": box[1], "w": box[2] - box[0], "h": box[3] - box[1]})
+        return out
 
     @property
     def orientation(self) -> str:
@@ -1550,6 +1564,38 @@ def _face_box(
     return (max(0, box[0]), max(0, box[1]), min(width, box[2]), min(height, box[3]))
 
 
+def _mask_box(
+    cx: float,
+    cy: float,
+    fw: float,
+    s: SyntheticSubject,
+    angle: str,
+    facing: int,
+    sx: float,
+    sy: float,
+    face: tuple[int, int, int, int],
+) -> tuple[int, int, int, int] | None:
+    """The pixel box of the mask :func:`_draw_mask` (or the profile head) draws, cut to the face box."""
+    if not s.mask:
+        return None
+    fh = fw * (1.2 if s.age_band == "child" else 1.32)
+    if angle == "profile":
+        u0, u1 = sorted((-0.02 * facing, 0.64 * facing))
+        v0, v1 = 0.02, 0.52
+    else:
+        sh = 0.0 if angle == "frontal" else 0.1 * facing
+        half = 0.515 * math.cos(math.asin(0.045 / 0.52))
+        u0, u1 = sh * 0.6 - half, sh * 0.6 + half
+        v0, v1 = 0.01, 0.52
+    box = (
+        max(face[0], round((cx + u0 * fw) * sx)),
+        max(face[1], round((cy + v0 * fh) * sy)),
+        min(face[2], round((cx + u1 * fw) * sx)),
+        min(face[3], round((cy + v1 * fh) * sy)),
+    )
+    return box if box[2] > box[0] and box[3] > box[1] else None
+
+
 def _light_falloff(img: Image.Image, rng: random.Random, strength: float) -> Image.Image:
     """Soft low-frequency light patch (sun glare / window light) or shadow at a
     random place: gives every picture its own large-scale brightness layout."""
@@ -1754,6 +1800,7 @@ def make_photo(
 
     subjects: tuple[SyntheticSubject, ...] = ()
     face_boxes: list[tuple[int, int, int, int]] = []
+    mask_boxes: list[tuple[int, int, int, int] | None] = []
     extra_tags: list[str]
     if kind == "scene":
         setting = rng.choice(SCENE_SETTINGS)
@@ -1783,6 +1830,7 @@ def make_photo(
             cy = max(fh * 0.85, ch * rng.uniform(0.36, 0.46))
             looks = [(subjects[0], _draw_person_aa(canvas, rng, cx, cy, fw, subjects[0], angle, facing))]
             face_boxes = [_face_box(cx, cy, fw, subjects[0], angle, facing, width / cw, height / ch, width, height)]
+            mask_boxes = [_mask_box(cx, cy, fw, subjects[0], angle, facing, width / cw, height / ch, face_boxes[0])]
         else:
             n = rng.randint(2, 5)
             subjects = tuple(_make_subject(rng, mask) for _ in range(n))
@@ -1799,6 +1847,10 @@ def make_photo(
             face_boxes = [
                 _face_box(cx, cy, fw, s, angle, facing, width / cw, height / ch, width, height)
                 for fw, cx, cy, s in placements
+            ]
+            mask_boxes = [
+                _mask_box(cx, cy, fw, s, angle, facing, width / cw, height / ch, face)
+                for (fw, cx, cy, s), face in zip(placements, face_boxes, strict=True)
             ]
             looks = []
             for fw, cx, cy, s in sorted(placements, key=lambda p: p[0]):  # far (small) first
@@ -1834,6 +1886,7 @@ def make_photo(
         seed=seed,
         setting=setting,
         face_boxes=tuple(face_boxes),
+        mask_boxes=tuple(mask_boxes),
         **meta,
     )
 
