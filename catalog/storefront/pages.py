@@ -9,12 +9,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import SIZE_BUCKETS, AgeBand, Angle, BoxLabel, Dataset, DatasetVersion, Edition, Gender, Lighting
-from catalog.storefront.selectors import published_datasets
+from catalog.storefront.selectors import items_on_show, published_datasets
 from licensing.consent.models import ConsentScope
 from stockdata.i18n import localised
 from stockdata.money import format_yen, net_of_tax, tax_included
 
 SAMPLE_COUNT = 8
+#: Rows of the per-image metadata table shown on a dataset's page.
+METADATA_ROWS = 5
 
 # Badges need a word, not the release form's full sentence; the full name is the badge's title.
 SCOPE_SHORT_NAMES = {
@@ -140,6 +142,107 @@ def annotation_facts(version: DatasetVersion) -> list[str]:
     ]
 
 
+def datasheet(dataset: Dataset, version: DatasetVersion, *, held_scopes: list[dict]) -> list[dict]:
+    """A datasheet for the version (after Gebru et al.: motivation, composition, collection, consent,
+    preprocessing, uses, distribution, maintenance), every figure read from the version's records."""
+    st = version.statistics or {}
+    splits = st.get("splits") or {}
+    query = version.query or {}
+    scope_names = ", ".join(s["title"] for s in held_scopes) or str(NOT_STATED)
+    composition = [
+        _(
+            "%(photos)d photos of %(subjects)d people (counted once per photo they appear in) by %(contributors)d "
+            "photographers; %(megapixels)s megapixels in all."
+        )
+        % {
+            "photos": version.photo_count,
+            "subjects": version.subject_count,
+            "contributors": st.get("contributors", 0),
+            "megapixels": st.get("megapixels_total", 0),
+        },
+    ]
+    if st.get("mask"):
+        composition.append(
+            _("Masks: %(mask)d people wear one, %(no_mask)d do not.")
+            % {"mask": st["mask"].get("mask", 0), "no_mask": st["mask"].get("no_mask", 0)}
+        )
+    if splits:
+        composition.append(
+            _("Splits by subject: train %(train)d, validation %(validation)d, test %(test)d photos.")
+            % {k: splits.get(k, 0) for k in ("train", "validation", "test")}
+        )
+    sections = [
+        ("motivation", _("Motivation"), [localised(dataset, "description") or str(NOT_STATED)]),
+        ("composition", _("Composition"), composition),
+        (
+            "collection",
+            _("Collection process"),
+            [
+                _(
+                    "Photographs uploaded by contributing photographers with a signed model release for every person "
+                    "shown; reviewed by staff; selected by a curation query and frozen on %(date)s."
+                )
+                % {"date": version.frozen_at.date().isoformat()},
+                _("Curation query: %(query)s") % {"query": ", ".join(f"{k}={v}" for k, v in sorted(query.items()))}
+                if query
+                else _("Photos were chosen by hand."),
+            ],
+        ),
+        (
+            "consent",
+            _("Consent"),
+            [
+                _("Every photo holds these consent scopes: %(scopes)s.") % {"scopes": scope_names},
+                _(
+                    "A person who withdraws consent is left out of every bundle, sample and evaluation pack from then "
+                    "on; buyers who received their photos are told which files to delete."
+                ),
+            ],
+        ),
+        (
+            "preprocessing",
+            _("Preprocessing"),
+            [
+                _("Original files, GPS and other personal metadata removed; no resizing or re-encoding."),
+                _("People are identified only by pseudonymous subject ids."),
+                *annotation_facts(version),
+            ],
+        ),
+        (
+            "uses",
+            _("Uses"),
+            [
+                _("Training and evaluating models within the consent scopes above, under the licence."),
+                _("Not permitted: re-identifying or contacting the people shown, surveillance, redistribution."),
+            ],
+        ),
+        (
+            "distribution",
+            _("Distribution"),
+            [
+                _(
+                    "A ZIP per order with the images, a per-image metadata table (JSON Lines and CSV), Croissant "
+                    "metadata, the licence naming the buyer and a SHA-256 manifest; the annotated edition adds COCO, "
+                    "YOLO and Pascal VOC boxes."
+                ),
+                _("Licence: %(licence)s.") % {"licence": dataset.licence.title if dataset.licence_id else NOT_STATED},
+            ],
+        ),
+        (
+            "maintenance",
+            _("Maintenance"),
+            [
+                _(
+                    "Version %(number)d never changes (content hash %(hash)s); corrections and withdrawals are "
+                    "published as new versions."
+                )
+                % {"number": version.number, "hash": version.content_hash[:16]},
+            ],
+        ),
+    ]
+    return [{"key": key, "title": str(title), "lines": [str(line) for line in lines]} for key, title, lines in sections]
+
+
 # --- Charts -----------------------------------------------------------------------------
 
 
@@ -222,10 +325,13 @@ def dataset_page_details(dataset: Dataset) -> Dataset:
     """Load what a dataset's page shows beyond the dataset and its version, in four queries
     whatever the size of the version."""
     version = dataset.latest_version
-    samples = list(
-        version.items.select_related("photo")
-        .only("version", "position", "file_name", "width", "height", "photo__uuid", "photo__preview")
-        .order_by("position")[:SAMPLE_COUNT]
+    scopes = consent_scopes()
+    samples = items_on_show(
+        version,
+        required_scopes=dataset.required_scopes,
+        scopes=scopes,
+        limit=SAMPLE_COUNT,
+        fields=("boxes", "subjects", "tags"),
     )
     for item in samples:
         item.preview_url = preview_url(item.photo)
@@ -235,9 +341,37 @@ def dataset_page_details(dataset: Dataset) -> Dataset:
     held: set[str] | None = None
     for codes in version.items.order_by().values_list("scopes", flat=True).distinct():
         held = set(codes) if held is None else held & set(codes)
-    scopes = consent_scopes()
 
     dataset.samples = samples
+    for index, item in enumerate(i for i in samples if i.preview_url):
+        item.viewer_index = index
+    dataset.viewer = [
+        {
+            "src": item.preview_url,
+            "name": item.file_name,
+            "width": item.width,
+            "height": item.height,
+            "boxes": [{k: b[k] for k in ("label", "x", "y", "w", "h")} for b in item.boxes]
+            if version.annotated
+            else [],
+        }
+        for item in samples
+        if item.preview_url
+    ]
+    dataset.metadata_rows = [
+        {
+            "file_name": item.file_name,
+            "width": item.width,
+            "height": item.height,
+            "tags": ", ".join(item.tags[:6]),
+            "subject_count": len(item.subjects),
+            "age_bands": ", ".join(s.get("age_band") or "—" for s in item.subjects),
+            "genders": ", ".join(s.get("gender") or "—" for s in item.subjects),
+            "masks": ", ".join(str(bool(s.get("mask"))).lower() for s in item.subjects),
+            "boxes": len(item.boxes) if version.annotated else None,
+        }
+        for item in samples[:METADATA_ROWS]
+    ]
     dataset.held_scopes = [{**b, "name": b["title"]} for b in scope_badges(held or (), scopes)]
     dataset.history = list(dataset.versions.order_by("-number").defer("statistics", "changes", "query", "notes")[:10])
     dataset.display_title = localised(dataset, "title")
@@ -245,6 +379,7 @@ def dataset_page_details(dataset: Dataset) -> Dataset:
     dataset.display_licence_summary = localised(dataset, "licence_summary")
     dataset.offers = edition_offers(dataset, version)
     dataset.price_from = min(o.price for o in dataset.offers)
+    dataset.datasheet = datasheet(dataset, version, held_scopes=dataset.held_scopes)
     return dataset
 
 
@@ -252,7 +387,9 @@ def dataset_page(slug: str) -> Dataset:
     """A published dataset with everything its page shows, in five queries whatever its size
     (404 for a draft, a retired dataset or one without a version)."""
     dataset = get_object_or_404(
-        published_datasets().select_related("latest_version", "cover").defer("search_text", "curation_query"),
+        published_datasets()
+        .select_related("latest_version", "cover", "licence")
+        .defer("search_text", "curation_query"),
         slug=slug,
     )
     dataset_page_details(dataset)

@@ -123,3 +123,33 @@ def dataset_catalogue(
         )
         .order_by(*order)
     )
+
+
+def items_on_show(version, *, required_scopes, scopes: dict, limit: int, fields: tuple[str, ...] = ()) -> list:
+    """The first ``limit`` items of a version (by position) that may still be shown or handed out:
+    their photo holds every scope the dataset requires *now* and any scope at all (the stored consent
+    mask, kept by the consent services), so a person who withdrew leaves the samples and the
+    evaluation pack at once, as they leave the bundles."""
+    needed = 0
+    for code in required_scopes or ():
+        needed |= scopes[code].mask if code in scopes else 1 << 63  # an unknown scope is held by nobody
+    chosen: list = []
+    start, chunk = 0, max(limit * 4, 50)
+    base = version.items.select_related("photo").only(
+        "version",
+        "position",
+        "file_name",
+        "width",
+        "height",
+        "photo__uuid",
+        "photo__preview",
+        "photo__scope_mask",
+        *fields,
+    )
+    while len(chosen) < limit:
+        rows = list(base.order_by("position")[start : start + chunk])
+        if not rows:
+            break
+        chosen += [r for r in rows if r.photo.scope_mask and r.photo.scope_mask & needed == needed]
+        start += chunk
+    return chosen[:limit]

@@ -32,6 +32,7 @@ from catalog.storefront.pages import (
     version_charts,
 )
 from catalog.storefront.selectors import SIZE_RANGES, Sort, dataset_catalogue
+from licensing.consent.models import ConsentWithdrawal, ContributorOptOut
 from stockdata.i18n import is_japanese
 from stockdata.money import format_yen
 
@@ -85,9 +86,12 @@ def _cache_key(*parts) -> str:
 # The two reads every cached page makes, in SQL written once: building them with the ORM
 # costs more than running them (~0.5 ms a request, a tenth of a cached page).
 _STAMP_SQL = f"SELECT COUNT(*), MAX(updated_at) FROM {Dataset._meta.db_table}"
+# The page shows samples only of photos still consented: any withdrawal or opt-out changes its key.
 _ON_SALE_SQL = (
-    f"SELECT id, updated_at, latest_version_id FROM {Dataset._meta.db_table} "
-    "WHERE slug = %s AND status = %s AND latest_version_id IS NOT NULL"
+    f"SELECT id, updated_at, latest_version_id, "
+    f"(SELECT COALESCE(MAX(id), 0) FROM {ConsentWithdrawal._meta.db_table}), "
+    f"(SELECT COALESCE(MAX(id), 0) + COUNT(*) FROM {ContributorOptOut._meta.db_table}) "
+    f"FROM {Dataset._meta.db_table} WHERE slug = %s AND status = %s AND latest_version_id IS NOT NULL"
 )
 
 
@@ -100,7 +104,8 @@ def catalogue_stamp() -> str:
 
 
 def _on_sale(slug: str) -> tuple | None:
-    """(id, updated_at, latest_version_id) of the published dataset with this slug and a version, or None."""
+    """(id, updated_at, latest_version_id, consent stamps) of the published dataset with this slug and a
+    version, or None."""
     with connection.cursor() as cursor:
         cursor.execute(_ON_SALE_SQL, [slug, Dataset.Status.PUBLISHED.value])
         return cursor.fetchone()
@@ -185,6 +190,9 @@ def _detail_fragments(dataset: Dataset) -> dict:
         "description": dataset.display_description,
         "licence_summary": dataset.display_licence_summary,
         "samples": dataset.samples,
+        "viewer": dataset.viewer,
+        "metadata_rows": dataset.metadata_rows,
+        "datasheet": dataset.datasheet,
         "charts": version_charts(statistics),
         "annotation_facts": annotation_facts(version),
         "statistics": statistics,
@@ -219,14 +227,18 @@ def dataset_detail(request, slug: str):
     row = _on_sale(slug)
     if row is None:
         raise Http404
-    pk, updated_at, version_id = row
-    page_key = _shared_page_key(request, "detail", pk, updated_at, version_id)
+    pk, updated_at, version_id, withdrawals, opt_outs = row
+    page_key = _shared_page_key(request, "detail", pk, updated_at, version_id, withdrawals, opt_outs)
     if page_key is not None and (html := cache.get(page_key)) is not None:
         return _shared_response(request, html)
-    key = _cache_key("detail", pk, updated_at, version_id)
+    key = _cache_key("detail", pk, updated_at, version_id, withdrawals, opt_outs)
     page = cache.get(key)
     if page is None:
-        dataset = Dataset.objects.select_related("latest_version").defer("search_text", "curation_query").get(pk=pk)
+        dataset = (
+            Dataset.objects.select_related("latest_version", "licence")
+            .defer("search_text", "curation_query")
+            .get(pk=pk)
+        )
         page = _detail_fragments(dataset)
         cache.set(key, page, CACHE_SECONDS)
     chosen = request.GET.get("edition")

@@ -223,6 +223,12 @@ def build_version(
     now = timezone.now()
     scopes = sorted(dataset.required_scopes)
 
+    # The stored consent mask the consent services would keep for photos holding ``scopes`` (what the
+    # frozen items claim), so the pages that read it (samples, evaluation packs) see them as consented.
+    from django.apps import apps
+
+    bits = apps.get_model("licensing", "ConsentScope").objects.filter(code__in=scopes or ["publication"])
+    stored_mask = sum(1 << bit for bit in bits.values_list("bit", flat=True)) or 1
     new_photos = []
     for index in range(photos):
         width, height = rng.choice(SIZES)
@@ -239,6 +245,7 @@ def build_version(
                 byte_size=width * height // 3,
                 lighting=rng.choice(Lighting.values),
                 no_people=not people,
+                scope_mask=stored_mask,
                 title=f"{dataset.title_en} {index + 1}",
                 submitted_at=now,
                 reviewed_at=now,

@@ -403,7 +403,17 @@ class ProvisionRecord(AppendOnlyModel):
 
     append_only_instead = "it stays as recorded until its retention date"
 
-    order_line = models.ForeignKey("licensing.OrderLine", on_delete=models.PROTECT, related_name="provision_records")
+    order_line = models.ForeignKey(
+        "licensing.OrderLine", on_delete=models.PROTECT, null=True, blank=True, related_name="provision_records"
+    )
+    # Or the free evaluation pack that provided the photos (exactly one of the two is set).
+    evaluation_pack = models.ForeignKey(
+        "licensing.EvaluationPack",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="provision_records",
+    )
     release = models.ForeignKey(
         ModelRelease, on_delete=models.PROTECT, null=True, blank=True, related_name="provisions"
     )
@@ -421,10 +431,23 @@ class ProvisionRecord(AppendOnlyModel):
     class Meta:
         ordering = ["-provided_on", "subject_id"]
         constraints = [
-            models.UniqueConstraint(fields=["order_line", "subject_id"], name="provision_once_per_subject_line")
+            models.UniqueConstraint(fields=["order_line", "subject_id"], name="provision_once_per_subject_line"),
+            models.UniqueConstraint(
+                fields=["evaluation_pack", "subject_id"], name="provision_once_per_subject_evaluation_pack"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(order_line__isnull=False, evaluation_pack__isnull=True)
+                | models.Q(order_line__isnull=True, evaluation_pack__isnull=False),
+                name="provision_by_order_line_or_evaluation_pack",
+            ),
         ]
         verbose_name = _("third-party provision record")
         verbose_name_plural = _("third-party provision records")
+
+    @property
+    def reference(self) -> str:
+        """The order number, or the evaluation pack's reference, the photos were provided under."""
+        return self.order_line.order.number if self.order_line_id else self.evaluation_pack.reference
 
     @classmethod
     def append_only_check_delete(cls, queryset: models.QuerySet) -> None:

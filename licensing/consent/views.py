@@ -889,7 +889,7 @@ RECORDS_PER_PAGE = 100
 class ProvisionRecordListView(StaffRequiredMixin, View):
     def get(self, request):
         q = request.GET.get("subject", "").strip()
-        records = ProvisionRecord.objects.select_related("order_line__order")
+        records = ProvisionRecord.objects.select_related("order_line__order", "evaluation_pack")
         if q:
             records = records.filter(subject_id__iexact=q)
         if request.GET.get("format") == "csv":
@@ -929,7 +929,7 @@ def _records_csv(records) -> HttpResponse:
                 r.provided_on.isoformat(),
                 r.recipient_name,
                 r.recipient_address,
-                r.order_line.order.number,
+                r.reference,
                 r.dataset_title,
                 r.dataset_version,
                 " ".join(r.items.get("files", [])),

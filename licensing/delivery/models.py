@@ -1,11 +1,15 @@
 """Delivery: the bundles buyers download, every download, and the notices sent after a withdrawal."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from licensing.commerce.models import OrderLine
 from licensing.consent.models import ConsentWithdrawal
+from stockdata.append_only import AppendOnlyModel
 
 
 class BundleBase(models.Model):
@@ -124,3 +128,39 @@ class WithdrawalNotice(models.Model):
 
     def __str__(self) -> str:
         return f"withdrawal {self.withdrawal_id} to order line {self.order_line_id}"
+
+
+class EvaluationPack(AppendOnlyModel):
+    """A free evaluation pack a buyer downloaded: which samples, under which evaluation licence,
+    accepted when, by whom, from where (recorded like a purchase licence). Each subject in it gets
+    a third-party provision record, as for a sale."""
+
+    append_only_instead = "a new download is a new pack"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluation_packs", verbose_name=_("buyer")
+    )
+    recipient_name = models.CharField(_("recipient"), max_length=200)
+    recipient_address = models.TextField(_("recipient address"), max_length=1000, blank=True)
+    dataset = models.ForeignKey("catalog.Dataset", on_delete=models.PROTECT, related_name="evaluation_packs")
+    version = models.ForeignKey("catalog.DatasetVersion", on_delete=models.PROTECT, related_name="evaluation_packs")
+    licence = models.ForeignKey(
+        "licensing.LicenceTerms", on_delete=models.PROTECT, related_name="evaluation_packs", verbose_name=_("licence")
+    )
+    licence_accepted_at = models.DateTimeField(_("licence accepted at"))
+    licence_accepted_ip = models.GenericIPAddressField(_("licence accepted from"), null=True, blank=True)
+    file_names = models.JSONField(_("files provided"), default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("evaluation pack")
+        verbose_name_plural = _("evaluation packs")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"EVAL-{self.uuid.hex[:12].upper()}"

@@ -6,4 +6,5 @@ urlpatterns = [
     path("orders/<uuid:order_uuid>/lines/<int:line_id>/bundle/", views.bundle_status, name="bundle_status"),
     path("orders/<uuid:order_uuid>/lines/<int:line_id>/download/", views.bundle_download, name="bundle_download"),
     path("downloads/<str:token>/", views.bundle_file, name="bundle_file"),
+    path("datasets/<slug:slug>/evaluation-pack/", views.evaluation_pack, name="evaluation_pack"),
 ]

@@ -146,3 +146,24 @@ def seed_withdrawal(out) -> None:
         return
     consent_withdraw(release=record.release, note="Demo: the subject withdrew from their link.")
     out(f"  subject {record.subject_id} withdrew consent; the buyer of order {order.number} was told which files")
+
+
+def seed_evaluation_pack(out) -> None:
+    """The second buyer tries the flagship before buying: one evaluation pack, its licence and provision records."""
+    from catalog.models import Dataset
+    from licensing.delivery.evaluation import evaluation_pack_issue
+    from licensing.delivery.models import EvaluationPack
+
+    buyer = User.objects.filter(email="buyer2@demo.stockdata.jp").first()
+    dataset = Dataset.objects.filter(slug="japanese-faces-with-masks", status=Dataset.Status.PUBLISHED).first()
+    if buyer is None or dataset is None:
+        out("  no demo buyer or flagship yet: no evaluation pack")
+        return
+    if EvaluationPack.objects.filter(buyer=buyer, dataset=dataset).exists():
+        out("  kept the existing evaluation pack")
+        return
+    pack, data = evaluation_pack_issue(dataset=dataset, user=buyer, accepted=True, ip="127.0.0.1")
+    out(
+        f"  {buyer.email} downloaded evaluation pack {pack.reference} of {dataset.slug}: "
+        f"{len(pack.file_names)} samples, {pack.provision_records.count()} provision records, {len(data):,} bytes"
+    )

@@ -139,6 +139,8 @@ URL_ROWS: dict[str, Row] = {
         kwargs={"order_uuid": "order_a.uuid", "line_id": "line_a.pk"},
     ),
     "licensing:bundle_file": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    # The free evaluation pack's licence page: buyers only (a POST accepts it and downloads the pack).
+    "licensing:evaluation_pack": Row(E("login", 403, 403, "ok", "ok", 403, 403), kwargs={"slug": "dataset.slug"}),
     # --- Cart, orders, invoices
     "licensing:cart": Row(E("login", 403, 403, "ok", "ok", 403, 403)),  # "only buyers buy" page
     "licensing:cart_add": Row(E("login", *["redirect"] * 6), method="POST", data={}),  # "choose an edition"
