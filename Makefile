@@ -9,7 +9,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-dev migrate seed worker web check bench-ingest bench-bundle bench-catalogue bench-royalties bench-load clean
+.PHONY: run test lint install install-dev migrate seed worker web check bench-ingest bench-bundle bench-catalogue bench-royalties bench-load bench-detector clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ bench-bundle: install-dev
 
 bench-royalties: install-dev
 	$(PY) bench/royalties/run.py
+
+bench-detector: install-dev
+	$(PY) bench/detector/run.py
 
 bench-load: install-dev
 	$(PY) bench/load/run.py $(BENCH_ARGS)
