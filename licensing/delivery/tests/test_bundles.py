@@ -256,6 +256,16 @@ def test_bundle_of_an_annotated_version_has_exactly_the_promised_files_and_check
                 "images/metadata.jsonl",
                 "annotations/coco.json",
                 "data.yaml",
+                # Splits by subject (issue 16).
+                "annotations/coco_train.json",
+                "annotations/coco_validation.json",
+                "annotations/coco_test.json",
+                "train.txt",
+                "val.txt",
+                "test.txt",
+                "annotations/voc/ImageSets/Main/train.txt",
+                "annotations/voc/ImageSets/Main/val.txt",
+                "annotations/voc/ImageSets/Main/test.txt",
             )
         ]
         + [f"{root}/images/{n}" for n in names]
