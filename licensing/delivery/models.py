@@ -115,16 +115,30 @@ class DownloadEvent(models.Model):
 
 
 class WithdrawalNotice(models.Model):
-    """Tells a buyer that a person in a delivered bundle withdrew consent, and which files to delete."""
+    """Tells a buyer that a person in a delivered bundle (or an evaluation pack) withdrew consent, and
+    which files to delete."""
 
-    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="withdrawal_notices")
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawal_notices"
+    )
+    evaluation_pack = models.ForeignKey(
+        "licensing.EvaluationPack", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawal_notices"
+    )
     withdrawal = models.ForeignKey(ConsentWithdrawal, on_delete=models.PROTECT, related_name="buyer_notices")
     file_names = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["order_line", "withdrawal"], name="withdrawal_notice_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["order_line", "withdrawal"], name="withdrawal_notice_once"),
+            models.UniqueConstraint(fields=["evaluation_pack", "withdrawal"], name="withdrawal_notice_once_per_pack"),
+            models.CheckConstraint(
+                condition=models.Q(order_line__isnull=False, evaluation_pack__isnull=True)
+                | models.Q(order_line__isnull=True, evaluation_pack__isnull=False),
+                name="withdrawal_notice_for_line_or_pack",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"withdrawal {self.withdrawal_id} to order line {self.order_line_id}"

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from catalog.models import DatasetVersionItem
 from catalog.splits import split_by_subject
 from licensing.commerce.models import OrderLine
-from licensing.consent.models import ConsentWithdrawal
+from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
 from licensing.consent.selectors import photos_consent_scopes
 from licensing.delivery import archive as core
 from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, WithdrawalNotice
@@ -652,6 +652,21 @@ def bundle_withdrawal_notices(*, withdrawal: ConsentWithdrawal) -> list[Withdraw
             if created:
                 notices.append(notice)
                 _email_notice(notice)
+        # Evaluation packs are provisions too: their provision records name the release and the files.
+        for record in ProvisionRecord.objects.filter(
+            evaluation_pack__isnull=False, release_id=release_id
+        ).select_related("evaluation_pack__dataset", "evaluation_pack__buyer"):
+            pack = record.evaluation_pack
+            if withdrawn is not None and not withdrawn & set(pack.dataset.required_scopes or ()):
+                continue
+            notice, created = WithdrawalNotice.objects.get_or_create(
+                evaluation_pack=pack,
+                withdrawal=withdrawal,
+                defaults={"file_names": sorted(f"images/{name}" for name in record.items.get("files", []))},
+            )
+            if created:
+                notices.append(notice)
+                _email_notice(notice)
     return notices
 
 
@@ -664,6 +679,21 @@ def _files_of_subject(version_id: int, subject_id: str, release_id: int) -> list
 
 
 def _email_notice(notice: WithdrawalNotice) -> None:
+    if notice.evaluation_pack_id:
+        pack = notice.evaluation_pack
+        with translation.override(getattr(pack.buyer, "language", None) or settings.LANGUAGE_CODE):
+            subject = _("[Stockdata] Consent withdrawn: delete %(count)d file(s) from %(title)s") % {
+                "count": len(notice.file_names),
+                "title": pack.dataset.title_en,
+            }
+            body = _(
+                "A person in the evaluation pack %(reference)s of %(title)s has withdrawn their consent.\n"
+                "Under the evaluation licence, delete these files:\n\n%(files)s\n"
+            ) % {"reference": pack.reference, "title": pack.dataset.title_en, "files": "\n".join(notice.file_names)}
+        email_send(key=f"withdrawal-notice:{notice.pk}", to=[pack.buyer.email], subject=subject, body=body)
+        notice.emailed_at = timezone.now()
+        notice.save(update_fields=["emailed_at"])
+        return
     order = notice.order_line.order
     with translation.override(getattr(order.placed_by, "language", None) or settings.LANGUAGE_CODE):
         subject = _("[Stockdata] Consent withdrawn: delete %(count)d file(s) from %(title)s") % {

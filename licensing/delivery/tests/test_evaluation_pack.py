@@ -17,7 +17,7 @@ from catalog.tests.factories import store_preview
 from licensing.consent.models import ProvisionRecord
 from licensing.consent.services import consent_withdraw
 from licensing.delivery.evaluation import EVALUATION_LICENCE_CODE
-from licensing.delivery.models import EvaluationPack
+from licensing.delivery.models import EvaluationPack, WithdrawalNotice
 from licensing.delivery.tests.test_withdrawals import consented_version
 from stockdata.accounts.tests.factories import BuyerFactory, ContributorFactory, StaffFactory
 from stockdata.storage import public_storage
@@ -113,16 +113,27 @@ def test_evaluation_pack_is_for_signed_in_buyers_only(client, on_sale):
 
 
 def test_evaluation_pack_and_samples_leave_out_a_person_after_withdrawal(
-    client, on_sale, django_capture_on_commit_callbacks
+    client, on_sale, django_capture_on_commit_callbacks, mailoutbox
 ):
     version, releases, items = on_sale
     slug = version.dataset.slug
     gone = items[1]
     page = client.get(reverse("catalog:detail", args=[slug])).content.decode()
     assert gone.photo.preview.url in page  # a sample before
+    earlier = BuyerFactory(email="early@vision.example")
+    client.force_login(earlier)
+    pack_of(client.post(reverse("licensing:evaluation_pack", args=[slug]), {"accept": "on"}))
+    client.logout()
+    first_pack = EvaluationPack.objects.get()
 
     with django_capture_on_commit_callbacks(execute=True):
         consent_withdraw(release=releases[gone.photo_id][0])
+
+    # The earlier recipient is told which file to delete, as a buyer of the dataset would be.
+    notice = WithdrawalNotice.objects.get(evaluation_pack=first_pack)
+    assert notice.file_names == [f"images/{gone.file_name}"] and notice.emailed_at is not None
+    told = [m for m in mailoutbox if m.to == ["early@vision.example"]]
+    assert len(told) == 1 and first_pack.reference in told[0].body and gone.file_name in told[0].body
 
     page = client.get(reverse("catalog:detail", args=[slug])).content.decode()
     assert gone.photo.preview.url not in page and gone.file_name not in page
@@ -132,4 +143,7 @@ def test_evaluation_pack_and_samples_leave_out_a_person_after_withdrawal(
     assert names == sorted(i.file_name for i in items[:21] if i is not gone)
     assert gone.file_name not in archive.read(f"{root}/images/metadata.jsonl").decode()
     withdrawn_subjects = {s["subject_id"] for s in gone.subjects}
-    assert not ProvisionRecord.objects.filter(evaluation_pack__isnull=False, subject_id__in=withdrawn_subjects)
+    later = EvaluationPack.objects.exclude(pk=first_pack.pk).get()
+    assert not ProvisionRecord.objects.filter(evaluation_pack=later, subject_id__in=withdrawn_subjects).exists()
+    # The record of the earlier provision stays.
+    assert ProvisionRecord.objects.filter(evaluation_pack=first_pack, subject_id__in=withdrawn_subjects).exists()
