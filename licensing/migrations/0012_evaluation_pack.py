@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0006_annotation_records'),
+        ('catalog', '0007_annotation_records'),
         ('licensing', '0011_order_states_never_set'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

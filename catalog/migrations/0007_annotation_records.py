@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0005_version_frozen_at_default'),
+        ('catalog', '0006_photo_states_never_set'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
