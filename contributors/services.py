@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -305,18 +306,26 @@ def transfer_date_for(period: str) -> date:
     return date(end.year, end.month, payout_transfer_day())
 
 
-def next_payout_period(now: datetime | None = None) -> str:
-    """The month whose run is the next to be made: the month just ended until its run exists,
-    then the current month."""
+def next_payout_period(now: datetime | None = None, *, contributor_id: int | None = None) -> str:
+    """The month whose run pays next: the month just ended until its run exists, then the
+    current month. For a contributor, the month just ended only if their balance at its end
+    reaches the minimum (that run would pay them); otherwise their next payout is this month's."""
     period = previous_period(now)
     if PayoutRun.objects.filter(period=period).exists():
         return current_period(now)
+    if contributor_id is not None:
+        _start, end = period_bounds(period)
+        balance = RoyaltyEntry.objects.filter(contributor_id=contributor_id, created_at__lt=end).aggregate(
+            total=Coalesce(Sum("amount"), 0)
+        )["total"]
+        if balance < payout_minimum():
+            return current_period(now)
     return period
 
 
-def next_payout_date(now: datetime | None = None) -> date:
-    """The transfer date of the next run, the same date that run will carry."""
-    return transfer_date_for(next_payout_period(now))
+def next_payout_date(now: datetime | None = None, *, contributor_id: int | None = None) -> date:
+    """The transfer date of the run that pays next, the same date that run will carry."""
+    return transfer_date_for(next_payout_period(now, contributor_id=contributor_id))
 
 
 def _contributor_id_batches(batch_size: int):

@@ -89,7 +89,7 @@ class BalanceView(APIView):
             {
                 "balance": selectors.royalty_balance(contributor_id=request.user.pk),
                 "minimum": services.payout_minimum(),
-                "next_payout_date": services.next_payout_date().isoformat(),
+                "next_payout_date": services.next_payout_date(contributor_id=request.user.pk).isoformat(),
                 "currency": "JPY",
             }
         )

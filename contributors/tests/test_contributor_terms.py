@@ -5,7 +5,7 @@ list each sale they pay."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -69,16 +69,21 @@ def test_contributor_terms_at_sign_up_and_on_earnings_are_the_ledgers_own(client
 @pytest.mark.django_db
 def test_contributor_terms_one_next_payout_date_the_one_the_run_carries(client):
     now = datetime(2026, 12, 7, 12, tzinfo=TOKYO)
-    # November's run has not been made: the next payout is November's, on 10 December.
-    assert next_payout_date(now) == transfer_date_for("2026-11") == datetime(2026, 12, 10).date()
+    alice, bob = contributor_with_bank(), contributor_with_bank()
+    credit(alice, 9_000, at=datetime(2026, 11, 20, tzinfo=TOKYO))  # earned in November
+    credit(bob, 9_000, at=datetime(2026, 12, 2, tzinfo=TOKYO))  # earned in December
+    # November's run has not been made: it pays Alice on 10 December; Bob's earnings are
+    # December's, paid by December's run on 10 January.
+    assert next_payout_date(now, contributor_id=alice.pk) == transfer_date_for("2026-11") == date(2026, 12, 10)
+    assert next_payout_date(now, contributor_id=bob.pk) == transfer_date_for("2026-12") == date(2027, 1, 10)
     run = payout_run_start(period="2026-11", now=now)
-    assert run.transfer_date == datetime(2026, 12, 10).date()
-    # Once it exists, the next payout is December's, and the page says the same date.
-    assert next_payout_date(now) == transfer_date_for("2026-12") == datetime(2027, 1, 10).date()
-    alice = contributor_with_bank()
-    client.force_login(alice)
-    # The page uses the real clock; it names the date of the run that is next at that moment.
-    expected = next_payout_date()
+    assert run.transfer_date == date(2026, 12, 10)
+    assert Payout.objects.get(run=run).contributor == alice
+    # Once it exists, the next payout is December's for everyone.
+    assert next_payout_date(now) == next_payout_date(now, contributor_id=alice.pk) == date(2027, 1, 10)
+    # The page and the API (real clock) name the date the function gives for that contributor.
+    client.force_login(bob)
+    expected = next_payout_date(contributor_id=bob.pk)
     assert f'data-testid="next-payout">{expected:%Y-%m-%d}<' in client.get("/portal/earnings/").content.decode()
     assert client.get("/api/v1/earnings/balance/").json()["next_payout_date"] == expected.isoformat()
 

@@ -59,7 +59,7 @@ class EarningsView(ContributorRequiredMixin, View):
                 "balance": balance,
                 "balance_yen": format_yen(balance),
                 "minimum_yen": format_yen(services.payout_minimum()),
-                "next_payout_date": services.next_payout_date(),
+                "next_payout_date": services.next_payout_date(contributor_id=uid),
                 "terms": royalty_terms(),
                 "chart": chart,
                 "chart_width": 16 + 50 * len(chart),
