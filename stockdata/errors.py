@@ -90,6 +90,10 @@ class ErrorCode(StrEnum):
     CARD_INVALID = "card_invalid"
     DEMO_OFF = "demo_off"
     ORDER_TRANSITION_REFUSED = "order_transition_refused"
+    QUOTATION_UNKNOWN = "quotation_unknown"
+    QUOTATION_EXPIRED = "quotation_expired"
+    QUOTATION_USED = "quotation_used"
+    QUOTATION_STALE = "quotation_stale"
     # Delivery.
     NOTHING_TO_DELIVER = "nothing_to_deliver"
     BUNDLE_READY = "bundle_ready"

@@ -7,7 +7,7 @@ the site uses. The synthetic photo generator (``synthetic``) draws the demo phot
 from __future__ import annotations
 
 from stockdata.demo.accounts import ACCOUNTS, DEMO_PASSWORD, seed_accounts
-from stockdata.demo.orders import seed_orders, seed_withdrawal
+from stockdata.demo.orders import seed_orders, seed_quotation, seed_withdrawal
 from stockdata.demo.payouts import seed_payouts
 from stockdata.demo.photos import seed_datasets, seed_photos, seed_reviews
 from stockdata.demo.releases import seed_releases
@@ -23,6 +23,7 @@ def _steps():
         ("review", seed_reviews),
         ("datasets", seed_datasets),
         ("orders", seed_orders),
+        ("quotation", seed_quotation),
         ("consent withdrawal", seed_withdrawal),
         ("payouts", seed_payouts),
     ]

@@ -150,6 +150,12 @@ URL_ROWS: dict[str, Row] = {
     ),
     "licensing:dataset_ownership": Row(BUYER, kwargs={"slug": "dataset.slug"}),
     "licensing:checkout": Row(BUYER),
+    "licensing:quotation_create": Row(E("login", 404, 404, "redirect", "redirect", 404, 404), method="POST"),
+    "licensing:quotation": Row(BUYER_A, kwargs={"number": "quotation_a.number"}),
+    "licensing:quotation_pdf": Row(BUYER_A, kwargs={"number": "quotation_a.number"}),
+    "licensing:receipt_pdf": Row(BUYER_A, kwargs={"uuid": "order_a.uuid"}),
+    "licensing:licence": Row(PUBLIC, kwargs={"code": "licence.code"}),
+    "licensing:licence_pdf": Row(PUBLIC, kwargs={"code": "licence.code"}),
     "licensing:order_list": Row(BUYER),
     "licensing:order_detail": Row(BUYER_A, kwargs={"uuid": "order_a.uuid"}),
     "licensing:order_pay": Row(  # already paid: "cannot be paid now"
