@@ -94,6 +94,9 @@ class ErrorCode(StrEnum):
     QUOTATION_EXPIRED = "quotation_expired"
     QUOTATION_USED = "quotation_used"
     QUOTATION_STALE = "quotation_stale"
+    # The contact page.
+    CONTACT_RATE_LIMITED = "contact_rate_limited"
+    ANSWER_REQUIRED = "answer_required"
     # Delivery.
     NOTHING_TO_DELIVER = "nothing_to_deliver"
     BUNDLE_READY = "bundle_ready"

@@ -224,7 +224,11 @@ def dataset_detail(request, slug: str):
     key = _cache_key("detail", pk, updated_at, version_id)
     page = cache.get(key)
     if page is None:
-        dataset = Dataset.objects.select_related("latest_version").defer("search_text", "curation_query").get(pk=pk)
+        dataset = (
+            Dataset.objects.select_related("latest_version", "licence")
+            .defer("search_text", "curation_query")
+            .get(pk=pk)
+        )
         page = _detail_fragments(dataset)
         cache.set(key, page, CACHE_SECONDS)
     chosen = request.GET.get("edition")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("orders/<uuid:uuid>/pay/demo/", views.DemoPayView.as_view(), name="order_pay_demo"),
     path("orders/<uuid:uuid>/licence/", views.OrderLicenceView.as_view(), name="order_licence"),
     path("orders/<uuid:uuid>/receipt/", views.ReceiptPdfView.as_view(), name="receipt_pdf"),
+    path("licences/", views.LicenceCurrentView.as_view(), name="licence_current"),
     path("licences/<str:code>/", views.LicenceView.as_view(), name="licence"),
     path("licences/<str:code>/pdf/", views.LicencePdfView.as_view(), name="licence_pdf"),
     path("invoices/<str:number>/", views.InvoiceView.as_view(), name="invoice"),

@@ -391,6 +391,13 @@ class LicenceView(View):
         return render(request, "licensing/licence.html", context)
 
 
+class LicenceCurrentView(View):
+    """The licence new orders are placed under (datasets without a licence of their own)."""
+
+    def get(self, request):
+        return redirect("licensing:licence", code=selectors.default_licence().code)
+
+
 class LicencePdfView(View):
     def get(self, request, code: str):
         licence = get_object_or_404(LicenceTerms, code=code)

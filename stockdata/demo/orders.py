@@ -13,6 +13,8 @@ from licensing.commerce.models import IntendedUse, Order, Quotation
 from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
 from licensing.consent.services import consent_withdraw
 from stockdata.accounts.models import User
+from stockdata.core.models import ContactMessage
+from stockdata.core.services import contact_submit
 
 BUYER_EMAIL = "buyer@demo.stockdata.jp"
 # The university owns the unedited edition of the first dataset and has the annotated one in
@@ -128,6 +130,29 @@ def seed_upgrade(out, dataset: Dataset) -> None:
     added = services.cart_add(user=buyer, dataset=dataset, edition=Edition.ANNOTATED)
     price = selectors.cart_summary(services.cart_for(buyer)).total
     out(f"  {UPGRADE_BUYER_EMAIL}'s cart holds the annotated upgrade at ¥{price:,} ({added.note})")
+
+
+def seed_contact_message(out) -> None:
+    """The university buyer wrote through the contact page; it waits in the staff's list."""
+    buyer = User.objects.filter(email=UPGRADE_BUYER_EMAIL).select_related("organisation").first()
+    if buyer is None:
+        return
+    if ContactMessage.objects.filter(email=buyer.email).exists():
+        out("  kept the contact message")
+        return
+    contact_submit(
+        topic=ContactMessage.Topic.BUYING,
+        name=buyer.full_name,
+        email=buyer.email,
+        organisation=buyer.organisation.name if buyer.organisation else "",
+        body=(
+            "見積書を研究科の事務に回しました。請求書の宛名を「関西工業大学 情報学研究科」にできますか。\n"
+            "Our procurement office has the quotation; can the invoice be addressed to the graduate school?"
+        ),
+        user=buyer,
+        ip=None,
+    )
+    out("  a contact message from the university buyer awaits an answer")
 
 
 def seed_withdrawal(out) -> None:

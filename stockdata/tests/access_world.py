@@ -91,6 +91,7 @@ def build_world() -> World:
     from licensing.commerce import selectors, services
     from licensing.models import Invoice, ModelRelease, Order, OrderLine, Quotation
     from stockdata.accounts.models import User
+    from stockdata.core.models import ContactMessage
 
     call_command("seed_demo", stdout=io.StringIO())
     world = World()
@@ -139,6 +140,7 @@ def build_world() -> World:
         o[f"quotation_{suffix}"] = Quotation.objects.filter(organisation=user.organisation).order_by("pk").first()
     o["dataset"] = dataset
     o["licence"] = selectors.checkout_licence()
+    o["contact_message"] = ContactMessage.objects.order_by("pk").first()
     o["draft_dataset"] = Dataset.objects.exclude(status=Dataset.Status.PUBLISHED).order_by("pk").first() or dataset
     o["payout_run"] = run
     missing = [name for name, value in o.items() if value is None]
