@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalog.tests.factories import DatasetFactory
 from licensing.commerce.selectors import default_licence
@@ -22,6 +22,13 @@ from stockdata.tests.production_env import COMPANY
 pytestmark = pytest.mark.django_db
 
 PAGES = ["core:terms", "core:privacy", "core:commerce", "core:company"]
+
+
+@pytest.fixture(autouse=True)
+def _language_back():
+    """A request in Japanese leaves Japanese active in this thread; the next test starts afresh."""
+    yield
+    translation.deactivate()
 
 
 def get(client, name: str, language: str, **kwargs):
