@@ -197,4 +197,4 @@ def organisation_quotations(user):
 
 
 def order_for_buyer(user, uuid) -> Order:
-    return get_object_or_404(organisation_orders(user).select_related("licence", "placed_by"), uuid=uuid)
+    return get_object_or_404(organisation_orders(user).select_related("licence", "placed_by", "quotation"), uuid=uuid)

@@ -253,6 +253,8 @@ def test_order_from_quotation_keeps_its_prices_and_lines_even_after_a_price_chan
         (quoted.pk, Edition.ANNOTATED, 165_000)
     ]
     assert (order.total, order.tax) == (quotation.total, quotation.tax) == (165_000, 15_000)
+    detail = client.get(reverse("licensing:order_detail", args=[order.uuid])).content.decode()
+    assert f'href="{reverse("licensing:quotation", args=[quotation.number])}"' in detail
     assert list(buyer.cart.lines.values_list("dataset_id", flat=True)) == [other.pk]  # the rest stays
     with pytest.raises(ApplicationError) as refused:
         commerce_services.quotation_check(user=buyer, quotation=quotation)
