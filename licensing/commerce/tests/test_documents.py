@@ -367,3 +367,22 @@ def test_receipt_pdf_is_refused_for_an_unpaid_order(client):
     other = BuyerFactory()
     client.force_login(other)
     assert client.get(reverse("licensing:receipt_pdf", args=[paid(order).uuid])).status_code == 404
+
+
+def test_quotation_of_an_upgrade_prices_the_difference_and_is_refused_once_ownership_changed(client):
+    buyer = BuyerFactory()
+    dataset = long_named(1, version__annotated=True)
+    commerce_services.cart_add(user=buyer, dataset=dataset, edition=Edition.UNEDITED)
+    unedited = paid(place(buyer))
+    commerce_services.cart_add(user=buyer, dataset=dataset, edition=Edition.ANNOTATED)
+    quotation = commerce_services.quotation_issue(user=buyer)
+    [line] = quotation.lines
+    assert (line["amount"], line["tax"], line["upgrade_from_id"]) == (66_000, 6_000, unedited.lines.get().pk)
+    assert "upgrade from the unedited edition" in line["title"]
+    # The unedited line is refunded: the quoted upgrade price no longer applies.
+    commerce_services.order_line_refund(line=unedited.lines.get())
+    with pytest.raises(ApplicationError) as refused:
+        place(buyer, quotation=quotation)
+    assert refused.value.code == "quotation_stale"
+    assert f"changed since quotation {quotation.number} was issued" in refused.value.message
+    assert Order.objects.filter(quotation=quotation).count() == 0
