@@ -48,6 +48,7 @@ COMPANY_FIELDS = (
     "registration_number",
     "email",
     "phone",
+    "representative",
     "bank_name",
     "bank_code",
     "branch_name",
@@ -67,6 +68,7 @@ DEMO_COMPANY: dict[str, str] = {
     "registration_number": "T0000000000000",
     "email": "contact@stockdata.example",
     "phone": "03-0000-0000",
+    "representative": "代表取締役 見本 太郎（架空） / Taro Mihon, CEO (fictitious)",
     "bank_name": "みずほ銀行",
     "bank_code": "0001",
     "branch_name": "東京営業部",
@@ -86,6 +88,7 @@ DEMO_REFUSED_FIELDS = (
     "registration_number",
     "email",
     "phone",
+    "representative",
     "account_number",
     "account_holder_kana",
     "zengin_requester_code",
@@ -182,6 +185,7 @@ class Company:
     registration_number: str
     email: str
     phone: str
+    representative: str
     bank_name: str
     bank_code: str
     branch_name: str

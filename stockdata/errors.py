@@ -91,6 +91,13 @@ class ErrorCode(StrEnum):
     CARD_INVALID = "card_invalid"
     DEMO_OFF = "demo_off"
     ORDER_TRANSITION_REFUSED = "order_transition_refused"
+    QUOTATION_UNKNOWN = "quotation_unknown"
+    QUOTATION_EXPIRED = "quotation_expired"
+    QUOTATION_USED = "quotation_used"
+    QUOTATION_STALE = "quotation_stale"
+    # The contact page.
+    CONTACT_RATE_LIMITED = "contact_rate_limited"
+    ANSWER_REQUIRED = "answer_required"
     # Delivery.
     NOTHING_TO_DELIVER = "nothing_to_deliver"
     BUNDLE_READY = "bundle_ready"

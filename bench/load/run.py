@@ -107,11 +107,13 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 def buyers_create(n: int) -> list[str]:
-    """``n`` buyers, each with an organisation and a verified primary email, in three bulk inserts."""
+    """``n`` buyers, each with an organisation, a verified primary email and the terms of use
+    accepted, in four bulk inserts."""
     from allauth.account.models import EmailAddress
     from django.contrib.auth.hashers import make_password
 
-    from stockdata.accounts.models import Organisation, Role, User
+    from stockdata.accounts.models import Organisation, Role, TermsAcceptance, User
+    from stockdata.accounts.services import terms_current
 
     password = make_password(BUYER_PASSWORD)  # hashed once; the same hash checks for every buyer
     orgs = Organisation.objects.bulk_create(
@@ -139,6 +141,10 @@ def buyers_create(n: int) -> list[str]:
         ]
     )
     EmailAddress.objects.bulk_create([EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users])
+    # Like every buyer who signs up, they accepted the terms of use in force (else sign-in asks first).
+    version = terms_current()
+    if version is not None:
+        TermsAcceptance.objects.bulk_create([TermsAcceptance(user=u, version=version) for u in users])
     return [u.email for u in users]
 
 

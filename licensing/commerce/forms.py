@@ -14,6 +14,10 @@ class CartAddForm(forms.Form):
 
 class CheckoutForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    # The quotation ordered from (its lines and prices instead of the cart's), if any.
+    quotation = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)
+    # The licence version the page showed: the order is refused if another one is now in force.
+    licence_code = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
     billing_name = forms.CharField(label=_("Billing name"), max_length=200)
     billing_address = forms.CharField(
         label=_("Billing address"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})

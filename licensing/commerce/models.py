@@ -121,6 +121,10 @@ class Order(models.Model):
     tax = models.PositiveBigIntegerField(_("consumption tax included (yen)"))
     payment_due = models.DateField(_("payment deadline"), null=True, blank=True)
     decision_note = models.TextField(_("approval note"), blank=True, max_length=2000)
+    # The quotation the order was placed from (its prices and lines), if any.
+    quotation = models.ForeignKey(
+        "Quotation", on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("quotation")
+    )
     placed_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
 
@@ -214,6 +218,9 @@ class Payment(models.Model):
     reference = models.CharField(max_length=200, blank=True, help_text=_("Provider's id, bank statement line, ..."))
     amount = models.PositiveBigIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # A card payment's brand and last four digits, as the provider reported them (for the receipt).
+    card_brand = models.CharField(_("card brand"), max_length=20, blank=True)
+    card_last4 = models.CharField(_("card's last four digits"), max_length=4, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -276,6 +283,72 @@ class Invoice(AppendOnlyModel):
 
     class Meta:
         ordering = ["issued_at", "id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Quotation(AppendOnlyModel):
+    """A quotation (見積書) for the lines of a buyer's cart: numbered, priced and taxed as the
+    invoice would be, valid for ``QUOTATION_VALID_DAYS``; an order placed from it within that
+    time gets exactly these lines at these prices. Never changed after issue."""
+
+    append_only_instead = "issue a new quotation instead"
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="quotations")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quotations")
+    requested_by_email = models.EmailField(max_length=254)
+    issued_at = models.DateTimeField()
+    valid_until = models.DateField(_("valid until"))
+    issuer_registration_number = models.CharField(max_length=14)
+    issuer = models.JSONField(default=dict)
+    buyer_name = models.CharField(max_length=200)
+    buyer_address = models.TextField(max_length=1000)
+    buyer_registration_number = models.CharField(max_length=14, blank=True)
+    # Each line: dataset and version ids, edition, title, amount, rate, tax share, net.
+    lines = models.JSONField()
+    totals = models.JSONField()
+    total = models.BigIntegerField()
+    tax = models.BigIntegerField()
+    pdf = models.FileField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("quotation")
+        verbose_name_plural = _("quotations")
+        indexes = [models.Index(fields=["organisation", "-issued_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Receipt(AppendOnlyModel):
+    """A receipt (領収書) for the payment of an order: one per order, numbered without gaps,
+    naming how it was paid (a card's brand). Never changed after issue."""
+
+    append_only_instead = "a receipt is issued once per payment"
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="receipt")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    issuer_registration_number = models.CharField(max_length=14)
+    issuer = models.JSONField(default=dict)
+    buyer_name = models.CharField(max_length=200)
+    invoice_number = models.CharField(max_length=20, blank=True)
+    payment_description = models.CharField(max_length=200)
+    lines = models.JSONField()
+    totals = models.JSONField()
+    amount = models.BigIntegerField()
+    tax = models.BigIntegerField()
+    pdf = models.FileField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["issued_at", "id"]
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
 
     def __str__(self) -> str:
         return self.number

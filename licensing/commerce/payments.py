@@ -61,6 +61,25 @@ class BankTransfer:
         )
 
 
+def card_brand_of(digits: str) -> str:
+    """The card's brand from its issuer prefix (IIN), in Stripe's codes ("" when unknown)."""
+    if digits.startswith("4"):
+        return "visa"
+    if digits[:2] in {"34", "37"}:
+        return "amex"
+    if digits[:2] in {"51", "52", "53", "54", "55"} or 2221 <= int(digits[:4] or 0) <= 2720:
+        return "mastercard"
+    if 3528 <= int(digits[:4] or 0) <= 3589:
+        return "jcb"
+    if digits[:2] in {"36", "38", "39"} or digits[:3] in {"300", "301", "302", "303", "304", "305"}:
+        return "diners"
+    if digits.startswith(("6011", "65")):
+        return "discover"
+    if digits.startswith("62"):
+        return "unionpay"
+    return ""
+
+
 class DemoCard:
     """Test payments: any card number passing the Luhn check pays through ``order_mark_paid``."""
 
@@ -94,7 +113,13 @@ class DemoCard:
             )
         digits = "".join(c for c in card_number if c.isdigit())
         return order_mark_paid(
-            order=order, provider=self.method, amount=order.total, reference=f"demo:{order.number}:{digits[-4:]}", by=by
+            order=order,
+            provider=self.method,
+            amount=order.total,
+            reference=f"demo:{order.number}:{digits[-4:]}",
+            by=by,
+            card_brand=card_brand_of(digits),
+            card_last4=digits[-4:],
         )
 
 
@@ -203,17 +228,41 @@ def _session_completed(obj: dict) -> str:
             order.total,
         )
         return "amount_mismatch"
+    brand, last4 = stripe_card_of(obj)
     try:
         paid = order_mark_paid(
             order=order,
             provider=Order.PaymentMethod.CARD,
             amount=amount,
             reference=str(obj.get("payment_intent") or obj.get("id")),
+            card_brand=brand,
+            card_last4=last4,
         )
     except ApplicationError as exc:
         logger.error("stripe session %s for %s refused: %s", obj.get("id"), order.number, exc.message)
         return "refused"
     return "paid" if paid else "already_paid"
+
+
+def stripe_card_of(session: dict) -> tuple[str, str]:
+    """The card's brand and last four digits of a completed Checkout session, from its payment
+    intent's charge (Stripe does not put them on the session). ("", "") when Stripe cannot say:
+    the payment is recorded all the same, and its receipt then names no brand."""
+    intent = session.get("payment_intent")
+    if not intent:
+        return "", ""
+    try:
+        import stripe
+
+        stripe.api_key = settings.STRIPE_SECRET_KEY
+        if isinstance(intent, str):
+            intent = stripe.PaymentIntent.retrieve(intent, expand=["latest_charge"])
+        charge = intent["latest_charge"]
+        card = charge["payment_method_details"]["card"]
+        return str(card.get("brand") or ""), str(card.get("last4") or "")
+    except Exception:  # the outside world: never lose the payment over its card's name
+        logger.warning("stripe session %s: card brand not available", session.get("id"), exc_info=True)
+        return "", ""
 
 
 def _charge_refunded(obj: dict) -> str:

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from catalog.models import DatasetVersion
-from licensing.commerce.models import Cart, CartLine, LicenceTerms, Order, OrderLine
+from licensing.commerce.models import Cart, CartLine, LicenceTerms, Order, OrderLine, Quotation
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import user_has_role
 from stockdata.i18n import is_japanese
@@ -150,13 +150,16 @@ def payment_methods_available() -> list[tuple[str, str]]:
     return methods
 
 
-def checkout_licence(cart: Cart | None = None) -> LicenceTerms:
-    """The licence an order is placed under: the datasets' own licence when they share one,
-    otherwise the platform's current licence."""
-    if cart is not None:
+def checkout_licence(cart: Cart | None = None, *, datasets=None) -> LicenceTerms:
+    """The licence an order is placed under: the datasets' own licence (those in the cart, or
+    *datasets*, e.g. a quotation's) when they share one, otherwise the platform's current licence."""
+    ids = set()
+    if datasets is not None:
+        ids = {dataset.licence_id for dataset in datasets}
+    elif cart is not None:
         ids = {lid for lid in cart.lines.values_list("dataset__licence_id", flat=True)}
-        if len(ids) == 1 and None not in ids:
-            return LicenceTerms.objects.get(pk=ids.pop())
+    if len(ids) == 1 and None not in ids:
+        return LicenceTerms.objects.get(pk=ids.pop())
     return default_licence()
 
 
@@ -186,5 +189,12 @@ def organisation_orders(user):
     return Order.objects.filter(organisation_id=user.organisation_id)
 
 
+def organisation_quotations(user):
+    """The quotations a buyer may see: those issued to their organisation."""
+    if not user_has_role(user, Role.BUYER) or user.organisation_id is None:
+        return Quotation.objects.none()
+    return Quotation.objects.filter(organisation_id=user.organisation_id)
+
+
 def order_for_buyer(user, uuid) -> Order:
-    return get_object_or_404(organisation_orders(user).select_related("licence", "placed_by"), uuid=uuid)
+    return get_object_or_404(organisation_orders(user).select_related("licence", "placed_by", "quotation"), uuid=uuid)

@@ -15,6 +15,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, RawPostDataException
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -22,9 +23,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from catalog.models import Dataset
 from licensing.commerce import payments, selectors, services
-from licensing.commerce.documents import invoice_context
+from licensing.commerce.documents import invoice_context, licence_pdf, quotation_context
 from licensing.commerce.forms import BankStatementForm, CartAddForm, CheckoutForm, DecisionForm, DemoCardForm
-from licensing.commerce.models import CartLine, Invoice, Order, OrderLine
+from licensing.commerce.models import CartLine, Invoice, LicenceTerms, Order, OrderLine, Quotation
 from licensing.commerce.selectors import order_for_buyer, organisation_orders
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import BuyerRequiredMixin, StaffRequiredMixin, user_has_role
@@ -57,7 +58,13 @@ class CartView(LoginRequiredMixin, View):
         if not user_has_role(request.user, Role.BUYER):
             return render(request, "licensing/cart_not_buyer.html", status=403)
         summary = selectors.cart_summary(services.cart_for(request.user))
-        return render(request, "licensing/cart.html", {"summary": summary})
+        context = {
+            "summary": summary,
+            "quotation_valid_days": services.QUOTATION_VALID_DAYS,
+            "quotations": list(selectors.organisation_quotations(request.user)[:10]),
+            "today": timezone.localdate(),
+        }
+        return render(request, "licensing/cart.html", context)
 
 
 class CartAddView(LoginRequiredMixin, View):
@@ -125,11 +132,70 @@ class CartLineView(BuyerRequiredMixin, View):
         return redirect("licensing:cart")
 
 
+# --- Quotations and receipts ------------------------------------------------------------
+
+
+class QuotationCreateView(BuyerRequiredMixin, View):
+    def post(self, request):
+        try:
+            quotation = services.quotation_issue(user=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("licensing:cart")
+        messages.success(request, _("Quotation %(number)s issued.") % {"number": quotation.number})
+        return redirect("licensing:quotation", number=quotation.number)
+
+
+def _quotation_for_buyer(user, number: str) -> Quotation:
+    """A quotation of the buyer's own organisation; anyone else's is a 404."""
+    return get_object_or_404(selectors.organisation_quotations(user), number=number)
+
+
+class QuotationView(BuyerRequiredMixin, View):
+    def get(self, request, number: str):
+        quotation = _quotation_for_buyer(request.user, number)
+        context = {
+            **quotation_context(quotation),
+            "expired": quotation.valid_until < timezone.localdate(),
+            "orders": list(quotation.orders.all()),
+        }
+        return render(request, "licensing/orders/quotation.html", context)
+
+
+class QuotationPdfView(BuyerRequiredMixin, View):
+    def get(self, request, number: str):
+        quotation = _quotation_for_buyer(request.user, number)
+        return _stored_pdf_response(quotation.pdf.name, quotation.number)
+
+
+class ReceiptPdfView(BuyerRequiredMixin, View):
+    """The paid order's receipt (issued on first request, then served as stored)."""
+
+    def get(self, request, uuid):
+        order = order_for_buyer(request.user, uuid)
+        try:
+            receipt = services.receipt_issue(order=order)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("licensing:order_detail", uuid=order.uuid)
+        return _stored_pdf_response(receipt.pdf.name, receipt.number)
+
+
+def _stored_pdf_response(name: str, number: str):
+    if not name:
+        raise Http404
+    handle = private_storage().open(name, "rb")
+    return FileResponse(handle, as_attachment=True, filename=f"{number}.pdf", content_type="application/pdf")
+
+
 # --- Checkout --------------------------------------------------------------------------
 
 
 class CheckoutView(BuyerRequiredMixin, View):
-    def _form(self, request, data=None):
+    """Check out the cart, or (``?quotation=NUMBER``) a quotation of the buyer's organisation at
+    its prices. The licence is shown in full and the version shown is the version recorded."""
+
+    def _form(self, request, data=None, quotation=None):
         org = request.user.organisation
         initial = {
             "idempotency_key": secrets.token_urlsafe(24),
@@ -138,23 +204,51 @@ class CheckoutView(BuyerRequiredMixin, View):
             "billing_country": org.country,
             "billing_registration_number": org.invoice_registration_number,
             "payment_method": Order.PaymentMethod.BANK_TRANSFER,
+            "quotation": quotation.number if quotation else "",
         }
         return CheckoutForm(data, initial=initial, payment_methods=selectors.payment_methods_available())
 
-    def _render(self, request, form, status=200):
-        cart = services.cart_for(request.user)
-        summary = selectors.cart_summary(cart)
-        if not summary.lines:
-            messages.info(request, _("Your cart is empty."))
-            return redirect("licensing:cart")
-        context = {"form": form, "summary": summary, "licence": selectors.checkout_licence(cart)}
+    def _quotation(self, request, number: str):
+        return _quotation_for_buyer(request.user, number) if number else None
+
+    def _licence(self, request, quotation):
+        if quotation is not None:
+            return selectors.checkout_licence(
+                datasets=Dataset.objects.filter(pk__in=[line["dataset_id"] for line in quotation.lines])
+            )
+        return selectors.checkout_licence(services.cart_for(request.user))
+
+    def _render(self, request, form, quotation=None, status=200):
+        summary = None
+        if quotation is None:
+            summary = selectors.cart_summary(services.cart_for(request.user))
+            if not summary.lines:
+                messages.info(request, _("Your cart is empty."))
+                return redirect("licensing:cart")
+        licence = self._licence(request, quotation)
+        if not form.is_bound:
+            form.initial["licence_code"] = licence.code
+        context = {
+            "form": form,
+            "summary": summary,
+            "quotation": quotation_context(quotation) if quotation else None,
+            "licence": licence,
+        }
         return render(request, "licensing/orders/checkout.html", context, status=status)
 
     def get(self, request):
-        return self._render(request, self._form(request))
+        quotation = self._quotation(request, request.GET.get("quotation", "").strip())
+        if quotation is not None:
+            try:
+                services.quotation_check(user=request.user, quotation=quotation)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+                return redirect("licensing:quotation", number=quotation.number)
+        return self._render(request, self._form(request, quotation=quotation), quotation)
 
     def post(self, request):
         form = self._form(request, request.POST)
+        quotation = self._quotation(request, (request.POST.get("quotation") or "").strip()[:20])
         if not form.is_valid():
             # A resubmit of an order already placed with this key finds that order.
             key = request.POST.get("idempotency_key", "")
@@ -163,8 +257,21 @@ class CheckoutView(BuyerRequiredMixin, View):
             existing = Order.objects.filter(placed_by=request.user, idempotency_key=key).first() if sane else None
             if existing is not None:
                 return redirect("licensing:order_detail", uuid=existing.uuid)
-            return self._render(request, form, status=400)
+            return self._render(request, form, quotation, status=400)
         data = form.cleaned_data
+        licence = self._licence(request, quotation)
+        if data["licence_code"] and data["licence_code"] != licence.code:
+            form.add_error(
+                "accept_licence",
+                _(
+                    "The licence changed while this page was open: %(code)s now applies. "
+                    "Read it below and accept it again."
+                )
+                % {"code": licence.code},
+            )
+            form.data = form.data.copy()
+            form.data["licence_code"] = licence.code
+            return self._render(request, form, quotation, status=400)
         try:
             order, _created = services.order_place(
                 user=request.user,
@@ -176,13 +283,14 @@ class CheckoutView(BuyerRequiredMixin, View):
                 intended_use=data["intended_use"],
                 intended_use_detail=data["intended_use_detail"],
                 licence_accepted=data["accept_licence"],
-                licence=selectors.checkout_licence(services.cart_for(request.user)),
+                licence=licence,
                 ip=client_ip(request),
                 payment_method=data["payment_method"],
+                quotation=quotation,
             )
         except ApplicationError as exc:
             exc.add_to_form(form)
-            return self._render(request, form, status=400)
+            return self._render(request, form, quotation, status=400)
         if order.status == Order.Status.AWAITING_PAYMENT and order.payment_method == Order.PaymentMethod.DEMO_CARD:
             return redirect("licensing:order_pay_demo", uuid=order.uuid)
         return redirect("licensing:order_detail", uuid=order.uuid)
@@ -267,6 +375,35 @@ class OrderLicenceView(BuyerRequiredMixin, View):
     def get(self, request, uuid):
         order = order_for_buyer(request.user, uuid)
         return render(request, "licensing/orders/order_licence.html", {"order": order})
+
+
+class LicenceView(View):
+    """A licence version, in both languages, for anyone (signed in or not): what a buyer would
+    accept, readable before buying. Every version stays readable at its own code."""
+
+    def get(self, request, code: str):
+        licence = get_object_or_404(LicenceTerms, code=code)
+        context = {
+            "licence": licence,
+            "versions": list(LicenceTerms.objects.only("code", "title_en", "title_ja", "effective_from")),
+            "current": selectors.default_licence(),
+        }
+        return render(request, "licensing/licence.html", context)
+
+
+class LicenceCurrentView(View):
+    """The licence new orders are placed under (datasets without a licence of their own)."""
+
+    def get(self, request):
+        return redirect("licensing:licence", code=selectors.default_licence().code)
+
+
+class LicencePdfView(View):
+    def get(self, request, code: str):
+        licence = get_object_or_404(LicenceTerms, code=code)
+        response = HttpResponse(licence_pdf(licence), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{licence.code}.pdf"'
+        return response
 
 
 def _invoice_for_buyer(user, number: str) -> Invoice:

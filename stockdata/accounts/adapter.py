@@ -4,8 +4,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
+from django.urls import reverse
+from django.utils.http import urlencode
 
-from stockdata.accounts import two_factor
+from stockdata.accounts import services, two_factor
 from stockdata.mail.services import email_send
 
 
@@ -14,7 +16,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     The role-specific signup form registers the user (and the buyer's organisation)
     through the accounts services before the first save, so no buyer ever exists
-    without an organisation.
+    without an organisation; the terms of use they accepted on the form are recorded
+    with them. At sign-in, someone who has not accepted the terms now in force is
+    asked to first.
     """
 
     @transaction.atomic
@@ -22,8 +26,12 @@ class AccountAdapter(DefaultAccountAdapter):
         user = super().save_user(request, user, form, commit=False)
         register = getattr(form, "register", None)
         if register is not None:
-            return register(user)
-        user.save()
+            user = register(user)
+        else:
+            user.save()
+        version = services.terms_current()
+        if version is not None and getattr(form, "cleaned_data", {}).get("accept_terms"):
+            services.terms_accept(user=user, version=version, ip=request.META.get("REMOTE_ADDR") or None)
         return user
 
     def get_login_redirect_url(self, request):
@@ -59,3 +67,12 @@ class AccountAdapter(DefaultAccountAdapter):
             from_email=message.from_email or "",
             secret=True,
         )
+
+    def post_login(self, request, user, **kwargs):
+        """Someone who has not accepted the terms of use in force is asked to at sign-in, then
+        sent where they were going (whether or not the login named a ``next`` page)."""
+        response = super().post_login(request, user, **kwargs)
+        location = response.get("Location") if response.status_code in (301, 302) else None
+        if location and not kwargs.get("signup") and services.terms_to_accept(user) is not None:
+            response["Location"] = reverse("core:terms_accept") + "?" + urlencode({"next": location})
+        return response

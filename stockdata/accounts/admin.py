@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from stockdata.accounts.models import Organisation, User
+from stockdata.accounts.models import Organisation, TermsAcceptance, TermsVersion, User
 
 
 @admin.register(User)
@@ -28,3 +28,22 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "country", "invoice_registration_number", "created_at"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "billing_name"]
+
+
+@admin.register(TermsVersion)
+class TermsVersionAdmin(admin.ModelAdmin):
+    """A new version (with a later date) asks everyone to accept it again at their next sign-in."""
+
+    list_display = ["code", "effective_from", "created_at"]
+
+
+@admin.register(TermsAcceptance)
+class TermsAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["user", "version", "accepted_at", "ip"]
+    list_filter = ["version"]
+    search_fields = ["user__email"]
+    list_select_related = ["user", "version"]
+    readonly_fields = ["user", "version", "accepted_at", "ip"]
+
+    def has_add_permission(self, request):
+        return False  # recorded when someone accepts, never typed in

@@ -6,7 +6,16 @@ from stockdata.accounts import services
 from stockdata.accounts.models import Organisation
 
 
-class ContributorSignupForm(SignupForm):
+class TermsAcceptanceMixin(forms.Form):
+    """Sign-up asks everyone to accept the terms of use in force; the adapter records it."""
+
+    accept_terms = forms.BooleanField(
+        label=_("I have read and accept the terms of use and the privacy policy."),
+        error_messages={"required": _("Accept the terms of use to create an account.")},
+    )
+
+
+class ContributorSignupForm(TermsAcceptanceMixin, SignupForm):
     """Photographers: an email, a password and the name buyers never see but we pay."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150)
@@ -26,7 +35,7 @@ class OrganisationForm(forms.ModelForm):
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
 
 
-class BuyerSignupForm(SignupForm):
+class BuyerSignupForm(TermsAcceptanceMixin, SignupForm):
     """Companies and universities: the person and the organisation they buy for."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150)
@@ -37,6 +46,7 @@ class BuyerSignupForm(SignupForm):
         for name, field in self.organisation_form.fields.items():
             self.fields[f"org-{name}"] = field
         self.fields["org-name"].label = _("Organisation name")
+        self.fields["accept_terms"] = self.fields.pop("accept_terms")  # last, after the organisation
 
     def clean(self):
         cleaned = super().clean()
@@ -52,6 +62,13 @@ class BuyerSignupForm(SignupForm):
     def register(self, user):
         user.full_name = self.cleaned_data["full_name"]
         return services.buyer_register(user=user, **self.organisation_form.cleaned_data)
+
+
+class TermsAcceptForm(forms.Form):
+    accept_terms = forms.BooleanField(
+        label=_("I have read and accept these terms of use."),
+        error_messages={"required": _("Accept the terms of use to go on using the site.")},
+    )
 
 
 class ProfileForm(forms.Form):

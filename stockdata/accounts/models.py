@@ -114,3 +114,39 @@ class User(AbstractUser):
     @property
     def is_buyer(self) -> bool:
         return self.role == Role.BUYER
+
+
+class TermsVersion(models.Model):
+    """A version of the terms of use. The text of the version in force is the terms page
+    (``templates/legal/terms_<lang>.html``, kept in the repository's history); a new row with a
+    later ``effective_from`` asks everyone to accept again at their next sign-in."""
+
+    code = models.CharField(_("version"), max_length=20, unique=True)
+    effective_from = models.DateField(_("effective from"))
+    changes_en = models.TextField(_("what changed (English)"), blank=True, max_length=2000)
+    changes_ja = models.TextField(_("what changed (Japanese)"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+        verbose_name = _("terms of use version")
+        verbose_name_plural = _("terms of use versions")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class TermsAcceptance(models.Model):
+    """Who accepted which version of the terms of use, when and from where."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="terms_acceptances")
+    version = models.ForeignKey(TermsVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "version"], name="terms_accepted_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.version_id}"

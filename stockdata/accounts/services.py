@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
-from stockdata.accounts.models import Organisation, Role, User
+from stockdata.accounts.models import Organisation, Role, TermsAcceptance, TermsVersion, User
 from stockdata.accounts.signals import contributor_registered
 
 
@@ -50,3 +51,25 @@ def organisation_update(*, organisation: Organisation, **fields) -> Organisation
     organisation.full_clean()
     organisation.save(update_fields=list(fields))
     return organisation
+
+
+def terms_current() -> TermsVersion | None:
+    """The terms of use in force today: the version with the latest ``effective_from`` not in the future."""
+    return TermsVersion.objects.filter(effective_from__lte=timezone.localdate()).order_by("-effective_from").first()
+
+
+def terms_to_accept(user: User) -> TermsVersion | None:
+    """The version *user* still has to accept (``None`` once they accepted the one in force)."""
+    current = terms_current()
+    if current is None or not user.is_authenticated:
+        return None
+    if TermsAcceptance.objects.filter(user=user, version=current).exists():
+        return None
+    return current
+
+
+@transaction.atomic
+def terms_accept(*, user: User, version: TermsVersion, ip: str | None = None) -> TermsAcceptance:
+    """Record that *user* accepted *version* (once; accepting again keeps the first record)."""
+    acceptance, _created = TermsAcceptance.objects.get_or_create(user=user, version=version, defaults={"ip": ip})
+    return acceptance

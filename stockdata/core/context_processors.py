@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import user_has_role
+from stockdata.company import company
 from stockdata.money import CONSUMPTION_TAX_RATE_PERCENT
 
 
@@ -46,3 +47,8 @@ def navigation(request):
 def tax(request):
     """The consumption tax rate, from ``stockdata.money`` (never written into a template)."""
     return {"tax_rate_percent": CONSUMPTION_TAX_RATE_PERCENT}
+
+
+def legal(request):
+    """The company's identity (``stockdata.company``) for the footer and the legal pages."""
+    return {"company": company()}

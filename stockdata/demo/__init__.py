@@ -7,7 +7,13 @@ the site uses. The synthetic photo generator (``synthetic``) draws the demo phot
 from __future__ import annotations
 
 from stockdata.demo.accounts import ACCOUNTS, DEMO_PASSWORD, seed_accounts
-from stockdata.demo.orders import seed_evaluation_pack, seed_orders, seed_withdrawal
+from stockdata.demo.orders import (
+    seed_contact_message,
+    seed_evaluation_pack,
+    seed_orders,
+    seed_quotation,
+    seed_withdrawal,
+)
 from stockdata.demo.payouts import seed_payouts
 from stockdata.demo.photos import seed_datasets, seed_photos, seed_reviews
 from stockdata.demo.releases import seed_releases
@@ -24,6 +30,8 @@ def _steps():
         ("datasets", seed_datasets),
         ("orders", seed_orders),
         ("evaluation pack", seed_evaluation_pack),
+        ("quotation", seed_quotation),
+        ("contact message", seed_contact_message),
         ("consent withdrawal", seed_withdrawal),
         ("payouts", seed_payouts),
     ]

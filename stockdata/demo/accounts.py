@@ -65,6 +65,10 @@ def _account(spec: DemoAccount) -> tuple[User, bool]:
     else:
         account_services.staff_register(user=user, superuser=spec.role == "admin")
     EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    # Like everyone who signs up, the demo accounts accepted the terms of use in force.
+    version = account_services.terms_current()
+    if version is not None:
+        account_services.terms_accept(user=user, version=version, ip="127.0.0.1")
     return user, True
 
 

@@ -1,22 +1,29 @@
-"""Demo orders: a paid one (demo card), one awaiting a bank transfer and a restricted one
-awaiting approval, for the demo buyer; for the second buyer a paid unedited edition and its
-annotated upgrade waiting in the cart. Idempotent: each is placed with a fixed key."""
+"""Demo orders: a paid one (demo card, with its receipt), one awaiting a bank transfer and a
+restricted one awaiting approval, for the demo buyer; for the second buyer (a university) a
+paid unedited edition, its annotated upgrade waiting in the cart and a quotation of that cart.
+Idempotent: each order is placed with a fixed key, the quotation issued once."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
 from catalog.models import Dataset, Edition
-from licensing.commerce import selectors, services
-from licensing.commerce.models import IntendedUse, Order
+from licensing.commerce import payments, selectors, services
+from licensing.commerce.models import IntendedUse, Order, Quotation
 from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
 from licensing.consent.services import consent_withdraw
+from licensing.delivery.evaluation import evaluation_pack_issue
+from licensing.delivery.models import EvaluationPack
 from stockdata.accounts.models import User
+from stockdata.core.models import ContactMessage
+from stockdata.core.services import contact_submit
 
 BUYER_EMAIL = "buyer@demo.stockdata.jp"
 # The university owns the unedited edition of the first dataset and has the annotated one in
 # its cart as an upgrade, priced at the difference.
 UPGRADE_BUYER_EMAIL = "buyer2@demo.stockdata.jp"
+#: The demo card the paid order is paid with (a Visa test number), so its receipt names the brand.
+DEMO_CARD_NUMBER = "4242 4242 4242 4242"
 
 
 def _place(buyer, key: str, lines, *, method: str, detail: str) -> tuple[Order, bool]:
@@ -68,11 +75,15 @@ def seed_orders(out) -> None:
             method=method,
             detail="Training a mask-robust face detector for our security cameras.",
         )
-        if order.status == Order.Status.AWAITING_PAYMENT:
+        if order.status == Order.Status.AWAITING_PAYMENT and order.payment_method == Order.PaymentMethod.DEMO_CARD:
+            payments.DemoCard().pay(order, card_number=DEMO_CARD_NUMBER, by=buyer)
+        elif order.status == Order.Status.AWAITING_PAYMENT:
             services.order_mark_paid(
                 order=order, provider=order.payment_method, amount=order.total, reference=f"demo:{order.number}"
             )
-        out(f"  {'created' if created else 'kept'} paid order {order.number}")
+        order.refresh_from_db()
+        receipt = services.receipt_issue(order=order)
+        out(f"  {'created' if created else 'kept'} paid order {order.number}, receipt {receipt.number}")
         second = open_sets[1] if len(open_sets) > 1 else first
         order, created = _place(
             buyer,
@@ -123,6 +134,29 @@ def seed_upgrade(out, dataset: Dataset) -> None:
     out(f"  {UPGRADE_BUYER_EMAIL}'s cart holds the annotated upgrade at ¥{price:,} ({added.note})")
 
 
+def seed_contact_message(out) -> None:
+    """The university buyer wrote through the contact page; it waits in the staff's list."""
+    buyer = User.objects.filter(email=UPGRADE_BUYER_EMAIL).select_related("organisation").first()
+    if buyer is None:
+        return
+    if ContactMessage.objects.filter(email=buyer.email).exists():
+        out("  kept the contact message")
+        return
+    contact_submit(
+        topic=ContactMessage.Topic.BUYING,
+        name=buyer.full_name,
+        email=buyer.email,
+        organisation=buyer.organisation.name if buyer.organisation else "",
+        body=(
+            "見積書を研究科の事務に回しました。請求書の宛名を「関西工業大学 情報学研究科」にできますか。\n"
+            "Our procurement office has the quotation; can the invoice be addressed to the graduate school?"
+        ),
+        user=buyer,
+        ip=None,
+    )
+    out("  a contact message from the university buyer awaits an answer")
+
+
 def seed_withdrawal(out) -> None:
     """A person in the paid demo order withdraws their consent through their link, so the demo
     shows what follows: the buyer's notice naming the files to delete, the subject's page, the
@@ -150,10 +184,6 @@ def seed_withdrawal(out) -> None:
 
 def seed_evaluation_pack(out) -> None:
     """The second buyer tries the flagship before buying: one evaluation pack, its licence and provision records."""
-    from catalog.models import Dataset
-    from licensing.delivery.evaluation import evaluation_pack_issue
-    from licensing.delivery.models import EvaluationPack
-
     buyer = User.objects.filter(email="buyer2@demo.stockdata.jp").first()
     dataset = Dataset.objects.filter(slug="japanese-faces-with-masks", status=Dataset.Status.PUBLISHED).first()
     if buyer is None or dataset is None:
@@ -166,4 +196,24 @@ def seed_evaluation_pack(out) -> None:
     out(
         f"  {buyer.email} downloaded evaluation pack {pack.reference} of {dataset.slug}: "
         f"{len(pack.file_names)} samples, {pack.provision_records.count()} provision records, {len(data):,} bytes"
+    )
+
+
+def seed_quotation(out) -> None:
+    """The university asked for a quotation (見積書) of its cart (the annotated upgrade) for its
+    procurement office and has not ordered yet; the cart page lists it."""
+    buyer = User.objects.filter(email=UPGRADE_BUYER_EMAIL).select_related("organisation").first()
+    if buyer is None or buyer.organisation_id is None:
+        out("  no university buyer: no quotation")
+        return
+    existing = Quotation.objects.filter(organisation=buyer.organisation).first()
+    if existing is not None:
+        out(f"  kept quotation {existing.number}")
+        return
+    if not services.cart_for(buyer).lines.exists():
+        out("  the university's cart is empty: no quotation")
+        return
+    quotation = services.quotation_issue(user=buyer)
+    out(
+        f"  quotation {quotation.number} for {buyer.organisation.name} (¥{quotation.total:,}, valid until {quotation.valid_until})"
     )

@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "stockdata.core.context_processors.navigation",
                 "stockdata.core.context_processors.tax",
+                "stockdata.core.context_processors.legal",
             ],
         },
     },
@@ -452,6 +453,10 @@ STOCKDATA_BUNDLE_THROTTLE_SECONDS = env.float("STOCKDATA_BUNDLE_THROTTLE_SECONDS
 # Payments. Demo card payments (any Luhn-valid number) only outside production;
 # Stripe card payments when a secret key is set.
 STOCKDATA_DEMO_PAYMENTS = env.bool("STOCKDATA_DEMO_PAYMENTS", default=True)
+# The contact page: how many messages one client (IP address) may send per window.
+STOCKDATA_CONTACT_RATE_LIMIT = env.int("STOCKDATA_CONTACT_RATE_LIMIT", default=5)
+STOCKDATA_CONTACT_RATE_WINDOW = timedelta(minutes=env.int("STOCKDATA_CONTACT_RATE_WINDOW_MINUTES", default=60))
+
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 

@@ -152,6 +152,13 @@ URL_ROWS: dict[str, Row] = {
     ),
     "licensing:dataset_ownership": Row(BUYER, kwargs={"slug": "dataset.slug"}),
     "licensing:checkout": Row(BUYER),
+    "licensing:quotation_create": Row(E("login", 404, 404, "redirect", "redirect", 404, 404), method="POST"),
+    "licensing:quotation": Row(BUYER_A, kwargs={"number": "quotation_a.number"}),
+    "licensing:quotation_pdf": Row(BUYER_A, kwargs={"number": "quotation_a.number"}),
+    "licensing:receipt_pdf": Row(BUYER_A, kwargs={"uuid": "order_a.uuid"}),
+    "licensing:licence_current": Row(E(*["redirect"] * 7)),
+    "licensing:licence": Row(PUBLIC, kwargs={"code": "licence.code"}),
+    "licensing:licence_pdf": Row(PUBLIC, kwargs={"code": "licence.code"}),
     "licensing:order_list": Row(BUYER),
     "licensing:order_detail": Row(BUYER_A, kwargs={"uuid": "order_a.uuid"}),
     "licensing:order_pay": Row(  # already paid: "cannot be paid now"
@@ -196,6 +203,14 @@ URL_ROWS: dict[str, Row] = {
     "payouts:run_mark_paid": Row(STAFF_REDIRECT, method="POST", kwargs={"period": "payout_run.period"}),
     "payouts:run_file": Row(STAFF, kwargs={"period": "payout_run.period", "kind": "zengin"}),
     "core:staff_dashboard": Row(STAFF),
+    "core:contact_messages": Row(STAFF),
+    "core:contact_message": Row(STAFF, kwargs={"pk": "contact_message.pk"}),
+    "core:terms": Row(PUBLIC),
+    "core:privacy": Row(PUBLIC),
+    "core:commerce": Row(PUBLIC),
+    "core:company": Row(PUBLIC),
+    "core:contact": Row(PUBLIC),
+    "core:terms_accept": Row(E("login", *["redirect"] * 6)),  # everyone accepted: sent on
 }
 
 # Django's admin, as one group: the index and a sample of changelists.

@@ -88,9 +88,10 @@ def build_world() -> World:
     from catalog.models import Dataset, Photo
     from contributors import services as payout_services
     from contributors.models import Payout, PayoutRun
-    from licensing.commerce import services
-    from licensing.models import Invoice, ModelRelease, Order, OrderLine
+    from licensing.commerce import selectors, services
+    from licensing.models import Invoice, ModelRelease, Order, OrderLine, Quotation
     from stockdata.accounts.models import User
+    from stockdata.core.models import ContactMessage
 
     call_command("seed_demo", stdout=io.StringIO())
     world = World()
@@ -111,6 +112,8 @@ def build_world() -> World:
     for role in ("buyer_a", "buyer_b"):
         services.cart_for(u[role]).lines.all().delete()
         _cart_line_for(u[role], on_sale)
+    # Buyer A asks for a quotation of its cart (buyer B's organisation has the demo's).
+    services.quotation_issue(user=u["buyer_a"])
     # An exported payout run of the current month (the demo's royalties are from today).
     period = timezone.localtime().strftime("%Y-%m")
     run = PayoutRun.objects.filter(period=period).first() or payout_services.payout_run_start(period=period)
@@ -134,7 +137,10 @@ def build_world() -> World:
         o[f"line_{suffix}"] = OrderLine.objects.filter(order=order).order_by("pk").first()
         o[f"invoice_{suffix}"] = Invoice.objects.filter(order=order).order_by("pk").first()
         o[f"cart_line_{suffix}"] = services.cart_for(user).lines.order_by("pk").first()
+        o[f"quotation_{suffix}"] = Quotation.objects.filter(organisation=user.organisation).order_by("pk").first()
     o["dataset"] = dataset
+    o["licence"] = selectors.checkout_licence()
+    o["contact_message"] = ContactMessage.objects.order_by("pk").first()
     o["draft_dataset"] = Dataset.objects.exclude(status=Dataset.Status.PUBLISHED).order_by("pk").first() or dataset
     o["payout_run"] = run
     missing = [name for name, value in o.items() if value is None]

@@ -271,6 +271,7 @@ def test_a_bad_contributor_sign_up_is_refused_and_creates_no_account(field, valu
         "password2": "a-long-passphrase-42",
         "full_name": "New Person",
         "display_name": "New",
+        "accept_terms": "on",
         field: value,
     }
     if field == "password1":
@@ -286,6 +287,7 @@ def test_a_buyer_sign_up_with_a_too_long_organisation_name_is_refused(db):
         "password1": "a-long-passphrase-42",
         "password2": "a-long-passphrase-42",
         "full_name": "Buyer",
+        "accept_terms": "on",
         **{f"org-{k}": v for k, v in ORG.items()},
         "org-name": LONG,
     }

@@ -71,6 +71,11 @@ def test_main_pages_raise_no_csp_violation(page, live_server, screenshot):
     # Swagger UI draws itself once the schema has been generated and fetched: slow on a busy machine.
     seen.visit(base + "/api/docs/", page.locator(".swagger-ui .info"), timeout=60_000)
     screenshot(page, "api-docs")
+    # The legal pages, the contact form and the licence, readable by anyone.
+    seen.visit(base + "/legal/privacy/", page.get_by_test_id("legal-privacy"))
+    seen.visit(base + "/legal/commerce/", page.get_by_test_id("legal-commerce"))
+    seen.visit(base + "/contact/", page.get_by_test_id("contact-form"))
+    seen.visit(base + "/licences/", page.get_by_test_id("licence-text"))
 
     contributor = ContributorFactory(email="photographer@example.com")
     log_in(page, base, contributor)

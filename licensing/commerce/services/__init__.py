@@ -19,9 +19,16 @@ from licensing.commerce.services.orders import (
     order_mark_paid,
     order_place,
 )
+from licensing.commerce.services.quotations import (
+    QUOTATION_VALID_DAYS,
+    quotation_check,
+    quotation_issue,
+    receipt_issue,
+)
 
 __all__ = [
     "PAYMENT_DAYS",
+    "QUOTATION_VALID_DAYS",
     "StatementReport",
     "bank_statement_import",
     "buyer_check",
@@ -37,4 +44,7 @@ __all__ = [
     "order_line_refund",
     "order_mark_paid",
     "order_place",
+    "quotation_check",
+    "quotation_issue",
+    "receipt_issue",
 ]

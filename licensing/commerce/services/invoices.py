@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from catalog.models import Dataset, Edition
 from licensing.commerce import documents
 from licensing.commerce.models import Invoice, Order
 from licensing.commerce.selectors import order_line_taxes
@@ -12,6 +14,14 @@ from licensing.commerce.services.numbers import number_next
 from stockdata.company import company
 from stockdata.money import LineTax, tax_breakdown_of
 from stockdata.storage import private_storage
+
+
+def line_title(dataset: Dataset, version, edition: str, *, upgrade: bool = False) -> str:
+    """An order line's item name, as the quotation, the invoice and the receipt print it."""
+    label = Edition(edition).label
+    if upgrade:
+        label = _("%(edition)s, upgrade from the unedited edition") % {"edition": label}
+    return f"{dataset.title_ja} / {dataset.title_en} v{version.number} ({label})"
 
 
 def _invoice_lines(lines, shares: dict[int, LineTax]) -> list[dict]:

@@ -15,12 +15,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Dataset, Edition
-from licensing.commerce.models import IntendedUse, Invoice, LicenceTerms, Order, OrderEvent, OrderLine, Payment
+from catalog.models import Dataset
+from licensing.commerce.models import (
+    IntendedUse,
+    Invoice,
+    LicenceTerms,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    Quotation,
+)
 from licensing.commerce.selectors import checkout_licence, line_price, payment_methods_available
 from licensing.commerce.services.cart import buyer_check, cart_for, edition_ownership_check
 from licensing.commerce.services.invoices import credit_note_issue, invoice_issue
+from licensing.commerce.services.invoices import line_title as _line_title
 from licensing.commerce.services.numbers import number_next
+from licensing.commerce.services.quotations import QuotedItem, quotation_check
 from licensing.commerce.signals import line_paid, line_refunded
 from licensing.commerce.states import order_transition, transition_allowed
 from licensing.consent.services import provision_records_create
@@ -32,13 +43,6 @@ logger = logging.getLogger(__name__)
 
 #: Days a buyer has to pay by bank transfer.
 PAYMENT_DAYS = 14
-
-
-def _line_title(dataset: Dataset, version, edition: str, *, upgrade: bool = False) -> str:
-    label = Edition(edition).label
-    if upgrade:
-        label = _("%(edition)s, upgrade from the unedited edition") % {"edition": label}
-    return f"{dataset.title_ja} / {dataset.title_en} v{version.number} ({label})"
 
 
 def order_place(
@@ -55,12 +59,15 @@ def order_place(
     licence: LicenceTerms | None = None,
     ip: str | None = None,
     payment_method: str = Order.PaymentMethod.BANK_TRANSFER,
+    quotation: Quotation | None = None,
 ) -> tuple[Order, bool]:
     """Turn the buyer's cart into one order under the licence they accepted.
 
     Idempotent per (buyer, key): a second submit with the same key returns the order the
     first one created (``created`` False) and changes nothing. Restricted datasets make the
     order wait for staff approval before it can be paid.
+    With a *quotation* the order buys exactly its lines at its
+    prices (``quotation_check``) instead of the cart's.
     """
     key = (idempotency_key or "").strip()
     if not key or len(key) > 100:
@@ -103,6 +110,7 @@ def order_place(
                 licence=licence,
                 ip=ip,
                 payment_method=payment_method,
+                quotation=quotation,
             )
     except IntegrityError:
         # Two submits raced with the same key: the other one won; return its order.
@@ -113,27 +121,36 @@ def order_place(
     return order, True
 
 
-def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order:
+def _order_create(*, user, key, licence, ip, payment_method, quotation=None, **details) -> Order:
     cart = cart_for(user)
-    cart_lines = list(cart.lines.select_related("dataset", "version").order_by("added_at", "id"))
-    if not cart_lines:
-        raise ApplicationError(_("Your cart is empty."), code=ErrorCode.CART_EMPTY)
-    for line in cart_lines:
-        if line.dataset.status != Dataset.Status.PUBLISHED:
-            raise ApplicationError(
-                _("“%(title)s” is no longer on sale; remove it from the cart.") % {"title": line.dataset.title_en},
-                code=ErrorCode.NOT_ON_SALE,
+    if quotation is not None:
+        # The quotation's lines at its prices (refused if expired, used, no longer on sale, or
+        # if what the organisation owns changed since it was quoted).
+        items = quotation_check(user=user, quotation=quotation)
+        licence = licence or checkout_licence(datasets=[item.dataset for item in items])
+    else:
+        cart_lines = list(cart.lines.select_related("dataset", "version").order_by("added_at", "id"))
+        if not cart_lines:
+            raise ApplicationError(_("Your cart is empty."), code=ErrorCode.CART_EMPTY)
+        for line in cart_lines:
+            if line.dataset.status != Dataset.Status.PUBLISHED:
+                raise ApplicationError(
+                    _("“%(title)s” is no longer on sale; remove it from the cart.") % {"title": line.dataset.title_en},
+                    code=ErrorCode.NOT_ON_SALE,
+                )
+        # Ownership may have changed since the lines were added (a colleague bought an edition,
+        # an unedited line was refunded): check again and price each upgrade on what is true now.
+        items = []
+        for line in cart_lines:
+            upgrade_from = edition_ownership_check(
+                organisation_id=user.organisation_id, dataset=line.dataset, version=line.version, edition=line.edition
             )
-    # Ownership may have changed since the lines were added (a colleague bought an edition,
-    # an unedited line was refunded): check again and price each upgrade on what is true now.
-    for line in cart_lines:
-        line.upgrade_from = edition_ownership_check(
-            organisation_id=user.organisation_id, dataset=line.dataset, version=line.version, edition=line.edition
-        )
-    licence = licence or checkout_licence(cart)
-    prices = [line_price(line.dataset, line.edition, line.upgrade_from) for line in cart_lines]
+            price = line_price(line.dataset, line.edition, upgrade_from)
+            items.append(QuotedItem(line.dataset, line.version, line.edition, price, upgrade_from))
+        licence = licence or checkout_licence(cart)
+    prices = [item.price for item in items]
     breakdown = invoice_tax(prices)
-    restricted = any(line.dataset.restricted for line in cart_lines)
+    restricted = any(item.dataset.restricted for item in items)
     status = Order.Status.AWAITING_APPROVAL if restricted else Order.Status.AWAITING_PAYMENT
     now = timezone.now()
     order = Order(
@@ -148,6 +165,7 @@ def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order
         total=sum(b.total_incl_tax for b in breakdown),
         tax=sum(b.tax for b in breakdown),
         payment_due=None if restricted else timezone.localdate() + timedelta(days=PAYMENT_DAYS),
+        quotation=quotation,
         **details,
     )
     order_transition(order, status, by=user)
@@ -155,18 +173,22 @@ def _order_create(*, user, key, licence, ip, payment_method, **details) -> Order
         [
             OrderLine(
                 order=order,
-                dataset=line.dataset,
-                version=line.version,
-                edition=line.edition,
-                title=_line_title(line.dataset, line.version, line.edition, upgrade=line.upgrade_from is not None),
-                price=price,
-                restricted=line.dataset.restricted,
-                upgrade_from=line.upgrade_from,
+                dataset=item.dataset,
+                version=item.version,
+                edition=item.edition,
+                title=_line_title(item.dataset, item.version, item.edition, upgrade=item.upgrade_from is not None),
+                price=item.price,
+                restricted=item.dataset.restricted,
+                upgrade_from=item.upgrade_from,
             )
-            for line, price in zip(cart_lines, prices, strict=False)
+            for item in items
         ]
     )
-    cart.lines.all().delete()
+    if quotation is not None:  # what was ordered leaves the cart; anything else stays
+        for item in items:
+            cart.lines.filter(dataset=item.dataset, edition=item.edition).delete()
+    else:
+        cart.lines.all().delete()
     if restricted:
         transaction.on_commit(lambda: _notify_staff_of_approval(order.pk))
     return order
@@ -230,7 +252,16 @@ def order_decline(*, order: Order, by, reason: str) -> Order:
 
 
 @transaction.atomic
-def order_mark_paid(*, order: Order, provider: str, amount: int, reference: str = "", by=None) -> bool:
+def order_mark_paid(
+    *,
+    order: Order,
+    provider: str,
+    amount: int,
+    reference: str = "",
+    by=None,
+    card_brand: str = "",
+    card_last4: str = "",
+) -> bool:
     """The one way an order becomes paid, whatever the provider: under a row lock, once.
 
     Returns False (and changes nothing) when it is already paid. The amount must be the
@@ -261,6 +292,8 @@ def order_mark_paid(*, order: Order, provider: str, amount: int, reference: str 
         status=Payment.Status.SUCCEEDED,
         recorded_by=by,
         completed_at=now,
+        card_brand=card_brand[:20],
+        card_last4=card_last4[-4:],
     )
     order.paid_at = now
     order_transition(order, Order.Status.PAID, by=by, fields=("paid_at",))

@@ -33,6 +33,16 @@ class UserFactory(DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def terms_accepted(obj, create, extracted, **kwargs):
+        """Like everyone who signs up, a user has accepted the terms in force (``terms_accepted=False`` not)."""
+        if create and extracted is not False:
+            from stockdata.accounts.services import terms_accept, terms_current
+
+            version = terms_current()
+            if version is not None:
+                terms_accept(user=obj, version=version)
+
 
 class ContributorFactory(UserFactory):
     role = Role.CONTRIBUTOR

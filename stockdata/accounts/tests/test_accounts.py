@@ -44,6 +44,7 @@ def test_contributor_signs_up_and_lands_in_their_role(client):
             "display_name": "aiko.photo",
             "password1": PASSWORD,
             "password2": PASSWORD,
+            "accept_terms": "on",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -68,6 +69,7 @@ def test_buyer_signs_up_with_an_organisation(client):
             "org-billing_address": "大阪市北区1-1",
             "org-country": "JP",
             "org-invoice_registration_number": "T1234567890123",
+            "accept_terms": "on",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

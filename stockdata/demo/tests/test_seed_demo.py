@@ -28,3 +28,19 @@ def test_seed_demo_twice_leaves_the_same_counts():
 
     assert photos_scope_masks_refresh() == 0
     assert Photo.objects.exclude(scope_mask=0).count() > 0
+
+
+def test_seed_demo_shows_a_quotation_and_a_card_receipt_pdf_naming_the_brand():
+    from licensing.models import Order, Payment, Quotation, Receipt
+    from stockdata.money import invoice_tax
+
+    call_command("seed_demo", stdout=io.StringIO())
+    quotation = Quotation.objects.get(organisation__name="Kansai Institute of Technology")
+    assert quotation.tax == sum(b.tax for b in invoice_tax([line["amount"] for line in quotation.lines]))
+    assert not quotation.orders.exists()
+    order = Order.objects.get(placed_by__email="buyer@demo.stockdata.jp", idempotency_key="demo-paid")
+    receipt = Receipt.objects.get(order=order)
+    payment = Payment.objects.get(order=order)
+    assert (receipt.amount, receipt.payment) == (order.total, payment)
+    assert (payment.card_brand, payment.card_last4) == ("visa", "4242")
+    assert receipt.payment_description == "デモカード / Demo card (test payment) (Visa **** 4242)"
