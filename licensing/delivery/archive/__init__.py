@@ -61,6 +61,7 @@ from licensing.delivery.archive.formats import (
     yolo_files,
 )
 from licensing.delivery.archive.writer import (
+    CHUNK_SIZE,
     BaseIndex,
     Entry,
     EntryRecord,
@@ -73,6 +74,7 @@ from licensing.delivery.archive.writer import (
 
 __all__ = [
     "ANNOTATED",
+    "CHUNK_SIZE",
     "UNEDITED",
     "BaseIndex",
     "Entry",

@@ -37,6 +37,7 @@ from catalog.photos.services import photo_process, photo_upload
 from catalog.tests.factories import DatasetFactory, build_version
 from conftest import start_worker, stop_worker, wait_until
 from licensing.delivery import services as bundles
+from licensing.delivery.archive import BaseIndex
 from licensing.models import (
     Bundle,
     BundleBase,
@@ -364,6 +365,16 @@ def test_second_buyer_of_the_same_edition_reuses_the_base_and_gets_their_own_lic
     assert first.base_id == second.base_id == base.pk
     assert BundleBase.objects.count() == 1
     assert second.archive != first.archive and second.sha256 != first.sha256
+    # The checksum each buyer is shown is their file's: the first from the prefix hashed during the
+    # base build, the second from the stored base read once; both start with the base's bytes.
+    index = BaseIndex.from_json(base.index)
+    with default_storage.open(base.archive, "rb") as fh:
+        prefix = fh.read(index.local_end)
+    for bundle in (first, second):
+        with default_storage.open(bundle.archive, "rb") as fh:
+            data = fh.read()
+        assert hashlib.sha256(data).hexdigest() == bundle.sha256 and len(data) == bundle.byte_size
+        assert data[: index.local_end] == prefix
 
     def licence(bundle: Bundle) -> str:
         with default_storage.open(bundle.archive, "rb") as fh:
