@@ -353,6 +353,12 @@ def main() -> int:
         ["vipsthumbnail", "--vips-version"], capture_output=True, text=True, check=True
     ).stdout.strip()
 
+    print(
+        "measures: core = catalog.imaging.process() + the three files written (no database, no storage API); "
+        "e2e = photo_upload + photo_process on PostgreSQL and the product's storages (no HTTP, no broker, "
+        "face proposals timed apart); references: naive Pillow, Pillow thumbnail(), vipsthumbnail.",
+        flush=True,
+    )
     results = {}
     methods = (
         ("ours", run_ours),

@@ -294,6 +294,12 @@ def main() -> None:
     admin_url = f"{args.pg.rstrip('/')}/postgres"
     url = f"{args.pg.rstrip('/')}/{DB_NAME}"
     sizes = [int(s) for s in args.sizes.split(",")]
+    print(
+        "measures: royalties_record_sale (split), payout_run_start and payout_run_export (the services the "
+        "task and the staff page call) on PostgreSQL, each run and export in a fresh process (time, peak RSS "
+        "over an import-only process); excludes: HTTP, the worker, S3.",
+        flush=True,
+    )
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
         conn.execute(f"CREATE DATABASE {DB_NAME}")
