@@ -578,6 +578,12 @@ def main() -> int:
 
         orders_before = Order.objects.count()
         t0 = time.monotonic()
+        log(
+            "measures: gunicorn (production settings) + PostgreSQL + Redis + a real Celery worker, from locust on "
+            f"127.0.0.1; every request checked, {args.client_timeout:g} s client timeout, requests in flight at "
+            "the end counted; data: the demo's datasets (not the catalogue benchmark's 200,000-photo fill); "
+            "excludes: nginx, TLS, static files, the browser"
+        )
         log(f"load: {args.users} users (+{args.spawn_rate:g}/s), {args.duration} s, think time 1-3 s")
         records, spent = locust(["Buyer", "Anonymous"], args.duration, "load.jsonl")
         wall = time.monotonic() - t0
