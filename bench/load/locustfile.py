@@ -259,6 +259,10 @@ class Buyer(Visitor):
         for name, value in session["cookies"].items():
             self.client.cookies.set(name, value, domain="127.0.0.1", path="/")
         self.orders: list[str] = []
+        # What this buyer's organisation owns or has in the cart: the shop refuses to sell an
+        # edition twice (and the annotated edition includes the unedited one).
+        self.owned: set[tuple[str, str]] = set()
+        self.in_cart: set[tuple[str, str]] = set()
 
     @task(5)
     def browse(self):
@@ -292,10 +296,11 @@ class Buyer(Visitor):
         if not page.ok:
             return False
         form = form_fields(page.text, id="add-to-cart-form")
-        editions = edition_choices(page.text)
+        editions = [e for e in edition_choices(page.text) if not self.owns(slug, e)]
         if not form.found or not editions:
             return False
-        data = {**form.fields, "edition": random.choice(editions)}
+        edition = random.choice(editions)
+        data = {**form.fields, "edition": edition}
         added = Checked(
             self,
             "POST",
@@ -308,7 +313,11 @@ class Buyer(Visitor):
         )
         if not added.ok:
             return False
+        self.in_cart.add((slug, edition))
         return Checked(self, "GET", f"/datasets/{slug}/", name="detail (added)", marker="Added to your cart.").ok
+
+    def owns(self, slug: str, edition: str) -> bool:
+        return (slug, edition) in self.owned or (slug, "annotated") in self.owned
 
     @task(2)
     def add_only(self):
@@ -367,6 +376,8 @@ class Buyer(Visitor):
         )
         if not paid.ok:
             return
+        self.owned |= self.in_cart
+        self.in_cart.clear()
         self.orders.append(uuid)
         self.view_order(uuid, "paid")
 
