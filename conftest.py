@@ -41,6 +41,56 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
     raise TimeoutError(f"nothing answered on 127.0.0.1:{port} within {timeout}s")
 
 
+# --- Tests that need a service or a tool ------------------------------------------------------
+
+REQUIREMENTS = {
+    "postgresql": "PostgreSQL (set DATABASE_URL=postgres://...)",
+    "7zip": "7-Zip (7zz or 7z on PATH)",
+    "bsdtar": "bsdtar (libarchive) on PATH",
+}
+
+
+def requirement_met(name: str) -> bool:
+    """Whether this run has ``name`` (a key of ``REQUIREMENTS``)."""
+    if name == "postgresql":
+        from django.db import connection
+
+        return connection.vendor == "postgresql"
+    if name == "7zip":
+        return bool(shutil.which("7zz") or shutil.which("7z"))
+    if name == "bsdtar":
+        return bool(shutil.which("bsdtar"))
+    raise ValueError(f"unknown requirement {name!r}; known: {sorted(REQUIREMENTS)}")
+
+
+def requires(*names: str):
+    """``@requires("postgresql")``: the test needs these. Missing locally, it is skipped with the
+    reason; missing under ``CI=true``, it FAILS (a CI run never counts a skipped check as passed)."""
+    unknown = set(names) - set(REQUIREMENTS)
+    if unknown:
+        raise ValueError(f"unknown requirement(s) {sorted(unknown)}; known: {sorted(REQUIREMENTS)}")
+    return pytest.mark.requires(*names)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def pytest_runtest_setup(item):
+    missing = [
+        REQUIREMENTS[name]
+        for marker in item.iter_markers("requires")
+        for name in marker.args
+        if not requirement_met(name)
+    ]
+    if not missing:
+        return
+    reason = "needs " + ", ".join(dict.fromkeys(missing))
+    if in_ci():
+        pytest.fail(f"CI=true and this run lacks what the test needs: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 def pytest_collection_modifyitems(config, items):
     if Path(CHROMIUM).exists():
         return

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
@@ -26,7 +28,7 @@ from django.utils.translation import gettext as _
 from catalog.models import DatasetVersionItem
 from contributors.banking import BankAccount, BankAccountError, validate_bank_account
 from contributors.models import ContributorProfile, Payout, PayoutRun, RoyaltyEntry, SaleSplit
-from contributors.zengin import Payer, Transfer, zengin_transfer_file
+from contributors.zengin import Payer, Transfer, zengin_transfer_write
 from licensing.commerce.selectors import order_line_taxes
 from stockdata.company import company
 from stockdata.csv_export import csv_writer
@@ -498,34 +500,49 @@ CSV_HEADER = [
 ]
 
 
+def _payouts_to_send(run: PayoutRun):
+    return Payout.objects.filter(run=run, status__in=[Payout.Status.PREPARED, Payout.Status.EXPORTED]).order_by("id")
+
+
+def payout_run_files_write(run: PayoutRun, csv_out: BinaryIO, zengin_out: BinaryIO) -> int:
+    """Write a run's payouts that are to be sent (prepared or exported) as CSV and Zengin, one
+    row at a time as they are read (memory stays flat whatever the run's size); the count."""
+    text = io.TextIOWrapper(csv_out, encoding="utf-8-sig", newline="", write_through=True)
+    writer = csv_writer(text)
+    writer.writerow(CSV_HEADER)
+
+    def transfers():
+        for p in _payouts_to_send(run).iterator(chunk_size=2000):
+            writer.writerow(
+                [
+                    p.pk,
+                    p.contributor_id,
+                    p.bank_code,
+                    p.branch_code,
+                    p.account_type,
+                    p.account_number,
+                    p.holder_kana,
+                    p.gross,
+                    p.withholding,
+                    p.fee,
+                    p.net,
+                ]
+            )
+            yield _transfer(p)
+
+    if not _payouts_to_send(run).exists():
+        raise ApplicationError(_("This run has no payouts to send."), code=ErrorCode.PAYOUT_RUN_EMPTY)
+    count = zengin_transfer_write(zengin_out, payer_from_settings(), transfers(), transfer_date=run.transfer_date)
+    text.flush()
+    text.detach()  # csv_out stays open for the caller
+    return count
+
+
 def payout_run_files(run: PayoutRun) -> tuple[bytes, bytes]:
     """(CSV, Zengin) bytes of a run's payouts that are to be sent (prepared or exported)."""
-    rows = Payout.objects.filter(run=run, status__in=[Payout.Status.PREPARED, Payout.Status.EXPORTED]).order_by("id")
-    buffer = io.StringIO()
-    writer = csv_writer(buffer)
-    writer.writerow(CSV_HEADER)
-    transfers = []
-    for p in rows.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                p.pk,
-                p.contributor_id,
-                p.bank_code,
-                p.branch_code,
-                p.account_type,
-                p.account_number,
-                p.holder_kana,
-                p.gross,
-                p.withholding,
-                p.fee,
-                p.net,
-            ]
-        )
-        transfers.append(_transfer(p))
-    if not transfers:
-        raise ApplicationError(_("This run has no payouts to send."), code=ErrorCode.PAYOUT_RUN_EMPTY)
-    zengin = zengin_transfer_file(payer_from_settings(), transfers, transfer_date=run.transfer_date)
-    return buffer.getvalue().encode("utf-8-sig"), zengin
+    csv_out, zengin_out = io.BytesIO(), io.BytesIO()
+    payout_run_files_write(run, csv_out, zengin_out)
+    return csv_out.getvalue(), zengin_out.getvalue()
 
 
 @transaction.atomic
@@ -535,15 +552,18 @@ def payout_run_export(*, run: PayoutRun, by=None) -> PayoutRun:
     run = PayoutRun.objects.select_for_update().get(pk=run.pk)
     if run.status not in (PayoutRun.Status.PREPARED, PayoutRun.Status.EXPORTED):
         raise Conflict(_("Only a prepared run can be exported."), code=ErrorCode.PAYOUT_RUN_NOT_PREPARED)
-    csv_bytes, zengin = payout_run_files(run)
     base = f"payouts/{run.period}"
-    for field, name, data in (
-        ("csv_file", f"{base}/transfers-{run.period}.csv", csv_bytes),
-        ("zengin_file", f"{base}/zengin-{run.period}.txt", zengin),
-    ):
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        getattr(run, field).name = default_storage.save(name, ContentFile(data))
+    # Streamed through temporary files on disk into the storage: no file is ever held in memory.
+    with tempfile.TemporaryFile() as csv_tmp, tempfile.TemporaryFile() as zengin_tmp:
+        payout_run_files_write(run, csv_tmp, zengin_tmp)
+        for field, name, tmp in (
+            ("csv_file", f"{base}/transfers-{run.period}.csv", csv_tmp),
+            ("zengin_file", f"{base}/zengin-{run.period}.txt", zengin_tmp),
+        ):
+            if default_storage.exists(name):
+                default_storage.delete(name)
+            tmp.seek(0)
+            getattr(run, field).name = default_storage.save(name, File(tmp, name=name))
     run.status = PayoutRun.Status.EXPORTED
     run.exported_at = timezone.now()
     run.save(update_fields=["csv_file", "zengin_file", "status", "exported_at"])

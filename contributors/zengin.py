@@ -72,10 +72,11 @@ are refused instead (they carry reconciliation data that must not be lost).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 
 from contributors.banking import BankAccount, to_zengin_kana
 
@@ -282,18 +283,45 @@ def zengin_transfer_file(
     if line_ending not in (CRLF, b""):
         raise ValueError("line_ending must be b'\\r\\n' or b''")
 
-    records = [_header(payer, transfer_date)]
-    total = 0
-    for n, transfer in enumerate(transfers, start=1):
+    out = io.BytesIO()
+    zengin_transfer_write(out, payer, transfers, transfer_date=transfer_date, line_ending=line_ending)
+    return out.getvalue()
+
+
+def zengin_transfer_write(
+    out: BinaryIO,
+    payer: Payer,
+    transfers: Iterable[Transfer],
+    *,
+    transfer_date: date,
+    line_ending: bytes = CRLF,
+) -> int:
+    """:func:`zengin_transfer_file`, written to ``out`` one record at a time as ``transfers`` is
+    iterated (memory stays flat whatever the count); returns the number of transfers.
+
+    On an error (no transfer, too many, a bad record, totals too large) part of the file may
+    already be written: the caller throws ``out`` away.
+    """
+    if not isinstance(transfer_date, date):
+        raise TypeError("transfer_date must be a datetime.date")
+    if line_ending not in (CRLF, b""):
+        raise ValueError("line_ending must be b'\\r\\n' or b''")
+    out.write(_encode(_header(payer, transfer_date)) + line_ending)
+    count = total = 0
+    for count, transfer in enumerate(transfers, start=1):
+        if count > MAX_COUNT:
+            raise ZenginFormatError(f"At most {MAX_COUNT:,} transfers fit in one file, got more.")
         if not isinstance(transfer, Transfer):
-            raise TypeError(f"Transfer {n} is a {type(transfer).__name__}, not a Transfer")
-        records.append(_data(n, transfer))
+            raise TypeError(f"Transfer {count} is a {type(transfer).__name__}, not a Transfer")
+        out.write(_encode(_data(count, transfer)) + line_ending)
         total += transfer.amount
+    if not count:
+        raise ZenginFormatError("A Zengin transfer file needs at least one transfer; the list is empty.")
     if total > MAX_TOTAL:
         raise ZenginFormatError(f"The total {total:,} yen exceeds the trailer's limit of {MAX_TOTAL:,} yen.")
-    records.append("8" + _num(len(transfers), 6, "Count") + _num(total, 12, "Total") + " " * 101)
-    records.append("9" + " " * 119)
-    return b"".join(_encode(r) + line_ending for r in records)
+    out.write(_encode("8" + _num(count, 6, "Count") + _num(total, 12, "Total") + " " * 101) + line_ending)
+    out.write(_encode("9" + " " * 119) + line_ending)
+    return count
 
 
 # ---------------------------------------------------------------------------

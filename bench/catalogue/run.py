@@ -7,7 +7,7 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432, user postgres, trust
 
 What it does:
 
-1. Creates the throwaway database ``stockdata_bench_catalogue`` and migrates it.
+1. Creates the throwaway database ``stockdata_bench_catalogue`` (``BENCH_DB_NAME``) and migrates it.
 2. Fills it with COPY (psycopg 3 ``cursor.copy``), never the ORM row by row: 400
    contributors, ~300 tags, 200,000 photos (80 % with people, 1-3 subjects each, with
    age band, gender, mask, glasses, angle; tags in English and Japanese), ~60,000 model
@@ -20,17 +20,32 @@ What it does:
    people over the 200,000 photos (median of 7 runs after one warm-up) and prints the
    EXPLAIN (ANALYZE, BUFFERS) plan of its SQL.
 4. Starts gunicorn (sync workers, the same config for every target) on 127.0.0.1 with
-   ``bench.catalogue.settings`` (production settings, DEBUG off, plain HTTP) and runs wrk
-   against: the catalogue list, a search (``?q=マスク``), a dataset page (a 400-photo
-   version with a previous version) and ``/bench/bare/``, a view returning a constant
-   HTML page the size of those pages through the same middleware.  Each target runs
-   ``--reps`` times, interleaved; the medians are compared.  Every response that is not
-   2xx and every socket error counts as an error (a Lua hook counts the statuses).
+   ``bench.catalogue.settings`` (production settings, DEBUG off, plain HTTP) and
+   production's cache, Redis (``BENCH_REDIS_URL``, default db 14, flushed before each miss
+   run), and runs wrk against:
+
+   * hits, anonymous: the catalogue list, a search (``?q=マスク``), a dataset page (a
+     400-photo version with a previous version): after warm-up, whole pages from Redis;
+   * hits, signed in (``signed_in``, ``signed_in_detail``): the list and the dataset page
+     with a buyer's session cookie: the page is rendered for the buyer around the cached
+     catalogue body / dataset fragments;
+   * misses (``list_miss``: the list with a query string no request used before, so page
+     and body are rendered and stored; ``detail_miss``: Redis flushed, then each request
+     asks for another published dataset; the log says if a run asked for more pages than
+     there are datasets, the excess being hits);
+   * ``/bench/bare/``, a view returning a constant HTML page the size of those pages
+     through the same middleware.
+
+   Each target runs ``--reps`` times, interleaved; the medians are compared.  Every
+   response that is not 2xx and every socket error counts as an error (a Lua hook counts
+   the statuses).  Excludes: nginx, TLS, the browser's static files.
 5. Stops gunicorn and drops the database (``--keep-db`` keeps it).
 
 The last line is machine-readable::
 
     RESULT catalogue list_vs_bare=<x> search_vs_bare=<x> detail_vs_bare=<x> errors=<n> count_ms=<ms>
+        list_miss_vs_bare=<x> detail_miss_vs_bare=<x> signed_in_vs_bare=<x> signed_in_detail_vs_bare=<x>
+        photos=<n>
 
 ``*_vs_bare`` = the page's requests/s divided by the bare view's (targets: >= 0.30);
 ``errors`` = non-2xx responses + socket errors over every run (target 0); ``count_ms`` =
@@ -62,11 +77,14 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DB_NAME = "stockdata_bench_catalogue"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "stockdata_bench_catalogue")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 BIN = Path(sys.executable).parent
 
 os.environ["BENCH_DB_NAME"] = DB_NAME
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.catalogue.settings"
+# Production's cache: Redis (this process's sessions and the gunicorn workers share it).
+os.environ["REDIS_URL"] = REDIS_URL
 
 from bench.common import PG, database_create, database_drop, free_port, log, wait_for
 
@@ -905,7 +923,16 @@ def fill(n_photos: int, n_datasets: int, seed: int = 7) -> dict:
         t = time.perf_counter()
         cur.execute("VACUUM (ANALYZE)")
         log(f"  VACUUM (ANALYZE) {time.perf_counter() - t:.1f} s")
-    return {"detail_slug": detail_slug, "count_dataset_id": count_dataset_id}
+    from catalog.models import Dataset
+
+    on_sale = Dataset.objects.filter(status=Dataset.Status.PUBLISHED, latest_version__isnull=False).order_by("?")
+    if not on_sale.filter(slug=detail_slug).exists():  # a small fill (--datasets) may not have published it
+        detail_slug = on_sale.order_by("-latest_version__photo_count", "pk").values_list("slug", flat=True).first()
+    return {
+        "detail_slug": detail_slug,
+        "count_dataset_id": count_dataset_id,
+        "published_slugs": list(on_sale.values_list("slug", flat=True)),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -963,14 +990,62 @@ end
 """
 
 
-def run_wrk(url: str, *, duration: int, threads: int, connections: int, script: Path) -> dict:
-    out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+# Cache misses. List: every request has a query string never seen before (the page and the
+# catalogue body are both keyed on it), so each one renders and stores. Detail: each request
+# asks for another published dataset, in an order no two threads share, after the Redis
+# database was flushed; the run reports whether it asked for more pages than there are
+# datasets (then the rest were hits).
+LUA_MISS_LIST = (
+    LUA
+    + """
+local nthreads = 0
+local base_setup = setup
+function setup(thread) nthreads = nthreads + 1; thread:set("id", nthreads); base_setup(thread) end
+local base_init = init
+function init(args) base_init(args); n = 0; stamp = tostring(os.time()) end
+function request()
+  n = n + 1
+  return wrk.format(nil, wrk.path .. "&miss=" .. stamp .. "-" .. id .. "-" .. n)
+end
+"""
+)
+
+LUA_MISS_DETAIL = (
+    LUA
+    + """
+local nthreads = 0
+local base_setup = setup
+function setup(thread) nthreads = nthreads + 1; thread:set("id", nthreads); base_setup(thread) end
+local base_init = init
+function init(args) base_init(args); n = 0; total = tonumber(args[1]); slugs = {} ; for i = 2, #args do slugs[#slugs + 1] = args[i] end end
+function request()
+  local i = n * total + id
+  n = n + 1
+  return wrk.format(nil, "/datasets/" .. slugs[((i - 1) % #slugs) + 1] .. "/")
+end
+"""
+)
+
+
+def run_wrk(
+    url: str,
+    *,
+    duration: int,
+    threads: int,
+    connections: int,
+    script: Path,
+    headers: list[str] = (),
+    script_args: list[str] = (),
+) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script)]
+    for header in headers:
+        command += ["-H", header]
+    command.append(url)
+    if script_args:
+        command += ["--", *script_args]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     socket_errors = (
         sum(
             int(x)
@@ -985,11 +1060,32 @@ def run_wrk(url: str, *, duration: int, threads: int, connections: int, script: 
     latency = re.search(r"Latency\s+(\S+)", out).group(1)
     return {
         "rps": rps,
+        "requests": requests,
         "errors": socket_errors + non2xx,
         "socket_errors": socket_errors,
         "non2xx": non2xx,
         "latency": latency,
     }
+
+
+def redis_flush() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def signed_in_cookie() -> str:
+    """A buyer's session, made the way a login makes it, as the Cookie header wrk sends."""
+    from django.conf import settings
+    from django.test import Client
+
+    from stockdata.accounts.tests.factories import BuyerFactory
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(BuyerFactory(email="bench-buyer@example.com"))
+    response = client.get("/datasets/")
+    assert response.status_code == 200 and b"/accounts/logout/" in response.content, "not signed in"
+    return f"Cookie: {settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 def page_sizes(paths: list[str]) -> list[int]:
@@ -1107,39 +1203,68 @@ def main() -> int:
                 wait_for(base + path)
         script = work / "count.lua"
         script.write_text(LUA)
+        miss_list, miss_detail = work / "miss_list.lua", work / "miss_detail.lua"
+        miss_list.write_text(LUA_MISS_LIST)
+        miss_detail.write_text(LUA_MISS_DETAIL)
+        slugs = facts["published_slugs"]
+        cookie = signed_in_cookie()
+        # name -> (path, wrk script, headers, script args, flush Redis first)
+        schedule = {
+            "list": (targets["list"], script, [], [], False),
+            "search": (targets["search"], script, [], [], False),
+            "detail": (targets["detail"], script, [], [], False),
+            "list_miss": ("/datasets/?bench=miss", miss_list, [], [], True),
+            "detail_miss": ("/datasets/", miss_detail, [], [str(args.threads), *slugs], True),
+            "signed_in": (targets["list"], script, [cookie], [], False),
+            "signed_in_detail": (targets["detail"], script, [cookie], [], False),
+            "bare": (targets["bare"], script, [], [], False),
+        }
         log(
-            f"gunicorn: {args.workers} sync workers; wrk -t{args.threads} -c{args.connections} "
-            f"-d{args.duration}s, {args.reps} interleaved runs per target"
+            f"gunicorn: {args.workers} sync workers, Redis cache {REDIS_URL}; wrk -t{args.threads} "
+            f"-c{args.connections} -d{args.duration}s, {args.reps} interleaved runs per target"
+        )
+        log(
+            "  hits: list, search, detail (anonymous: the whole page from Redis); signed_in, signed_in_detail "
+            "(a buyer's session: the page rendered around the cached body); misses: list_miss (a new query "
+            f"string per request), detail_miss (Redis flushed, then another of {len(slugs)} datasets per request)"
         )
         one, five, fifteen = os.getloadavg()
         log(
             f"load average before the runs: {one:.2f} {five:.2f} {fifteen:.2f} "
             f"({os.cpu_count()} CPUs; other work on the machine skews the figures)"
         )
-        runs: dict[str, list[dict]] = {name: [] for name in targets}
+        runs: dict[str, list[dict]] = {name: [] for name in schedule}
         for rep in range(args.reps):
-            for name, path in targets.items():
+            for name, (path, lua, headers, script_args, flush) in schedule.items():
+                if flush:
+                    redis_flush()
                 result = run_wrk(
                     base + path,
                     duration=args.duration,
                     threads=args.threads,
                     connections=args.connections,
-                    script=script,
+                    script=lua,
+                    headers=headers,
+                    script_args=script_args,
                 )
                 runs[name].append(result)
+                note = ""
+                if name == "detail_miss" and result["requests"] > len(slugs):
+                    note = f"  ({result['requests'] - len(slugs)} of {result['requests']} were repeats, i.e. hits)"
                 log(
-                    f"  run {rep + 1} {name:<7} {result['rps']:8.1f} req/s  latency {result['latency']:>8}  "
-                    f"errors {result['errors']} (non-2xx {result['non2xx']}, socket {result['socket_errors']})"
+                    f"  run {rep + 1} {name:<16} {result['rps']:8.1f} req/s  latency {result['latency']:>8}  "
+                    f"errors {result['errors']} (non-2xx {result['non2xx']}, socket {result['socket_errors']}){note}"
                 )
         median = {name: statistics.median(r["rps"] for r in results) for name, results in runs.items()}
         errors = sum(r["errors"] for results in runs.values() for r in results)
         log("")
-        log(f"{'target':<8} {'median req/s':>12} {'vs bare':>8}")
-        for name in targets:
-            log(f"{name:<8} {median[name]:12.1f} {median[name] / median['bare']:8.2f}")
+        log(f"{'target':<16} {'median req/s':>12} {'vs bare':>8}")
+        for name in schedule:
+            log(f"{name:<16} {median[name]:12.1f} {median[name] / median['bare']:8.2f}")
         paired = {
             name: [r["rps"] / b["rps"] for r, b in zip(runs[name], runs["bare"], strict=False)]
-            for name in ("list", "search", "detail")
+            for name in schedule
+            if name != "bare"
         }
         log(
             "per-run ratios (page / bare of the same run): "
@@ -1147,10 +1272,13 @@ def main() -> int:
         )
         log("load average after the runs: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         log(f"curation count: {count_ms:.1f} ms median ({count:,} photos)")
-        ratios = {name: median[name] / median["bare"] for name in ("list", "search", "detail")}
+        ratios = {name: median[name] / median["bare"] for name in schedule}
         log(
             f"RESULT catalogue list_vs_bare={ratios['list']:.2f} search_vs_bare={ratios['search']:.2f} "
-            f"detail_vs_bare={ratios['detail']:.2f} errors={errors} count_ms={count_ms:.1f}"
+            f"detail_vs_bare={ratios['detail']:.2f} errors={errors} count_ms={count_ms:.1f} "
+            f"list_miss_vs_bare={ratios['list_miss']:.2f} detail_miss_vs_bare={ratios['detail_miss']:.2f} "
+            f"signed_in_vs_bare={ratios['signed_in']:.2f} signed_in_detail_vs_bare={ratios['signed_in_detail']:.2f} "
+            f"photos={args.photos}"
         )
         return 0
     finally:

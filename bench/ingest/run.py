@@ -1,8 +1,8 @@
-"""Ingest benchmark: catalog.imaging.process() against two references.
+"""Ingest benchmark: the image step and the product's upload path, against three references.
 
-Run from the repository root::
+Run from the repository root (PostgreSQL answering on 127.0.0.1:5432 as ``postgres``)::
 
-    .venv/bin/python bench/ingest/run.py [--reps 3] [--n12 6] [--n50 3]
+    .venv/bin/python bench/ingest/run.py [--reps 3] [--n12 6] [--n50 3] [--database NAME] [--no-e2e]
 
 What is measured (all on the same photo-like JPEGs with GPS EXIF and an ICC
 profile, 12 MP = 4000x3000 and 50 MP = 8660x5773, cached in a temp dir):
@@ -10,9 +10,27 @@ profile, 12 MP = 4000x3000 and 50 MP = 8660x5773, cached in a temp dir):
 * ours  - for each file: read bytes, ``process()`` (probe + lossless strip +
           one draft-scaled decode -> watermarked preview, thumbnail, pHash),
           write cleaned original, preview and thumbnail to disk.
+* e2e   - the product's path for each file, as the upload view and the worker
+          run it: ``catalog.photos.services.photo_upload`` (read the upload,
+          probe, exact-duplicate look-up, the row, the original written to the
+          private storage) then ``photo_process`` (read the original back,
+          ``process()``, cleaned copy to the private storage, thumbnail and
+          preview to the public storage, pHash bands, near-duplicate look-up,
+          row update), on PostgreSQL (throw-away database ``--database``,
+          migrated, dropped at the end) with the product's file storages under a
+          temp ``STOCKDATA_MEDIA_ROOT``.  Excludes: HTTP and multipart parsing,
+          the broker round trip between the two services (queued messages go to
+          kombu's in-memory transport), and face proposals, which the worker runs
+          as a separate task: ``detect_ms`` is the median of
+          ``photo_propose_boxes`` (OpenCV on the stored preview) per photo.
+          Photos and files are deleted between repetitions.
 * naive - for each file: ``Image.open(path)``, ``.resize()`` to the preview
           size and save, ``.resize()`` to the thumbnail size and save (Pillow
           defaults: full decode, bicubic).
+* pillow_thumbnail - for each file: ``Image.open(path)``, ``thumbnail()`` to the
+          preview size (Pillow picks a reduced DCT scale with ``draft()`` and
+          resamples with reducing_gap) and save, then ``thumbnail()`` of that
+          preview to the thumbnail size and save: Pillow used well.
 * vips  - ``vipsthumbnail --size 1200`` then ``--size 400`` over all files
           (two batch invocations; libvips is multi-threaded and uses JPEG
           shrink-on-load).
@@ -32,8 +50,10 @@ bytes and the cleaned copy.  The same is shown for the naive method.
 The last line is machine-readable::
 
     RESULT ingest rate=<photos/s> vs_naive=<x> vs_vips=<x> peak_mb_50mp=<MB>
+        vs_pillow_thumbnail=<x> e2e_rate=<photos/s> e2e_vs_core=<x> detect_ms=<ms>
 
-where vs_* = reference wall time / our wall time (> 1 means we are faster).
+where rate is the core step's (``ours``), vs_* = reference wall time / our core wall
+time (> 1 means we are faster), and e2e_vs_core = e2e_rate / rate.
 """
 
 from __future__ import annotations
@@ -160,6 +180,15 @@ def run_naive(files: list[Path], out: Path) -> None:
             im.resize(_fit(im.size, THUMB_PX)).save(out / f"{path.stem}_t.jpg", quality=QUALITY)
 
 
+def run_pillow_thumbnail(files: list[Path], out: Path) -> None:
+    for path in files:
+        with Image.open(path) as im:
+            im.thumbnail((PREVIEW_PX, PREVIEW_PX))
+            im.save(out / f"{path.stem}_p.jpg", quality=QUALITY)
+            im.thumbnail((THUMB_PX, THUMB_PX))
+            im.save(out / f"{path.stem}_t.jpg", quality=QUALITY)
+
+
 def run_vips(files: list[Path], out: Path) -> None:
     names = [str(p) for p in files]
     for size, suffix in ((PREVIEW_PX, "p"), (THUMB_PX, "t")):
@@ -190,6 +219,64 @@ def timed(method: Callable[[list[Path], Path], None], files: list[Path], reps: i
             walls.append(wall)
             cpus.append(cpu)
     return statistics.median(walls), statistics.median(cpus)
+
+
+# ---------------------------------------------------------------------------
+# The product's path: photo_upload + photo_process on PostgreSQL and the real storages
+# ---------------------------------------------------------------------------
+
+
+def django_setup(database: str, media_root: Path) -> None:
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "stockdata.settings.base"
+    os.environ["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
+    os.environ["STOCKDATA_MEDIA_ROOT"] = str(media_root)
+    os.environ["CELERY_BROKER_URL"] = "memory://"  # queued tasks are not run: the bench calls the services
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    import django
+
+    django.setup()
+
+
+def e2e_timed(files: list[Path], reps: int) -> tuple[float, float, float]:
+    """Median wall seconds of upload+process over all files, its CPU seconds, and the median
+    ``photo_propose_boxes`` milliseconds per photo (timed apart)."""
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.models import Photo
+    from catalog.photos.services import photo_process, photo_propose_boxes, photo_upload
+    from stockdata.accounts.tests.factories import ContributorFactory
+    from stockdata.storage import public_storage
+
+    contributor = ContributorFactory()
+    datas = [(p.name, p.read_bytes()) for p in files]
+    walls, cpus, detects = [], [], []
+    for rep in range(reps + 1):
+        photos = []
+        w0, c0 = time.perf_counter(), time.process_time()
+        for name, data in datas:
+            photo = photo_upload(contributor=contributor, file=SimpleUploadedFile(name, data, "image/jpeg"))
+            photo = photo_process(photo_id=photo.pk)
+            assert photo.processing == Photo.Processing.READY, photo.processing_error
+            photos.append(photo)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        for photo in photos:
+            t0 = time.perf_counter()
+            photo_propose_boxes(photo_id=photo.pk)
+            if rep:
+                detects.append((time.perf_counter() - t0) * 1000)
+        if rep:  # rep 0 is the warm-up
+            walls.append(wall)
+            cpus.append(cpu)
+        for photo in photos:
+            default_storage.delete(photo.original.name)
+            default_storage.delete(photo.cleaned.name)
+            public_storage().delete(photo.thumbnail.name)
+            public_storage().delete(photo.preview.name)
+        Photo.objects.filter(pk__in=[p.pk for p in photos]).delete()
+    return statistics.median(walls), statistics.median(cpus), statistics.median(detects)
 
 
 # ---------------------------------------------------------------------------
@@ -249,6 +336,8 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--n12", type=int, default=6)
     parser.add_argument("--n50", type=int, default=3)
+    parser.add_argument("--database", default="stockdata_bench_ingest", help="throw-away PostgreSQL database")
+    parser.add_argument("--no-e2e", action="store_true", help="skip the upload+process run on PostgreSQL")
     args = parser.parse_args()
     if shutil.which("vipsthumbnail") is None:
         print("vipsthumbnail not found: apt-get install -y libvips-tools", file=sys.stderr)
@@ -264,10 +353,39 @@ def main() -> int:
         ["vipsthumbnail", "--vips-version"], capture_output=True, text=True, check=True
     ).stdout.strip()
 
+    print(
+        "measures: core = catalog.imaging.process() + the three files written (no database, no storage API); "
+        "e2e = photo_upload + photo_process on PostgreSQL and the product's storages (no HTTP, no broker, "
+        "face proposals timed apart); references: naive Pillow, Pillow thumbnail(), vipsthumbnail.",
+        flush=True,
+    )
     results = {}
-    for name, method in (("ours", run_ours), ("naive", run_naive), ("vips", run_vips)):
+    methods = (
+        ("ours", run_ours),
+        ("naive", run_naive),
+        ("pillow_thumbnail", run_pillow_thumbnail),
+        ("vips", run_vips),
+    )
+    for name, method in methods:
         print(f"timing {name} ({args.reps} reps + warm-up)...", flush=True)
         results[name] = timed(method, files, args.reps)
+    detect_ms = float("nan")
+    if not args.no_e2e:
+        from bench.common import database_create, database_drop
+
+        print(f"timing e2e: photo_upload + photo_process on PostgreSQL ({args.database}), {args.reps} reps + warm-up")
+        media = Path(tempfile.mkdtemp(prefix="ingest-media-"))
+        database_create(args.database)
+        try:
+            django_setup(args.database, media)
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
+            wall, cpu, detect_ms = e2e_timed(files, args.reps)
+            results["e2e"] = (wall, cpu)
+        finally:
+            database_drop(args.database)
+            shutil.rmtree(media, ignore_errors=True)
 
     path50 = next((p for p in files if p.name.startswith("50mp")), files[-1])
     print(f"peak memory on {path50.name} ({path50.stat().st_size / 1e6:.1f} MB)...", flush=True)
@@ -279,9 +397,11 @@ def main() -> int:
     print()
     print(f"{'method':<36}{'wall s':>9}{'cpu s':>9}{'photos/s':>10}{'vs ours':>9}")
     labels = {
-        "ours": "ours: process()",
+        "ours": "ours, core: process() + 3 writes",
         "naive": "naive Pillow open+resize",
+        "pillow_thumbnail": "Pillow thumbnail() x2",
         "vips": f"vipsthumbnail x2 ({vips_version})",
+        "e2e": "ours, e2e: photo_upload+photo_process",
     }
     for name, (wall, cpu) in results.items():
         print(f"{labels[name]:<36}{wall:>9.2f}{cpu:>9.2f}{n / wall:>10.2f}{wall / ours_wall:>8.2f}x")
@@ -289,10 +409,14 @@ def main() -> int:
     print("peak RSS (VmHWM), one 50 MP file, fresh child; import-only child subtracted:")
     print(f"  ours : {ours_peak:7.1f} MB total, {ours_delta:7.1f} MB over baseline")
     print(f"  naive: {naive_peak:7.1f} MB total, {naive_delta:7.1f} MB over baseline")
+    print(f"face proposals (photo_propose_boxes, apart from e2e): median {detect_ms:.0f} ms per photo")
     print(f"cpus: {os.cpu_count()}, total bench time {time.perf_counter() - t_start:.0f}s")
+    e2e_rate = n / results["e2e"][0] if "e2e" in results else float("nan")
     print(
         f"RESULT ingest rate={n / ours_wall:.2f} vs_naive={results['naive'][0] / ours_wall:.2f} "
-        f"vs_vips={results['vips'][0] / ours_wall:.2f} peak_mb_50mp={ours_delta:.1f}"
+        f"vs_vips={results['vips'][0] / ours_wall:.2f} peak_mb_50mp={ours_delta:.1f} "
+        f"vs_pillow_thumbnail={results['pillow_thumbnail'][0] / ours_wall:.2f} e2e_rate={e2e_rate:.2f} "
+        f"e2e_vs_core={e2e_rate / (n / ours_wall):.2f} detect_ms={detect_ms:.0f}"
     )
     return 0
 

@@ -23,7 +23,10 @@ import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
+import gevent
+from gevent import GreenletExit
 from locust import HttpUser, between, events, task
+from locust.clients import HttpSession
 from locust.exception import StopUser
 
 PLAN = json.loads(Path(os.environ["BENCH_LOAD_PLAN"]).read_text(encoding="utf-8"))
@@ -32,9 +35,38 @@ OUT_PATH = os.environ.get("BENCH_LOAD_OUT", "")
 WAIT_MIN = float(os.environ.get("BENCH_LOAD_WAIT_MIN", "1"))
 WAIT_MAX = float(os.environ.get("BENCH_LOAD_WAIT_MAX", "3"))
 DEMO_CARD = "4242 4242 4242 4242"
+# A request with no answer within this many seconds fails (counted as a timeout): a hang shows.
+CLIENT_TIMEOUT = float(os.environ.get("BENCH_LOAD_TIMEOUT", "10"))
+# Open loop (the OpenLoop user): requests started per second whatever the answers take.
+OPEN_RATE = float(os.environ.get("BENCH_LOAD_RATE", "10"))
 
-_records: list[tuple[str, str, float, float, bool]] = []
+_records: list[tuple[str, str, float, float, bool, str]] = []
 _sessions = list(PLAN["sessions"])
+
+# Requests in flight: those still unanswered when the run stops are counted, not lost.
+_in_flight: dict[int, float] = {}
+_dropped: list[float] = []
+_original_request = HttpSession.request
+
+
+def _counted_request(self, *args, **kwargs):
+    key = id(gevent.getcurrent())
+    _in_flight[key] = time.monotonic()
+    try:
+        return _original_request(self, *args, **kwargs)
+    except GreenletExit:  # the run stopped while this request waited for its answer
+        _dropped.append(time.monotonic() - _in_flight[key])
+        raise
+    finally:
+        _in_flight.pop(key, None)
+
+
+HttpSession.request = _counted_request
+
+
+def _is_timeout(exception) -> bool:
+    text = f"{type(exception).__name__}: {exception}"
+    return "Timeout" in type(exception).__name__ or "timed out" in text
 
 
 @events.init.add_listener
@@ -46,15 +78,25 @@ def _only_localhost(environment, **_kwargs):
 
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, exception=None, **_kwargs):
-    _records.append((request_type, name, time.time(), response_time, exception is None))
+    error = "" if exception is None else ("timeout" if _is_timeout(exception) else "error")
+    _records.append((request_type, name, time.time(), response_time, exception is None, error))
 
 
 @events.quitting.add_listener
 def _write(environment, **_kwargs):
     if OUT_PATH:
+        now = time.monotonic()
+        unanswered = _dropped + [now - started for started in _in_flight.values()]
         with open(OUT_PATH, "w", encoding="utf-8") as out:
             out.writelines(
-                json.dumps([kind, name, round(at, 3), round(ms, 2), ok]) + "\n" for kind, name, at, ms, ok in _records
+                json.dumps([kind, name, round(at, 3), round(ms, 2), ok, error]) + "\n"
+                for kind, name, at, ms, ok, error in _records
+            )
+            # One line per request still waiting for its answer when the run stopped (its age, ms).
+            out.writelines(
+                json.dumps(["IN_FLIGHT", "dropped", round(time.time(), 3), round(age * 1000, 2), False, "in_flight"])
+                + "\n"
+                for age in unanswered
             )
 
 
@@ -158,6 +200,8 @@ class Visitor(HttpUser):
 
     abstract = True
     wait_time = between(WAIT_MIN, WAIT_MAX)
+    connection_timeout = CLIENT_TIMEOUT
+    network_timeout = CLIENT_TIMEOUT
 
     def page_list(self):
         page = random.choice(["", "", "", "?page=2", "?sort=newest", "?category=faces"])
@@ -178,6 +222,8 @@ class Bare(HttpUser):
     """The reference: a constant page through the same middleware, with the same think time."""
 
     wait_time = between(WAIT_MIN, WAIT_MAX)
+    connection_timeout = CLIENT_TIMEOUT
+    network_timeout = CLIENT_TIMEOUT
 
     @task
     def bare(self):
@@ -213,6 +259,10 @@ class Buyer(Visitor):
         for name, value in session["cookies"].items():
             self.client.cookies.set(name, value, domain="127.0.0.1", path="/")
         self.orders: list[str] = []
+        # What this buyer's organisation owns or has in the cart: the shop refuses to sell an
+        # edition twice (and the annotated edition includes the unedited one).
+        self.owned: set[tuple[str, str]] = set()
+        self.in_cart: set[tuple[str, str]] = set()
 
     @task(5)
     def browse(self):
@@ -246,10 +296,11 @@ class Buyer(Visitor):
         if not page.ok:
             return False
         form = form_fields(page.text, id="add-to-cart-form")
-        editions = edition_choices(page.text)
+        editions = [e for e in edition_choices(page.text) if not self.owns(slug, e)]
         if not form.found or not editions:
             return False
-        data = {**form.fields, "edition": random.choice(editions)}
+        edition = random.choice(editions)
+        data = {**form.fields, "edition": edition}
         added = Checked(
             self,
             "POST",
@@ -262,7 +313,11 @@ class Buyer(Visitor):
         )
         if not added.ok:
             return False
+        self.in_cart.add((slug, edition))
         return Checked(self, "GET", f"/datasets/{slug}/", name="detail (added)", marker="Added to your cart.").ok
+
+    def owns(self, slug: str, edition: str) -> bool:
+        return (slug, edition) in self.owned or (slug, "annotated") in self.owned
 
     @task(2)
     def add_only(self):
@@ -321,8 +376,51 @@ class Buyer(Visitor):
         )
         if not paid.ok:
             return
+        self.owned |= self.in_cart
+        self.in_cart.clear()
         self.orders.append(uuid)
         self.view_order(uuid, "paid")
+
+
+class OpenLoop(Visitor):
+    """Open loop: requests start at a constant rate (``BENCH_LOAD_RATE`` a second) whatever the
+    answers take, so a slow server builds a queue instead of slowing the clients down. The mix
+    is page views: the catalogue, searches and dataset pages, half anonymous, half as the
+    signed-in buyers (their session cookies). Run it as ONE user (``-u 1``)."""
+
+    wait_time = between(0, 0)
+
+    def on_start(self):
+        self.cookies = [s["cookies"] for s in PLAN["sessions"]] or [{}]
+
+    @task
+    def fire(self):
+        started, n = time.monotonic(), 0
+        while True:
+            n += 1
+            gevent.spawn(self.one)
+            delay = started + n / OPEN_RATE - time.monotonic()
+            if delay > 0:
+                gevent.sleep(delay)
+
+    def one(self):
+        kind = random.choice(["list", "list", "search", "detail", "detail"])
+        cookies = random.choice(self.cookies) if random.random() < 0.5 else {}
+        if kind == "list":
+            path, marker = "/datasets/", 'data-testid="result-count"'
+        elif kind == "search":
+            path = "/datasets/?q=" + urllib.parse.quote(random.choice(PLAN["search_terms"]))
+            marker = 'data-testid="result-count"'
+        else:
+            path, marker = f"/datasets/{random.choice(PLAN['all_slugs'])}/", 'data-testid="buy-panel"'
+        name = f"open {kind}" + (" (buyer)" if cookies else "")
+        with self.client.get(path, name=name, cookies=cookies, allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}, expected 200")
+            elif marker not in (response.text or ""):
+                response.failure(f"marker {marker!r} missing")
+            else:
+                response.success()
 
 
 def page_failure(name: str, reason: str) -> None:

@@ -12,7 +12,9 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432, user postgres, trust
 What it does:
 
 1. Empties Redis database 12 (``--redis-db``; the cache, the sessions' cache and the Celery
-   broker of this run) and creates the throwaway PostgreSQL database ``stockdata_bench_load``.
+   broker of this run) and creates the throwaway PostgreSQL database ``stockdata_bench_load``
+   (``BENCH_DB_NAME``).  The data is the demo's (3 datasets, ~200 photos), not the catalogue
+   benchmark's 200,000-photo fill.
 2. Migrates, collects the static files, runs ``seed_demo`` (demo photos through the real
    upload pipeline, releases, reviews, published datasets, orders; 4-6 minutes on the shared
    2-core machine) with media in a temporary folder, discards the Celery tasks it queued (it
@@ -34,6 +36,15 @@ What it does:
    add to cart, cart, checkout form, place the order (CSRF token and idempotency key from the
    form), the demo card page, pay with 4242 4242 4242 4242, the order page showing it paid.
    Every response is checked for its status and a marker of the page it should be.
+   Every request has a client timeout (``--client-timeout``, 10 s): no answer by then is a
+   failure, counted as an error and as a timeout.  Requests still waiting for their answer
+   when the run stops are counted (``in_flight_dropped``, with the oldest one's age) instead
+   of vanishing; they are not in the percentiles.
+5b. Open loop (``--open-rate`` page views a second for ``--open-duration`` s, after the
+   closed loop): requests start at a constant rate whatever the answers take (one locust
+   user spawning a greenlet per request), so a slow server builds a queue and shows it as
+   latency, timeouts and requests in flight, where the closed loop's users would just wait.
+   The mix: catalogue, searches, dataset pages; half anonymous, half as the signed-in buyers.
 6. Reference in the same run: ``/bench/bare/`` (a constant page through the same middleware,
    gunicorn and network path) under the same users and think time, for ``--bare-duration``
    seconds before and after the load; ``p99_vs_bare`` is the load's p99 over the bare p99.
@@ -42,7 +53,8 @@ What it does:
 Per-endpoint figures are printed above the last line, which is machine-readable::
 
     RESULT load rps=<n> p50_ms=<ms> p99_ms=<ms> errors=<n> p95_ms=<ms> p99_vs_bare=<x> bare_p99_ms=<ms>
-                cpu_ms=<ms> cpu_vs_bare=<x>
+                cpu_ms=<ms> cpu_vs_bare=<x> timeouts=<n> in_flight_dropped=<n>
+                open_rate=<n/s> open_p99_ms=<ms> open_errors=<n> open_timeouts=<n> open_in_flight_dropped=<n>
 
 rps = requests answered per second over the whole run (ramp-up included); percentiles over
 every request of the run, exact (not locust's rounded buckets); errors = requests failed
@@ -87,7 +99,7 @@ if str(ROOT) not in sys.path:
 
 from bench.common import database_create, database_drop, free_port, log, wait_for
 
-DB_NAME = "stockdata_bench_load"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "stockdata_bench_load")
 BIN = Path(sys.executable).parent
 BUYER_PASSWORD = "bench-load-buyer-2026"
 SEARCH_TERMS = ["マスク", "顔", "日本人", "オフィス", "mask", "faces", "office", "senior", "glasses", "street"]
@@ -348,7 +360,13 @@ def read_records(path: Path) -> list[list]:
 
 
 def summarise(records: list[list], duration: float) -> dict:
-    """Totals and per-endpoint figures from the locust records [kind, name, at, ms, ok]."""
+    """Totals and per-endpoint figures from the locust records [kind, name, at, ms, ok, error].
+
+    ``error`` is "timeout" for a request without an answer within the client timeout (an
+    error like any other failure); IN_FLIGHT records are requests still unanswered when the
+    run stopped (their age in ms), counted apart and left out of the latencies."""
+    dropped = [r for r in records if r[0] == "IN_FLIGHT"]
+    records = [r for r in records if r[0] != "IN_FLIGHT"]
     http = [r for r in records if r[0] != "CHECK"]
     times = sorted(r[3] for r in http)
     by_name: dict[str, list] = defaultdict(list)
@@ -369,6 +387,9 @@ def summarise(records: list[list], duration: float) -> dict:
     return {
         "requests": len(http),
         "errors": sum(1 for r in records if not r[4]),
+        "timeouts": sum(1 for r in records if len(r) > 5 and r[5] == "timeout"),
+        "in_flight_dropped": len(dropped),
+        "in_flight_oldest_ms": max((r[3] for r in dropped), default=0.0),
         "rps": len(http) / duration,
         "p50": percentile(times, 50),
         "p95": percentile(times, 95),
@@ -401,6 +422,9 @@ def main() -> int:
     parser.add_argument("--celery-concurrency", type=int, default=1)
     parser.add_argument("--no-celery", action="store_true", help="no worker: the bundles of paid orders wait")
     parser.add_argument("--redis-db", type=int, default=12)
+    parser.add_argument("--client-timeout", type=float, default=10, help="seconds; no answer by then is an error")
+    parser.add_argument("--open-rate", type=float, default=10, help="open loop: page views started a second")
+    parser.add_argument("--open-duration", type=int, default=30, help="open loop seconds (0: no open-loop run)")
     parser.add_argument("--access-log", action="store_true")
     parser.add_argument("--keep-db", action="store_true", help="keep the database and the work folder")
     parser.add_argument(
@@ -511,20 +535,20 @@ def main() -> int:
         plan = work / "plan.json"
         plan.write_text(json.dumps({**facts, "search_terms": SEARCH_TERMS, "sessions": sessions}, ensure_ascii=False))
 
-        def locust(classes, duration, out_name):
+        def locust(classes, duration, out_name, users=None):
             """The records of one locust run, with the CPU seconds gunicorn and locust spent in it."""
             out = work / out_name
             web, own = cpu_seconds(server.pid), resource.getrusage(resource.RUSAGE_CHILDREN)
             run_locust(
                 base=base,
                 classes=classes,
-                users=args.users,
+                users=users or args.users,
                 spawn_rate=args.spawn_rate,
                 duration=duration,
                 plan=plan,
                 out=out,
                 work=work,
-                env=env,
+                env=env | {"BENCH_LOAD_TIMEOUT": str(args.client_timeout), "BENCH_LOAD_RATE": str(args.open_rate)},
             )
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             spent = {
@@ -560,6 +584,12 @@ def main() -> int:
 
         orders_before = Order.objects.count()
         t0 = time.monotonic()
+        log(
+            "measures: gunicorn (production settings) + PostgreSQL + Redis + a real Celery worker, from locust on "
+            f"127.0.0.1; every request checked, {args.client_timeout:g} s client timeout, requests in flight at "
+            "the end counted; data: the demo's datasets (not the catalogue benchmark's 200,000-photo fill); "
+            "excludes: nginx, TLS, static files, the browser"
+        )
         log(f"load: {args.users} users (+{args.spawn_rate:g}/s), {args.duration} s, think time 1-3 s")
         records, spent = locust(["Buyer", "Anonymous"], args.duration, "load.jsonl")
         wall = time.monotonic() - t0
@@ -575,6 +605,20 @@ def main() -> int:
         connections.close_all()
 
         bare_runs.append(bare_run("bare2.jsonl", "after"))
+        open_loop = None
+        if args.open_rate > 0 and args.open_duration > 0:
+            log(
+                f"open loop: {args.open_rate:g} page views started a second for {args.open_duration} s, whatever "
+                "the answers take (catalogue, search, dataset pages; half as signed-in buyers)"
+            )
+            open_records, _spent = locust(["OpenLoop"], args.open_duration, "open.jsonl", users=1)
+            open_loop = summarise(open_records, args.open_duration)
+            log(
+                f"  open loop: {open_loop['requests']} answered ({open_loop['rps']:.1f}/s), p50 {open_loop['p50']:.0f} ms, "
+                f"p99 {open_loop['p99']:.0f} ms, errors {open_loop['errors']} (timeouts {open_loop['timeouts']}), "
+                f"in flight at the end {open_loop['in_flight_dropped']} "
+                f"(oldest {open_loop['in_flight_oldest_ms']:.0f} ms)"
+            )
         log(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
         log("")
@@ -622,9 +666,21 @@ def main() -> int:
         bare_p99 = statistics.mean(r["p99"] for r in bare_runs)
         ratio = result["p99"] / bare_p99 if bare_p99 else 0.0
         log(
+            f"closed loop: timeouts (no answer within {args.client_timeout:g} s, counted in errors) "
+            f"{result['timeouts']}; requests in flight when the run stopped {result['in_flight_dropped']} "
+            f"(oldest {result['in_flight_oldest_ms']:.0f} ms; not in the percentiles)"
+        )
+        open_part = (
+            f" open_rate={args.open_rate:g} open_p99_ms={open_loop['p99']:.0f} open_errors={open_loop['errors']} "
+            f"open_timeouts={open_loop['timeouts']} open_in_flight_dropped={open_loop['in_flight_dropped']}"
+            if open_loop
+            else ""
+        )
+        log(
             f"RESULT load rps={result['rps']:.1f} p50_ms={result['p50']:.0f} p99_ms={result['p99']:.0f} "
             f"errors={result['errors']} p95_ms={result['p95']:.0f} p99_vs_bare={ratio:.2f} bare_p99_ms={bare_p99:.0f} "
-            f"cpu_ms={load_cpu_ms:.1f} cpu_vs_bare={load_cpu_ms / bare_cpu_ms if bare_cpu_ms else 0:.1f}"
+            f"cpu_ms={load_cpu_ms:.1f} cpu_vs_bare={load_cpu_ms / bare_cpu_ms if bare_cpu_ms else 0:.1f} "
+            f"timeouts={result['timeouts']} in_flight_dropped={result['in_flight_dropped']}{open_part}"
         )
         return 0
     finally:

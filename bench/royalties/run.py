@@ -4,7 +4,7 @@ Run from the repository root (PostgreSQL answering on 127.0.0.1:5432 as ``postgr
 
     .venv/bin/python bench/royalties/run.py [--pg postgres://postgres@127.0.0.1:5432] [--sizes 10000,100000]
 
-It creates the throw-away database ``stockdata_bench_royalties``, migrates it, and drops
+It creates the throw-away database ``stockdata_bench_royalties`` (``BENCH_DB_NAME``), migrates it, and drops
 it at the end (also on failure).
 
 * split: a 10,000-photo version whose photos belong to 2,000 contributors (5 each) is
@@ -18,11 +18,20 @@ it at the end (also on failure).
   A second fresh child does everything except the run (Django set up, services imported,
   database connected); ``payout_peak_mb`` is the difference in MiB. The run reads
   contributors in id batches (STOCKDATA_PAYOUT_BATCH_SIZE, default 1,000), so the peak
-  should be the same for 10k and 100k.
+  should be the same for 10k and 100k.  The run's payout count must equal the number of
+  contributors whose ledger balance reaches the minimum (counted in SQL from the ledger),
+  or the benchmark stops with an error.
+* export: ``payout_run_export`` of that run (the CSV and the Zengin transfer file, streamed
+  row by row through temporary files into the private storage under a temp
+  ``STOCKDATA_MEDIA_ROOT``) in a fresh child process: wall time and VmHWM minus the same
+  baseline child; the files are then read back (after the measurement) and their transfer
+  and row counts must equal the payouts due.  ``export_peak_mb_*`` should be flat from 10k
+  to 100k.
 
 Last line::
 
     RESULT royalties split_s=<s> payout_peak_mb_10k=<MB> payout_peak_mb_100k=<MB>
+        export_peak_mb_10k=<MB> export_peak_mb_100k=<MB> export_s_100k=<s> sizes=<list>
 """
 
 from __future__ import annotations
@@ -32,9 +41,11 @@ import io
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DB_NAME = "stockdata_bench_royalties"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "stockdata_bench_royalties")
 PERIOD = "2026-10"
 
 
@@ -80,7 +91,23 @@ def child(mode: str, url: str, period: str) -> None:
         run = services.payout_run_start(period=period)
         result["seconds"] = time.perf_counter() - start
         result["payouts"] = Payout.objects.filter(run=run).count()
-    result["vmhwm_kb"] = vmhwm_kb()
+    elif mode == "export":
+        from django.core.files.storage import default_storage
+
+        from contributors.models import PayoutRun
+        from contributors.zengin import parse_zengin
+
+        run = PayoutRun.objects.get(period=period)
+        start = time.perf_counter()
+        run = services.payout_run_export(run=run)
+        result["seconds"] = time.perf_counter() - start
+        result["vmhwm_kb"] = vmhwm_kb()  # before reading the files back to check them
+        with default_storage.open(run.zengin_file.name, "rb") as fh:
+            parsed = parse_zengin(fh.read())  # after the measurement: reading it back is not the export's memory
+        result["transfers"] = parsed["trailer"]["count"]
+        with default_storage.open(run.csv_file.name, "rb") as fh:
+            result["csv_rows"] = sum(1 for _ in fh) - 1
+    result.setdefault("vmhwm_kb", vmhwm_kb())
     print(json.dumps(result))
 
 
@@ -262,9 +289,17 @@ def main() -> None:
 
     import psycopg
 
+    media = tempfile.mkdtemp(prefix="stockdata-bench-royalties-")
+    os.environ["STOCKDATA_MEDIA_ROOT"] = media  # the export's files; children inherit it
     admin_url = f"{args.pg.rstrip('/')}/postgres"
     url = f"{args.pg.rstrip('/')}/{DB_NAME}"
     sizes = [int(s) for s in args.sizes.split(",")]
+    print(
+        "measures: royalties_record_sale (split), payout_run_start and payout_run_export (the services the "
+        "task and the staff page call) on PostgreSQL, each run and export in a fresh process (time, peak RSS "
+        "over an import-only process); excludes: HTTP, the worker, S3.",
+        flush=True,
+    )
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
         conn.execute(f"CREATE DATABASE {DB_NAME}")
@@ -290,22 +325,46 @@ def main() -> None:
             + f" -> median {split_s:.3f}s (target < 1 s)"
         )
 
-        peaks = {}
+        peaks, export_peaks, export_seconds = {}, {}, {}
         for n in sizes:
             t = time.perf_counter()
             reset_contributors(user_ids, n)
             print(f"ledger for {n:,} contributors ({n * 3 + n // 10:,} rows, COPY) in {time.perf_counter() - t:.1f}s")
             from django.db import connection
 
+            # Who must be paid, from the ledger itself: a balance at the cut-off reaching the minimum.
+            from contributors.services import payout_minimum
+
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM (SELECT contributor_id FROM contributors_royaltyentry "
+                    "GROUP BY contributor_id HAVING sum(amount) >= %s) AS due",
+                    [payout_minimum()],
+                )
+                due = cursor.fetchone()[0]
             connection.close()  # children open their own
             base = run_child("baseline", url, args.period)
             run = run_child("run", url, args.period)
+            if run["payouts"] != due:
+                raise RuntimeError(f"{n:,} contributors, {due:,} due a payout, but the run made {run['payouts']:,}")
             peak = (run["vmhwm_kb"] - base["vmhwm_kb"]) / 1024
             peaks[n] = peak
             print(
-                f"payout run {n:,} contributors: {run['seconds']:.2f}s, {run['payouts']:,} payouts, "
-                f"peak {run['vmhwm_kb'] / 1024:.1f} MiB - baseline {base['vmhwm_kb'] / 1024:.1f} MiB "
-                f"= {peak:.1f} MiB"
+                f"payout run {n:,} contributors: {run['seconds']:.2f}s, {run['payouts']:,} payouts "
+                f"(= the {due:,} due by the ledger), peak {run['vmhwm_kb'] / 1024:.1f} MiB - baseline "
+                f"{base['vmhwm_kb'] / 1024:.1f} MiB = {peak:.1f} MiB"
+            )
+            export = run_child("export", url, args.period)
+            if not export["transfers"] == export["csv_rows"] == due:
+                raise RuntimeError(
+                    f"export wrote {export['transfers']} transfers, {export['csv_rows']} CSV rows; {due} due"
+                )
+            export_peaks[n] = (export["vmhwm_kb"] - base["vmhwm_kb"]) / 1024
+            export_seconds[n] = export["seconds"]
+            print(
+                f"export (payout_run_export: CSV + Zengin to storage) {n:,} contributors: {export['seconds']:.2f}s, "
+                f"{export['transfers']:,} transfers, peak {export['vmhwm_kb'] / 1024:.1f} MiB - baseline "
+                f"= {export_peaks[n]:.1f} MiB"
             )
     finally:
         from django.db import connections
@@ -316,9 +375,16 @@ def main() -> None:
             print(f"closing connections: {exc}", file=sys.stderr)
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        shutil.rmtree(media, ignore_errors=True)
     p10 = peaks.get(10_000, peaks[sizes[0]])
     p100 = peaks.get(100_000, peaks[sizes[-1]])
-    print(f"RESULT royalties split_s={split_s:.3f} payout_peak_mb_10k={p10:.1f} payout_peak_mb_100k={p100:.1f}")
+    e10 = export_peaks.get(10_000, export_peaks[sizes[0]])
+    e100 = export_peaks.get(100_000, export_peaks[sizes[-1]])
+    print(
+        f"RESULT royalties split_s={split_s:.3f} payout_peak_mb_10k={p10:.1f} payout_peak_mb_100k={p100:.1f} "
+        f"export_peak_mb_10k={e10:.1f} export_peak_mb_100k={e100:.1f} export_s_100k={export_seconds[sizes[-1]]:.2f} "
+        f"sizes={args.sizes}"
+    )
 
 
 if __name__ == "__main__":

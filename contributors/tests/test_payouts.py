@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from conftest import requires
 from contributors.models import Payout, PayoutRun, RoyaltyEntry
 from contributors.selectors import royalty_balance
 from contributors.services import (
@@ -301,9 +302,8 @@ def _child(code: str, *args: str) -> subprocess.Popen:
     )
 
 
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs PostgreSQL (row locks, concurrent transactions); set DATABASE_URL"
-)
+# Row locks and concurrent transactions: SQLite has neither (skipped locally, fails under CI=true).
+needs_postgres = requires("postgresql")
 
 
 @needs_postgres

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
+import os
+import stat
 import time
 import uuid
 from collections.abc import Iterable
@@ -168,26 +171,100 @@ class _Progress:
 class _HashingWriter:
     """A write-only stream in front of a storage file: hashes and counts what passes.
 
-    It deliberately has no ``fileno``/``seek``: the ZIP writer then copies in chunks through
-    ``write``, which is what makes S3File upload part by part instead of buffering.
+    On S3 (no real file behind it) it has no ``fileno``/``seek``: the ZIP writer then copies in
+    chunks through ``write``, which is what makes S3File upload part by part instead of
+    buffering. On local disk it exposes the file's descriptor, so the base prefix of a buyer's
+    archive is copied in the kernel (``os.copy_file_range``) without passing through Python.
+
+    ``sha256`` may start from the hash of bytes already known (``known`` bytes: the base prefix);
+    those bytes, whether copied in the kernel or written here, are not hashed a second time.
     """
 
-    def __init__(self, out):
+    def __init__(self, out, *, sha256=None, known: int = 0):
         self.out = out
-        self.sha256 = hashlib.sha256()
+        self.sha256 = sha256 if sha256 is not None else hashlib.sha256()
+        self.known = known
         self.size = 0
+        self._fd = _regular_file_descriptor(out)
 
     def write(self, data) -> int:
+        n = len(data)
         self.out.write(data)
-        self.sha256.update(data)
-        self.size += len(data)
-        return len(data)
+        if self.size + n > self.known:
+            self.sha256.update(memoryview(data)[max(0, self.known - self.size) :])
+        self.size += n
+        return n
 
     def flush(self) -> None:
-        pass
+        if self._fd is not None:
+            self.out.flush()
 
     def seekable(self) -> bool:
-        return False
+        return self._fd is not None
+
+    def fileno(self) -> int:
+        if self._fd is None:
+            raise io.UnsupportedOperation("not a local file")
+        return self._fd
+
+    def tell(self) -> int:
+        return self.size
+
+    def seek(self, position: int, whence: int = io.SEEK_SET) -> int:
+        """Only forward over bytes the kernel wrote (the copied prefix), which are known already."""
+        if self._fd is None or whence != io.SEEK_SET or not self.size <= position <= max(self.known, self.size):
+            raise io.UnsupportedOperation("the archive is written front to back")
+        self.out.seek(position)
+        self.size = position
+        return position
+
+
+def _regular_file_descriptor(out) -> int | None:
+    try:
+        fd = out.fileno()
+        return fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+class _PrefixSnapshot:
+    """Progress callback of a base build that keeps the SHA-256 of the base's local records (the
+    prefix every buyer's archive starts with) as it passes: taken after the last entry, before
+    the central directory. The first buyer's archive hash then continues from it."""
+
+    def __init__(self, out: _HashingWriter, progress):
+        self.out, self.progress = out, progress
+        self.sha256, self.size = None, -1
+
+    def __call__(self, done: int, total: int, nbytes: int) -> None:
+        if done == total:
+            self.sha256, self.size = self.out.sha256.copy(), self.out.size
+        self.progress(done, total, nbytes)
+
+
+# (base id, archive name) -> SHA-256 object of that base's prefix, for the buyer whose task built it.
+_prefix_hashes: dict[tuple[int, str], object] = {}
+
+
+def _prefix_sha256(base: BundleBase, src, index) -> object:
+    """The SHA-256 state after the base's first ``index.local_end`` bytes: remembered from the
+    build in this process, else read from the stored base once (never written anywhere)."""
+    known = _prefix_hashes.pop((base.pk, base.archive), None)
+    if known is not None:
+        return known
+    sha = hashlib.sha256()
+    left = index.local_end
+    buf = bytearray(core.CHUNK_SIZE)
+    view = memoryview(buf)
+    src.seek(0)
+    while left:
+        n = src.readinto(view[: min(left, len(buf))]) if hasattr(src, "readinto") else 0
+        if not n:
+            raise ValueError(f"base {base.archive} ended {left} bytes early")
+        sha.update(view[:n])
+        left -= n
+    src.seek(0)
+    return sha
 
 
 def _reserve(prefix: str) -> str:
@@ -360,10 +437,13 @@ def _base_build(base: BundleBase, bundle_id: int) -> None:
         )
     entries = core.base_entries(items, info, edition=base.edition, open_image=_image_opener(version))
     BundleBase.objects.filter(pk=base.pk).update(files_total=len(entries))
-    progress = _Progress(BundleBase, base.pk, heartbeat=True)
     with default_storage.open(base.partial, "wb") as fh:
         out = _HashingWriter(fh)
-        index = core.build_base(out, entries, date_time=core.bundle_date_time(info), progress=progress)
+        snapshot = _PrefixSnapshot(out, _Progress(BundleBase, base.pk, heartbeat=True))
+        index = core.build_base(out, entries, date_time=core.bundle_date_time(info), progress=snapshot)
+    if snapshot.size == index.local_end:
+        _prefix_hashes.clear()  # one at a time: the buyer whose task built it uses it next
+        _prefix_hashes[(base.pk, base.partial)] = snapshot.sha256
     with transaction.atomic():
         updated = BundleBase.objects.filter(pk=base.pk, builder=bundle_id, partial=base.partial).update(
             status=BundleBase.Status.READY,
@@ -476,7 +556,9 @@ def bundle_build(*, bundle_id: int) -> Bundle:
     index = core.BaseIndex.from_json(base.index)
     progress = _Progress(Bundle, bundle.pk)
     with default_storage.open(base.archive, "rb") as src, default_storage.open(partial, "wb") as fh:
-        out = _HashingWriter(fh)
+        # The prefix (the base's local records) is hashed once: during the base build when this
+        # task built it, else read once here; it is then copied (in the kernel on local disk).
+        out = _HashingWriter(fh, sha256=_prefix_sha256(base, src, index), known=index.local_end)
         records = core.personalise_bundle(
             src, index, out, info=info, edition=line.edition, license=licence_text(line), progress=progress
         )

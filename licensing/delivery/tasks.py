@@ -35,8 +35,7 @@ def bundle_build_task(self, bundle_id: int) -> None:
         if not connection.in_atomic_block:
             close_old_connections()
         services.bundle_build_failed(bundle_id=bundle_id, error=f"{type(exc).__name__}: {exc}", final=final)
-        if final or self.request.is_eager:
-            # Eager runs (tests) never re-raise into the caller's on_commit: the row says what happened.
+        if final:
             return
         base = int(getattr(settings, "STOCKDATA_BUNDLE_RETRY_SECONDS", 30))
         raise self.retry(exc=exc, countdown=min(2**self.request.retries * base, 600)) from exc

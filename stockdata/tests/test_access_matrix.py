@@ -19,6 +19,7 @@ observed outcomes as table rows (for writing a new row; read them, do not paste 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -27,7 +28,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from stockdata.tests.access_table import ADMIN_ROWS, API_ROWS, URL_ROWS, Row
+from stockdata.tests.access_table import ADMIN_ROWS, API_ROWS, STAFF_REDIRECT, URL_ROWS, Row
 from stockdata.tests.access_world import ROLES, world_fixture  # noqa: F401 - the module-scoped `world`
 
 LOGIN_URLS = ("/accounts/login/", "/admin/login/")
@@ -131,8 +132,45 @@ def outcome_of(response) -> str | int:
     return status
 
 
-def _request(client: Client, method: str, url: str, data, content_type: str | None):
+# What every response carries, whatever its status: the policy of stockdata.settings.base.
+CSP_PARTS = ("default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "frame-ancestors '")
+
+
+def csp_problem(response) -> str | None:
+    policy = response.headers.get("Content-Security-Policy", "")
+    missing = [part for part in CSP_PARTS if part not in policy]
+    if missing or "unsafe-" in policy:
+        return f"Content-Security-Policy lacks {missing} or allows unsafe-* (header: {policy!r})"
+    return None
+
+
+def envelope_problem(key: str, response) -> str | None:
+    """An API refusal answers ``{"error": {"code": "...", "message": "...", ...}}`` as JSON."""
+    if not key.startswith("API ") or response.status_code < 400:
+        return None
+    content_type = response.headers.get("Content-Type", "")
+    if not content_type.startswith("application/json"):
+        return f"API error {response.status_code} is {content_type!r}, not JSON"
+    body = json.loads(response.content)
+    error = body.get("error") if isinstance(body, dict) else None
+    if not (
+        isinstance(error, dict)
+        and isinstance(error.get("code"), str)
+        and error["code"]
+        and isinstance(error.get("message"), str)
+        and error["message"]
+    ):
+        return f"API error {response.status_code} without the error envelope: {body!r:.300}"
+    return None
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _request(client: Client, method: str, url: str, data, content_type: str | None, csrf_token: str | None = None):
     kwargs = {"content_type": content_type} if content_type else {}
+    if csrf_token and method not in SAFE_METHODS:
+        kwargs["HTTP_X_CSRFTOKEN"] = csrf_token
     with transaction.atomic():
         try:
             return getattr(client, method.lower())(url, data or {}, **kwargs)
@@ -144,27 +182,123 @@ def all_rows() -> list[tuple[str, Row]]:
     return list(URL_ROWS.items()) + list(ADMIN_ROWS.items()) + [(f"API {op}", row) for op, row in API_ROWS.items()]
 
 
+def run_matrix(
+    world, sessions: dict, overrides: dict | None = None, csrf_exempt: set | None = None
+) -> tuple[list[str], dict]:
+    """Every row as every role; ``sessions`` maps a role to (client, CSRF token or None).
+
+    Besides the outcome, every response must carry the CSP header and every API refusal the
+    JSON error envelope. With CSRF tokens (``csrf_exempt`` given), every unsafe request of a
+    signed-in role is first sent without its token and must be refused with 403.
+    Returns (mismatches, observed outcomes)."""
+    overrides = overrides or {}
+    mismatches, observed = [], {}
+    for role in ROLES:
+        client, csrf_token = sessions[role]
+        for key, row in all_rows():
+            url = row_url(world, key, row)
+            content_type = "application/json" if key.startswith("API ") and row.method != "GET" else None
+            where = f"{key} [{row.method} {url}] as {role}"
+            if csrf_exempt is not None and role != "anonymous" and row.method not in SAFE_METHODS:
+                refused = _request(client, row.method, url, row.data, content_type, None)
+                if key not in csrf_exempt and refused.status_code != 403:
+                    mismatches.append(f"{where} without a CSRF token: expected 403, got {refused.status_code}")
+                for problem in (csp_problem(refused), envelope_problem(key, refused)):
+                    if problem:
+                        mismatches.append(f"{where} without a CSRF token: {problem}")
+            try:
+                response = _request(client, row.method, url, row.data, content_type, csrf_token)
+            except Exception as exc:  # noqa: BLE001 - a 500: reported with the rest
+                observed.setdefault(key, {})[role] = got = f"500 ({type(exc).__name__}: {exc})"
+                mismatches.append(f"{where}: expected {row.expect.get(role)}, got {got}")
+                continue
+            got = outcome_of(response)
+            observed.setdefault(key, {})[role] = got
+            expected = overrides.get(key, row.expect).get(role)
+            if got != expected and not (isinstance(expected, frozenset) and got in expected):
+                mismatches.append(f"{where}: expected {expected}, got {got}")
+            for problem in (csp_problem(response), envelope_problem(key, response)):
+                if problem:
+                    mismatches.append(f"{where}: {problem}")
+    return mismatches, observed
+
+
+def _print_observed(observed: dict) -> None:
+    for key, outcomes in observed.items():
+        print(f"{key!r}: {tuple(outcomes[r] for r in ROLES)!r},")
+
+
 @pytest.mark.django_db
 def test_access_matrix(world):
-    record = bool(os.environ.get("ACCESS_MATRIX_RECORD"))
-    mismatches, observed = [], {}
+    sessions = {}
     for role in ROLES:
         client = Client()
         if role != "anonymous":
             client.force_login(world.users[role])
-        for key, row in all_rows():
-            url = row_url(world, key, row)
-            content_type = "application/json" if key.startswith("API ") and row.method != "GET" else None
-            try:
-                response = _request(client, row.method, url, row.data, content_type)
-                got = outcome_of(response)
-            except Exception as exc:  # noqa: BLE001 - a 500: reported with the rest
-                got = f"500 ({type(exc).__name__}: {exc})"
-            observed.setdefault(key, {})[role] = got
-            expected = row.expect.get(role)
-            if got != expected and not (isinstance(expected, frozenset) and got in expected):
-                mismatches.append(f"{key} [{row.method} {url}] as {role}: expected {expected}, got {got}")
-    if record:
-        for key, outcomes in observed.items():
-            print(f"{key!r}: {tuple(outcomes[r] for r in ROLES)!r},")
+        sessions[role] = (client, None)
+    mismatches, observed = run_matrix(world, sessions)
+    if os.environ.get("ACCESS_MATRIX_RECORD"):
+        _print_observed(observed)
+    assert not mismatches, f"{len(mismatches)} access mismatches:\n" + "\n".join(mismatches)
+
+
+# --- Second pass: as production runs it (staff two-factor required, CSRF enforced) -------------
+
+STAFF_ROLES = ("reviewer", "admin")
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+# Where a verified staff session with an authenticator answers differently from the first pass
+# (whose staff have no authenticator): the code prompt opens instead of sending them to set one up.
+TWO_FACTOR_OVERRIDES: dict[str, dict] = {
+    "accounts:two_factor_setup": STAFF_REDIRECT,  # an authenticator is set up already: to the 2FA page
+}
+# Unsafe requests that take no CSRF token: the webhook is signed by Stripe instead.
+CSRF_EXEMPT = {"licensing:stripe_webhook"}
+
+
+def csrf_token_of(client: Client) -> str:
+    """The token a real browser would send: read from a page's form, as a user's browser gets it."""
+    response = client.get(reverse("catalog:list"))
+    assert response.status_code == 200, response.status_code
+    match = CSRF_FIELD.search(response.content.decode())
+    assert match, "the catalogue page has no CSRF token to read"
+    return match.group(1)
+
+
+def verified_staff_client(user) -> Client:
+    """A staff session that passed the second factor through the real code prompt, CSRF enforced."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.get("/staff/").status_code == 302, "an unverified staff session opened a staff page"
+    verify = reverse("accounts:two_factor_verify")
+    page = client.get(verify)
+    token = CSRF_FIELD.search(page.content.decode()).group(1)
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+    without_token = client.post(verify, {"code": code, "next": "/staff/"})
+    assert without_token.status_code == 403, "the code prompt took a POST without a CSRF token"
+    response = client.post(verify, {"code": code, "next": "/staff/", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and response["Location"] == "/staff/", response.status_code
+    assert client.get("/staff/").status_code == 200
+    return client
+
+
+@pytest.mark.django_db
+def test_access_matrix_with_staff_two_factor_required_and_csrf_enforced(world, settings):
+    settings.STOCKDATA_STAFF_REQUIRE_2FA = True
+    sessions = {}
+    for role in ROLES:
+        if role in STAFF_ROLES:
+            client = verified_staff_client(world.users[role])
+        else:
+            client = Client(enforce_csrf_checks=True)
+            if role != "anonymous":
+                client.force_login(world.users[role])
+        sessions[role] = (client, csrf_token_of(client))
+    mismatches, observed = run_matrix(world, sessions, overrides=TWO_FACTOR_OVERRIDES, csrf_exempt=CSRF_EXEMPT)
+    if os.environ.get("ACCESS_MATRIX_RECORD"):
+        _print_observed(observed)
     assert not mismatches, f"{len(mismatches)} access mismatches:\n" + "\n".join(mismatches)

@@ -11,12 +11,11 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Sum
 
-from conftest import _database_url, wait_until
+from conftest import _database_url, requires, wait_until
 from contributors.models import ContributorProfile, Payout, PayoutRun, RoyaltyEntry
 from contributors.services import period_bounds, previous_period
 from contributors.tasks import payout_run_start_task
@@ -25,14 +24,9 @@ from licensing.delivery import services as bundles
 from licensing.delivery.tests.test_bundles import factory_version, make_line
 from licensing.models import Bundle, BundleBase
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-        reason="kills PostgreSQL server connections with pg_terminate_backend; SQLite has none "
-        "(run with DATABASE_URL=postgres://...; CI does)",
-    ),
-]
+# Kills PostgreSQL server connections with pg_terminate_backend; SQLite has none
+# (run with DATABASE_URL=postgres://...; under CI=true a run without it fails).
+pytestmark = [pytest.mark.worker, requires("postgresql")]
 
 APP = "stockdata-faults-worker"
 

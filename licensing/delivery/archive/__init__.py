@@ -64,6 +64,7 @@ from licensing.delivery.archive.formats import (
     yolo_files,
 )
 from licensing.delivery.archive.writer import (
+    CHUNK_SIZE,
     BaseIndex,
     Entry,
     EntryRecord,
@@ -76,6 +77,7 @@ from licensing.delivery.archive.writer import (
 
 __all__ = [
     "ANNOTATED",
+    "CHUNK_SIZE",
     "UNEDITED",
     "BaseIndex",
     "Entry",

@@ -24,6 +24,7 @@ import pytest
 from PIL import Image
 
 from catalog.splits import split_by_subject
+from conftest import requires
 from licensing.delivery.archive import (
     ANNOTATED,
     UNEDITED,
@@ -226,16 +227,15 @@ def test_unzip_test_and_sha256sum_check(bundle, version):
     assert "Acme Vision KK" in licence and "SD-2026-0001" in licence
 
 
-@pytest.mark.skipif(not (SEVEN_ZIP or BSDTAR), reason="neither 7-Zip nor bsdtar installed")
+@requires("7zip", "bsdtar")
 def test_other_readers(bundle, tmp_path):
     path = bundle[0]
-    if SEVEN_ZIP:
-        res = subprocess.run([SEVEN_ZIP, "t", str(path)], check=False, capture_output=True, text=True)
-        assert res.returncode == 0 and "Everything is Ok" in res.stdout, res.stdout + res.stderr
-    if BSDTAR:  # streaming read (from a pipe, no central directory): data descriptors must be right
-        with open(path, "rb") as f:
-            subprocess.run([BSDTAR, "-xf", "-", "-C", str(tmp_path)], stdin=f, check=True)
-        subprocess.run(["sha256sum", "-c", "--quiet", "MANIFEST.sha256"], cwd=tmp_path / ROOT_A, check=True)
+    res = subprocess.run([SEVEN_ZIP, "t", str(path)], check=False, capture_output=True, text=True)
+    assert res.returncode == 0 and "Everything is Ok" in res.stdout, res.stdout + res.stderr
+    # streaming read (from a pipe, no central directory): data descriptors must be right
+    with open(path, "rb") as f:
+        subprocess.run([BSDTAR, "-xf", "-", "-C", str(tmp_path)], stdin=f, check=True)
+    subprocess.run(["sha256sum", "-c", "--quiet", "MANIFEST.sha256"], cwd=tmp_path / ROOT_A, check=True)
 
 
 # ----------------------------------------------------------------------------- annotations
@@ -682,16 +682,15 @@ def _readers_ok(path: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as zf:
         assert zf.testzip() is None
     subprocess.run(["unzip", "-tq", str(path)], check=True, capture_output=True)
-    if SEVEN_ZIP:
-        res = subprocess.run([SEVEN_ZIP, "t", str(path)], check=False, capture_output=True, text=True)
-        assert res.returncode == 0 and "Everything is Ok" in res.stdout, res.stdout
-    if BSDTAR:
-        dest = tmp_path / "bsdtar"
-        dest.mkdir(exist_ok=True)
-        with open(path, "rb") as f:
-            subprocess.run([BSDTAR, "-xf", "-", "-C", str(dest)], stdin=f, check=True)
+    res = subprocess.run([SEVEN_ZIP, "t", str(path)], check=False, capture_output=True, text=True)
+    assert res.returncode == 0 and "Everything is Ok" in res.stdout, res.stdout
+    dest = tmp_path / "bsdtar"
+    dest.mkdir(exist_ok=True)
+    with open(path, "rb") as f:
+        subprocess.run([BSDTAR, "-xf", "-", "-C", str(dest)], stdin=f, check=True)
 
 
+@requires("7zip", "bsdtar")
 def test_zip64_local_headers_and_data_descriptors(tmp_path):
     """Streamed entries of unknown size get ZIP64 local extras and 8-byte data descriptors."""
     payload = os.urandom(300_000)
@@ -727,6 +726,7 @@ def test_zip64_local_headers_and_data_descriptors(tmp_path):
     _readers_ok(path, tmp_path)
 
 
+@requires("7zip")
 def test_zip64_end_record_for_more_than_65535_entries(tmp_path):
     n = 65_540
     path = tmp_path / "many.zip"
@@ -745,8 +745,7 @@ def test_zip64_end_record_for_more_than_65535_entries(tmp_path):
         assert len(zf.infolist()) == n + 1
         assert zf.read("d/65539.txt") == b"65539"
     subprocess.run(["unzip", "-tq", str(path)], check=True, capture_output=True)
-    if SEVEN_ZIP:
-        assert subprocess.run([SEVEN_ZIP, "t", str(path)], check=False, capture_output=True).returncode == 0
+    assert subprocess.run([SEVEN_ZIP, "t", str(path)], check=False, capture_output=True).returncode == 0
 
 
 def test_zip64_central_directory_fields_past_4gib(tmp_path):
