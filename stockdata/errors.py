@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     STORAGE_UNAVAILABLE = "storage_unavailable"
     # Signing in.
     LOCKED_OUT = "locked_out"
+    EMAIL_UNVERIFIED = "email_unverified"
     OTP_INVALID = "otp_invalid"
     OTP_REQUIRED = "otp_required"
     OTP_THROTTLED = "otp_throttled"

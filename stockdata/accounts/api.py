@@ -1,3 +1,5 @@
+from allauth.account import app_settings as allauth_settings
+from allauth.account.utils import has_verified_email
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -51,6 +53,12 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+def email_verification_owed(user) -> bool:
+    """Whether ``user`` may not sign in yet: verification is mandatory and their address is unconfirmed."""
+    mandatory = allauth_settings.EMAIL_VERIFICATION == allauth_settings.EmailVerificationMethod.MANDATORY
+    return mandatory and not has_verified_email(user, user.email)
+
+
 class TokenView(ObtainAuthToken):
     """Exchange an email and password for an API token (send it as ``Authorization: Token <key>``).
 
@@ -72,6 +80,17 @@ class TokenView(ObtainAuthToken):
             if getattr(request._request, "axes_locked_out", False):
                 raise ApplicationError(lockout_message(), code=ErrorCode.LOCKED_OUT, status=429)
             raise ApplicationError(_("Email or password is wrong."), code=ErrorCode.AUTHENTICATION_FAILED)
+        if email_verification_owed(user):
+            # The same rule as the login page: with mandatory verification an unconfirmed address
+            # gets nothing, or anyone could act as procurement@<a real company>.
+            raise ApplicationError(
+                _(
+                    "Confirm your email address first: follow the link in the email we sent you "
+                    "(signing in on the website sends a new one), then ask for a token again."
+                ),
+                code=ErrorCode.EMAIL_UNVERIFIED,
+                status=403,
+            )
         if two_factor.second_factor_required(user):
             self._require_second_factor(user, serializer.validated_data.get("otp", ""))
         token = two_factor.api_token_issue(user=user)
