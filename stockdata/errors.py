@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     # Signing in.
     LOCKED_OUT = "locked_out"
     EMAIL_UNVERIFIED = "email_unverified"
+    TOO_MANY_TOKENS = "too_many_tokens"
     OTP_INVALID = "otp_invalid"
     OTP_REQUIRED = "otp_required"
     OTP_THROTTLED = "otp_throttled"

@@ -14,6 +14,8 @@ from stockdata.core import views as core_views
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
+    path("auth/tokens/", accounts_api.ApiTokenListView.as_view(), name="api-token-list"),
+    path("auth/tokens/<uuid:public_id>/", accounts_api.ApiTokenDetailView.as_view(), name="api-token-detail"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("", include("catalog.photos.api.urls")),
     path("", include("catalog.storefront.api.urls")),

@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -345,6 +345,20 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- API --------------------------------------------------------------------------------
+
+# API tokens (django-rest-knox, stockdata.accounts.tokens): one per device, stored as a SHA-512
+# digest, expiring after STOCKDATA_API_TOKEN_TTL_DAYS; revoked all at once when the password
+# changes or is reset and when the account is deactivated. Sent as ``Authorization: Token <key>``.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own migrations would create its unused (swapped-out) table, which Django then leaves
+# out of test flushes: PostgreSQL refuses to truncate the users it points at. Ours is in accounts.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("STOCKDATA_API_TOKEN_TTL_DAYS", default=30)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": env.int("STOCKDATA_API_TOKENS_PER_USER", default=20),
+    "AUTO_REFRESH": False,
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

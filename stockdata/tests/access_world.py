@@ -91,6 +91,7 @@ def build_world() -> World:
     from licensing.commerce import services
     from licensing.models import Invoice, ModelRelease, Order, OrderLine
     from stockdata.accounts.models import User
+    from stockdata.accounts.tokens import api_token_issue
 
     call_command("seed_demo", stdout=io.StringIO())
     world = World()
@@ -134,6 +135,7 @@ def build_world() -> World:
         o[f"line_{suffix}"] = OrderLine.objects.filter(order=order).order_by("pk").first()
         o[f"invoice_{suffix}"] = Invoice.objects.filter(order=order).order_by("pk").first()
         o[f"cart_line_{suffix}"] = services.cart_for(user).lines.order_by("pk").first()
+    o["api_token_a"] = api_token_issue(user=u["contributor_a"], name="access matrix")[0]
     o["dataset"] = dataset
     o["draft_dataset"] = Dataset.objects.exclude(status=Dataset.Status.PUBLISHED).order_by("pk").first() or dataset
     o["payout_run"] = run

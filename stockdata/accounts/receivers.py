@@ -1,0 +1,28 @@
+"""Accounts reacting to their own users' changes: API tokens end with the password that issued them."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+
+from stockdata.accounts import tokens
+from stockdata.accounts.models import User
+
+
+@receiver(pre_save, sender=User, dispatch_uid="accounts.tokens_end_with_password")
+def _note_password_or_deactivation(sender, instance: User, raw=False, **kwargs):
+    """A new password (``set_password``: change, reset, the admin, ``changepassword``; not Django's
+    silent re-hash on login) or a deactivation revokes every API token once the save succeeds."""
+    instance._stockdata_revoke_tokens = False
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    new_password = getattr(instance, "_password", None) is not None
+    deactivated = not instance.is_active and User.objects.filter(pk=instance.pk, is_active=True).exists()
+    instance._stockdata_revoke_tokens = new_password or deactivated
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.tokens_revoked_after_save")
+def _revoke_tokens(sender, instance: User, created=False, raw=False, **kwargs):
+    if getattr(instance, "_stockdata_revoke_tokens", False):
+        instance._stockdata_revoke_tokens = False
+        tokens.api_tokens_revoke_all(user=instance)
