@@ -970,18 +970,18 @@ def run_wrk(url: str, *, duration: int, threads: int, connections: int, script: 
         text=True,
         check=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
     socket_errors = (
         sum(
             int(x)
             for x in re.findall(
-                r"(?:connect|read|write|timeout) (\d+)", out.split("Socket errors:", 1)[1].splitlines()[0]
+                r"(?:connect|read|write|timeout) ([0-9]+)", out.split("Socket errors:", 1)[1].splitlines()[0]
             )
         )
         if "Socket errors:" in out
         else 0
     )
-    non2xx = int(re.search(r"NON2XX (\d+)", out).group(1))
+    non2xx = int(re.search(r"NON2XX ([0-9]+)", out).group(1))
     latency = re.search(r"Latency\s+(\S+)", out).group(1)
     return {
         "rps": rps,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
 invoice_registration_number_validator = RegexValidator(
-    r"^T\d{13}$",
+    r"^T[0-9]{13}$",
     _("A qualified-invoice registration number is the letter T followed by 13 digits, e.g. T1234567890123."),
 )
 

@@ -28,9 +28,43 @@ env = environ.Env()
 # Off even in the embedded default, so `make run` shows the product's own 404 and 500 pages
 # (DJANGO_DEBUG=true brings Django's debug pages back for a developer who wants them).
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The embedded default is for a developer's laptop; production.py refuses to start
-# without a real secret.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-dev-key-only-for-the-embedded-default")
+
+
+def embedded_secret_key(path: Path) -> str:
+    """The embedded default's secret key: random, made on first run and kept in ``path`` (mode 0600).
+
+    Never a constant in the code, which anyone could read and use to sign download links or
+    sessions offline. The web server and the worker starting together agree on one key: the file
+    is written aside and linked into place, and whoever loses the race reads the winner's.
+    """
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        key = ""
+    if len(key) >= 50:
+        return key
+    import secrets
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mkstemp creates it 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_urlsafe(64) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            if len(path.read_text(encoding="ascii").strip()) < 50:  # an unusable old file: replace it
+                os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path.read_text(encoding="ascii").strip()
+
+
+# Production (production.py) takes it from the environment and refuses a missing, short or
+# example key; the embedded default makes its own under var/.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or embedded_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("STOCKDATA_SITE_URL", default="http://127.0.0.1:8000")
