@@ -11,10 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from licensing.delivery import selectors, services
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+from stockdata.client_ip import client_ip
 
 
 def _line_or_404(request, order_uuid, line_id):
@@ -36,7 +33,7 @@ def bundle_download(request, order_uuid, line_id):
     """Log the download and send the buyer to a fresh link that works for a few minutes."""
     line = _line_or_404(request, order_uuid, line_id)
     try:
-        url = services.bundle_download(line=line, user=request.user, ip=_client_ip(request))
+        url = services.bundle_download(line=line, user=request.user, ip=client_ip(request))
     except services.DownloadRefused as exc:
         return render(
             request,

@@ -6,6 +6,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 
 from stockdata.accounts import two_factor
+from stockdata.client_ip import client_ip
 from stockdata.mail.services import email_send
 
 
@@ -25,6 +26,13 @@ class AccountAdapter(DefaultAccountAdapter):
             return register(user)
         user.save()
         return user
+
+    def get_client_ip(self, request):
+        """allauth's rate limits count by the client behind our trusted proxies (``stockdata.client_ip``)."""
+        ip = client_ip(request)
+        if not ip:
+            return super().get_client_ip(request)
+        return ip
 
     def get_login_redirect_url(self, request):
         """Staff who owe a second factor go to the code prompt (or to setup) first."""

@@ -1,7 +1,10 @@
-"""Accounts reacting to their own users' changes: API tokens end with the password that issued them."""
+"""Accounts reacting to their own users' changes: API tokens end with the password that issued them;
+a completed password reset lifts the login lockout."""
 
 from __future__ import annotations
 
+from allauth.account.signals import password_reset
+from axes.utils import reset as axes_reset
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
@@ -26,3 +29,10 @@ def _revoke_tokens(sender, instance: User, created=False, raw=False, **kwargs):
     if getattr(instance, "_stockdata_revoke_tokens", False):
         instance._stockdata_revoke_tokens = False
         tokens.api_tokens_revoke_all(user=instance)
+
+
+@receiver(password_reset, dispatch_uid="accounts.password_reset_lifts_lockout")
+def _lift_lockout(sender, request, user, **kwargs):
+    """Whoever completed a reset proved they own the address: the login lockout for it ends,
+    from every client (someone else's wrong guesses must not keep the owner out)."""
+    axes_reset(username=user.email.lower())

@@ -202,14 +202,22 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 
-# Login rate limiting (django-axes): five wrong passwords for one email from one address
-# lock that pair out for 15 minutes; a successful login clears the count.
+# How many reverse proxies stand in front of gunicorn and append to X-Forwarded-For: the client
+# is that many hops from the right (stockdata.client_ip). 0 here (make run: no proxy, the header
+# is ignored); 1 behind the documented nginx (docs/DEPLOY.md). Lockouts, rate limits and the
+# download and licence-acceptance logs all use it.
+STOCKDATA_TRUSTED_PROXIES = env.int("STOCKDATA_TRUSTED_PROXIES", default=0)
+
+# Login rate limiting (django-axes): five wrong passwords for one email from one client address
+# lock that pair out for 15 minutes; a successful login or a completed password reset clears it.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "stockdata.accounts.lockout.login_email"
+# The client's address behind exactly STOCKDATA_TRUSTED_PROXIES proxies (stockdata.client_ip).
+AXES_CLIENT_IP_CALLABLE = "stockdata.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "stockdata.accounts.lockout.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "otp"]
 
@@ -218,7 +226,7 @@ AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "otp"]
 STOCKDATA_STAFF_REQUIRE_2FA = env.bool("STOCKDATA_STAFF_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = "Stockdata"
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stockdata <no-reply@stockdata.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A hung mail server becomes an error the outbox retries (stockdata/mail), not a stuck worker.
@@ -444,7 +452,13 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own lines ("Not Found: <path>", runserver's access lines) reach the root's handler
+        # only, never Django's default console handlers, so secrets in paths are redacted.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 # In JSON mode the Celery worker logs through the handler above instead of its own text format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

@@ -49,6 +49,13 @@ STORAGES["staticfiles"] = {
 }
 WHITENOISE_USE_FINDERS = False  # only the collected, hashed files
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+# The console backend prints every e-mail, consent and password-reset links included, into the
+# logs: production sends mail for real (EMAIL_URL) or refuses to start.
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    raise ImproperlyConfigured(
+        "Production does not print e-mail to the console (it would put consent and password-reset links "
+        "in the logs): set EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example:587."
+    )
 STOCKDATA_DEMO_PAYMENTS = False
 
 # Logs: one JSON object per line by default (LOG_FORMAT=plain for text), Celery included.

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from stockdata.accounts.models import ApiToken as Token
 from stockdata.accounts.tests.factories import PASSWORD, BuyerFactory, StaffFactory, UserFactory
-from stockdata.tests.production_env import COMPANY_ENV
+from stockdata.tests.production_env import COMPANY_ENV, MAIL_ENV
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def resolve(settings_module: str, **env) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-PRODUCTION_ENV = {"DJANGO_SECRET_KEY": "s" * 60, "DJANGO_ALLOWED_HOSTS": "stockdata.example", **COMPANY_ENV}
+PRODUCTION_ENV = {"DJANGO_SECRET_KEY": "s" * 60, "DJANGO_ALLOWED_HOSTS": "stockdata.example", **COMPANY_ENV, **MAIL_ENV}
 
 
 def test_production_hashes_new_passwords_with_argon2_and_still_reads_pbkdf2():

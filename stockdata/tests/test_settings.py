@@ -12,7 +12,7 @@ import requests
 
 from conftest import free_port, wait_for_port
 from stockdata.company import COMPANY_FIELDS, DEMO_COMPANY
-from stockdata.tests.production_env import COMPANY_ENV
+from stockdata.tests.production_env import COMPANY_ENV, MAIL_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,6 +142,7 @@ def test_production_mode_passes_check_deploy():
         "DJANGO_SECRET_KEY": "x" * 30 + "-production-secret-from-the-environment-" + "y" * 20,
         "DJANGO_ALLOWED_HOSTS": "stockdata.example",
         **COMPANY_ENV,
+        **MAIL_ENV,
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
@@ -191,6 +192,7 @@ def production_check(**env) -> subprocess.CompletedProcess:
             "DJANGO_SECRET_KEY": "k" * 60,
             "DJANGO_ALLOWED_HOSTS": "stockdata.example",
         }
+        | MAIL_ENV
         | env,
         capture_output=True,
         text=True,
@@ -223,7 +225,8 @@ def test_production_reads_the_company_from_the_environment():
             "DJANGO_SECRET_KEY": "k" * 60,
             "DJANGO_ALLOWED_HOSTS": "stockdata.example",
         }
-        | COMPANY_ENV,
+        | COMPANY_ENV
+        | MAIL_ENV,
         capture_output=True,
         text=True,
         check=True,
@@ -387,3 +390,15 @@ def test_secret_key_issue_every_digit_check_uses_ascii_digits():
             if re.search(r"\.is(digit|decimal|numeric)\(", code) and ".isascii()" not in code:
                 offenders.append(f"{rel}:{number}: {line.strip()}")
     assert not offenders, "digit checks that accept non-ASCII digits:\n" + "\n".join(offenders)
+
+
+def test_log_redaction_production_refuses_the_console_email_backend():
+    """The console backend would print consent and password-reset links into the logs."""
+    result = production_check(**(COMPANY_ENV | {"EMAIL_URL": "", "EMAIL_BACKEND": ""}))
+    assert result.returncode != 0
+    assert "Production does not print e-mail to the console" in result.stderr
+    explicit = production_check(
+        **(COMPANY_ENV | {"EMAIL_URL": "", "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"})
+    )
+    assert explicit.returncode != 0 and "set EMAIL_URL" in explicit.stderr
+    assert production_check(**COMPANY_ENV).returncode == 0  # with MAIL_ENV's SMTP server it starts
