@@ -98,6 +98,8 @@ class ErrorCode(StrEnum):
     NOT_READY = "not_ready"
     REFUNDED = "refunded"
     DOWNLOAD_LIMIT = "download_limit"
+    LINK_EXPIRED = "link_expired"
+    RANGE_NOT_SATISFIABLE = "range_not_satisfiable"
     # Payouts.
     BANK_ACCOUNT_INVALID = "bank_account_invalid"
     PAYOUT_RUN_EMPTY = "payout_run_empty"

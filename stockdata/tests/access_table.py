@@ -143,6 +143,7 @@ URL_ROWS: dict[str, Row] = {
         method="POST",
         kwargs={"order_uuid": "order_a.uuid", "line_id": "line_a.pk"},
     ),
+    # Only for the signed-in member the link was issued to; anyone else (anonymous too) gets 404.
     "licensing:bundle_file": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
     # --- Cart, orders, invoices
     "licensing:cart": Row(E("login", 403, 403, "ok", "ok", 403, 403)),  # "only buyers buy" page
