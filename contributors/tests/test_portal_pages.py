@@ -358,6 +358,23 @@ def test_near_duplicate_links_to_the_contributors_own_photo_only(client, contrib
     assert str(foreign.uuid) not in html
 
 
+def test_keyword_suggestions_leave_out_other_contributors_unapproved_tags(client, contributor):
+    """Replay (issue 18): tag suggestions included other contributors' draft tags."""
+    from stockdata.accounts.tests.factories import ContributorFactory
+
+    other = ContributorFactory()
+    draft = photo_row(other, 1)
+    services.photo_describe(photo=draft, tags=["secret-project-x", "public-park"])
+    approved = photo_row(other, 2)
+    services.photo_describe(photo=approved, tags=["public-park"])
+    Photo.objects.filter(pk=approved.pk).update(status=Photo.Status.APPROVED)  # as a reviewer's approval leaves it
+    mine = photo_row(contributor, 3)
+    services.photo_describe(photo=mine, tags=["my-draft-tag"])
+    assert client.get("/portal/tags/suggest/", {"q": "secret"}).json() == {"tags": []}
+    assert client.get("/portal/tags/suggest/", {"q": "public"}).json() == {"tags": ["public-park"]}
+    assert client.get("/portal/tags/suggest/", {"q": "my-draft"}).json() == {"tags": ["my-draft-tag"]}
+
+
 def test_keyword_suggestions_work_in_japanese_and_english(client, contributor):
     photo = photo_row(contributor, 1)
     services.photo_describe(photo=photo, tags=["マスク", "マスク着用", "mask", "masked face", "tokyo"])

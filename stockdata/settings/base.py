@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "stockdata.accounts.middleware.StaffSessionAgeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -225,6 +226,8 @@ AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "otp"]
 # admin need a session verified with a code; staff who set up a device are always asked.
 STOCKDATA_STAFF_REQUIRE_2FA = env.bool("STOCKDATA_STAFF_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = "Stockdata"
+# A staff session ends this long after sign-in (stockdata.accounts.receivers); others keep Django's default.
+STOCKDATA_STAFF_SESSION_SECONDS = env.int("STOCKDATA_STAFF_SESSION_SECONDS", default=12 * 60 * 60)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stockdata <no-reply@stockdata.example>")
