@@ -112,12 +112,12 @@ def test_the_portal_pages_render_for_their_owner(client, contributor, uploaded):
 
     listing = client.get("/portal/photos/")
     assert listing.status_code == 200
-    assert photo.thumbnail.url in listing.content.decode()
+    assert photo.thumbnail_url in listing.content.decode()
 
     detail = client.get(f"/portal/photos/{photo.uuid}/")
     html = detail.content.decode()
     assert detail.status_code == 200
-    assert photo.preview.url in html
+    assert photo.preview_url in html
     assert photo.sha256 in html
     assert "2,000 × 1,600 px" in html
     assert 'name="photo-title"' in html
@@ -194,7 +194,7 @@ def test_upload_without_javascript_judges_each_file_on_its_own(client, contribut
     assert photo.contributor == contributor
     assert photo.original_filename == "good.jpg"
     assert photo.processing == Photo.Processing.READY
-    assert photo.thumbnail.url in html
+    assert photo.thumbnail_url in html
     assert reverse("contributors:photo_detail", args=[photo.uuid]) in html
 
 

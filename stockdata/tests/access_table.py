@@ -76,6 +76,10 @@ URL_ROWS: dict[str, Row] = {
     "api_docs": Row(PUBLIC),
     # --- Accounts (allauth)
     "accounts:profile": Row(SIGNED_IN),
+    # A draft photo's preview: private to its contributor and staff until approval.
+    "photo_derived": Row(
+        E(404, "ok", 404, 404, 404, "ok", "ok"), kwargs={"uuid": "draft_photo_a.uuid", "kind": "preview"}
+    ),
     "accounts:organisation": Row(BUYER),
     # Contributor A's API token: only A may revoke it; revoking all one's own is anyone's.
     "accounts:api_token_revoke": Row(
