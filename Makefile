@@ -36,6 +36,7 @@ run: seed
 	@HOST=$(HOST) PORT=$(PORT) ./scripts/run.sh
 
 test: install-dev
+	./scripts/system-deps.sh test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The gate CI runs before the tests: style, formatting, the direction of imports
@@ -53,21 +54,26 @@ check: install-dev
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench-ingest: install-dev
+	./scripts/system-deps.sh bench-ingest
 	$(PY) bench/ingest/run.py
 
 bench-catalogue: install-dev
+	./scripts/system-deps.sh bench-catalogue
 	$(PY) bench/catalogue/run.py
 
 bench-bundle: install-dev
+	./scripts/system-deps.sh bench-bundle
 	$(PY) bench/bundle/run.py
 
 bench-royalties: install-dev
+	./scripts/system-deps.sh bench-royalties
 	$(PY) bench/royalties/run.py
 
 bench-detector: install-dev
 	$(PY) bench/detector/run.py
 
 bench-load: install-dev
+	./scripts/system-deps.sh bench-load
 	$(PY) bench/load/run.py $(BENCH_ARGS)
 
 clean:

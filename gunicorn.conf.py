@@ -10,8 +10,12 @@ the application's own ``stockdata.request`` line.
 
 import multiprocessing
 import os
+import sys
 
 from gunicorn import glogging
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stockdata.redaction import redact
 
 
 def _int(name: str, default: int) -> int:
@@ -61,7 +65,16 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 capture_output = False
 
 
-class JsonLogger(glogging.Logger):
+class RedactingLogger(glogging.Logger):
+    """gunicorn's logger with consent and download secrets cut out of the access line (request
+    line, path, query, Referer and every header atom): ``/consent/<selector>.[redacted]/``."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}
+
+
+class JsonLogger(RedactingLogger):
     """gunicorn's own lines (access and error) as JSON objects, one per line."""
 
     def setup(self, cfg):
@@ -82,7 +95,7 @@ class JsonLogger(glogging.Logger):
             return
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         headers = {name.lower(): value for name, value in resp.headers}
-        path = environ.get("PATH_INFO", "")
+        path = redact(environ.get("PATH_INFO", ""))
         self.access_log.info(
             "%s %s %s",
             environ.get("REQUEST_METHOD"),
@@ -92,20 +105,20 @@ class JsonLogger(glogging.Logger):
                 "remote_addr": environ.get("REMOTE_ADDR", "-"),
                 "method": environ.get("REQUEST_METHOD"),
                 "path": path,
-                "query": environ.get("QUERY_STRING", ""),
+                "query": redact(environ.get("QUERY_STRING", "")),
                 "protocol": environ.get("SERVER_PROTOCOL"),
                 "status": int(status),
                 "bytes": getattr(resp, "sent", None),
                 "duration_ms": round(request_time.total_seconds() * 1000, 1),
                 "request_id": headers.get("x-request-id", "-"),
-                "referer": environ.get("HTTP_REFERER", "-"),
+                "referer": redact(environ.get("HTTP_REFERER", "-")),
                 "user_agent": environ.get("HTTP_USER_AGENT", "-"),
             },
         )
 
 
-if os.environ.get("LOG_FORMAT", "json") == "json":
-    logger_class = JsonLogger
+# Both log formats redact secrets in paths (stockdata.redaction).
+logger_class = JsonLogger if os.environ.get("LOG_FORMAT", "json") == "json" else RedactingLogger
 
 # gunicorn's control socket (gunicornc) is off: the unit files manage the process with signals.
 control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") == ""

@@ -47,7 +47,7 @@ class PhotoAdmin(admin.ModelAdmin):
     def thumb(self, photo):
         if not photo.thumbnail:
             return "—"
-        return format_html('<img src="{}" style="height:48px;border-radius:4px" alt="">', photo.thumbnail.url)
+        return format_html('<img src="{}" style="height:48px;border-radius:4px" alt="">', photo.thumbnail_url)
 
 
 @admin.register(Tag)

@@ -105,7 +105,8 @@ class Photo(models.Model):
     processing_error = models.CharField(_("processing error"), max_length=500, blank=True)
     processing_attempts = models.PositiveSmallIntegerField(default=0)
 
-    # Files. Originals and cleaned copies are private; derivatives are public.
+    # Files. Originals and cleaned copies are private; derivatives are public once the photo is
+    # approved, and in the private storage until then (catalog.photos.services.derived_publish).
     original = models.FileField(_("original"), upload_to=_original_key, max_length=300)
     cleaned = models.FileField(_("cleaned copy"), max_length=300, blank=True)
     thumbnail = models.FileField(_("thumbnail"), storage=public_storage, max_length=300, blank=True)
@@ -167,6 +168,25 @@ class Photo(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(width__gt=0, height__gt=0), name="photo_has_size"),
         ]
+
+    def _derived_url(self, kind: str) -> str:
+        field = getattr(self, kind)
+        if not field:
+            return ""
+        if self.status == self.Status.APPROVED:
+            return field.url
+        # Not approved yet: only its contributor and staff see it, through a checked view.
+        from django.urls import reverse
+
+        return reverse("photo_derived", kwargs={"uuid": self.uuid, "kind": kind})
+
+    @property
+    def thumbnail_url(self) -> str:
+        return self._derived_url("thumbnail")
+
+    @property
+    def preview_url(self) -> str:
+        return self._derived_url("preview")
 
     def __str__(self) -> str:
         return self.title or self.original_filename

@@ -315,4 +315,4 @@ class PayoutDetailsForm(forms.Form):
 
 
 class RunStartForm(forms.Form):
-    period = forms.RegexField(label=gettext_lazy("Period (YYYY-MM)"), regex=r"^\d{4}-\d{2}$", max_length=7)
+    period = forms.RegexField(label=gettext_lazy("Period (YYYY-MM)"), regex=r"^[0-9]{4}-[0-9]{2}$", max_length=7)

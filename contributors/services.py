@@ -64,7 +64,7 @@ def payout_transfer_day() -> int:
 
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 # --- Profiles -----------------------------------------------------------------------------------

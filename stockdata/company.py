@@ -97,7 +97,7 @@ DEMO_REFUSED_FIELDS = (
 #: 預金種目 a company account can have (the Zengin codes).
 ACCOUNT_TYPES = {"1": _("Ordinary"), "2": _("Current")}
 
-_REGISTRATION_NUMBER = re.compile(r"T\d{13}")
+_REGISTRATION_NUMBER = re.compile(r"T[0-9]{13}")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{8,19}")
 # Katakana (full width after NFKC, with ー), latin capitals, digits and the punctuation banks print.
 _HOLDER_KANA = re.compile(r"[\u30a1-\u30fa\u30fcA-Z0-9 ().,/\-]+")
@@ -118,19 +118,19 @@ def _field_problem(field: str, value: str) -> str | None:
             validate_email(value)
         except ValidationError:
             return "must be an e-mail address"
-    if field == "phone" and not (_PHONE.fullmatch(value) and sum(c.isdigit() for c in value) >= 10):
+    if field == "phone" and not (_PHONE.fullmatch(value) and sum(c in "0123456789" for c in value) >= 10):
         return "must be a telephone number (at least 10 digits)"
-    if field == "bank_code" and not re.fullmatch(r"\d{4}", value):
+    if field == "bank_code" and not re.fullmatch(r"[0-9]{4}", value):
         return "must be 4 digits"
-    if field == "branch_code" and not re.fullmatch(r"\d{3}", value):
+    if field == "branch_code" and not re.fullmatch(r"[0-9]{3}", value):
         return "must be 3 digits"
     if field == "account_type" and value not in ACCOUNT_TYPES:
         return "must be 1 (普通, ordinary) or 2 (当座, current)"
-    if field == "account_number" and not (re.fullmatch(r"\d{7}", value) and int(value)):
+    if field == "account_number" and not (re.fullmatch(r"[0-9]{7}", value) and int(value)):
         return "must be the 7 digits of the account number"
     if field == "account_holder_kana" and not _HOLDER_KANA.fullmatch(unicodedata.normalize("NFKC", value)):
         return "must be the holder's name in katakana, in full, as the bank prints it"
-    if field == "zengin_requester_code" and not re.fullmatch(r"\d{10}", value):
+    if field == "zengin_requester_code" and not re.fullmatch(r"[0-9]{10}", value):
         return "must be the 10-digit requester code (振込依頼人コード) the bank assigned"
     return None
 

@@ -34,6 +34,8 @@ class ErrorCode(StrEnum):
     STORAGE_UNAVAILABLE = "storage_unavailable"
     # Signing in.
     LOCKED_OUT = "locked_out"
+    EMAIL_UNVERIFIED = "email_unverified"
+    TOO_MANY_TOKENS = "too_many_tokens"
     OTP_INVALID = "otp_invalid"
     OTP_REQUIRED = "otp_required"
     OTP_THROTTLED = "otp_throttled"
@@ -104,6 +106,8 @@ class ErrorCode(StrEnum):
     NOT_READY = "not_ready"
     REFUNDED = "refunded"
     DOWNLOAD_LIMIT = "download_limit"
+    LINK_EXPIRED = "link_expired"
+    RANGE_NOT_SATISFIABLE = "range_not_satisfiable"
     # Payouts.
     BANK_ACCOUNT_INVALID = "bank_account_invalid"
     PAYOUT_RUN_EMPTY = "payout_run_empty"

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from catalog.photos import views as photo_views
 from contributors.urls import payout_urlpatterns
 from stockdata.accounts import api as accounts_api
 from stockdata.accounts import views as accounts_views
@@ -14,6 +15,8 @@ from stockdata.core import views as core_views
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
+    path("auth/tokens/", accounts_api.ApiTokenListView.as_view(), name="api-token-list"),
+    path("auth/tokens/<uuid:public_id>/", accounts_api.ApiTokenDetailView.as_view(), name="api-token-detail"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("", include("catalog.photos.api.urls")),
     path("", include("catalog.storefront.api.urls")),
@@ -28,6 +31,12 @@ urlpatterns = [
     path("healthz/", health_views.liveness, name="healthz"),
     path("healthz/ready/", health_views.readiness, name="healthz_ready"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # A photo's thumbnail and preview before approval: its contributor and staff only.
+    re_path(
+        r"^photos/(?P<uuid>[0-9a-f-]{36})/(?P<kind>thumbnail|preview)\.jpg$",
+        photo_views.photo_derived,
+        name="photo_derived",
+    ),
     # Role-specific sign-up pages shadow allauth's generic one.
     path("accounts/signup/", accounts_views.SignupChoiceView.as_view(), name="account_signup"),
     path("accounts/signup/contributor/", accounts_views.ContributorSignupView.as_view(), name="signup_contributor"),

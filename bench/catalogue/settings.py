@@ -13,6 +13,8 @@ os.environ.setdefault(
     "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/" + os.environ.get("BENCH_DB_NAME", "stockdata_bench_catalogue")
 )
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Production refuses the console backend; nothing here has a mail server.
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
 for _name, _value in BENCH_COMPANY_ENV.items():
     os.environ.setdefault(_name, _value)
 

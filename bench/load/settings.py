@@ -26,6 +26,8 @@ os.environ.setdefault(
 )
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Production refuses the console backend; nothing here has a mail server.
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
 for _name, _value in BENCH_COMPANY_ENV.items():
     os.environ.setdefault(_name, _value)
 

@@ -298,7 +298,7 @@ def _editor_context(photo: Photo, *, dataset: Dataset | None, order: list[int]) 
             "uuid": str(photo.uuid),
             "width": photo.width,
             "height": photo.height,
-            "preview": photo.preview.url if photo.preview else "",
+            "preview": photo.preview_url,
             "name": photo.original_filename,
         },
         "boxes": [_box_data(b) for b in boxes],

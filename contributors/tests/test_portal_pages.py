@@ -112,12 +112,12 @@ def test_the_portal_pages_render_for_their_owner(client, contributor, uploaded):
 
     listing = client.get("/portal/photos/")
     assert listing.status_code == 200
-    assert photo.thumbnail.url in listing.content.decode()
+    assert photo.thumbnail_url in listing.content.decode()
 
     detail = client.get(f"/portal/photos/{photo.uuid}/")
     html = detail.content.decode()
     assert detail.status_code == 200
-    assert photo.preview.url in html
+    assert photo.preview_url in html
     assert photo.sha256 in html
     assert "2,000 × 1,600 px" in html
     assert 'name="photo-title"' in html
@@ -194,7 +194,7 @@ def test_upload_without_javascript_judges_each_file_on_its_own(client, contribut
     assert photo.contributor == contributor
     assert photo.original_filename == "good.jpg"
     assert photo.processing == Photo.Processing.READY
-    assert photo.thumbnail.url in html
+    assert photo.thumbnail_url in html
     assert reverse("contributors:photo_detail", args=[photo.uuid]) in html
 
 
@@ -356,6 +356,23 @@ def test_near_duplicate_links_to_the_contributors_own_photo_only(client, contrib
     html = client.get(f"/portal/photos/{copied.uuid}/").content.decode()
     assert "very similar to a photo by another contributor" in html
     assert str(foreign.uuid) not in html
+
+
+def test_keyword_suggestions_leave_out_other_contributors_unapproved_tags(client, contributor):
+    """Replay (issue 18): tag suggestions included other contributors' draft tags."""
+    from stockdata.accounts.tests.factories import ContributorFactory
+
+    other = ContributorFactory()
+    draft = photo_row(other, 1)
+    services.photo_describe(photo=draft, tags=["secret-project-x", "public-park"])
+    approved = photo_row(other, 2)
+    services.photo_describe(photo=approved, tags=["public-park"])
+    Photo.objects.filter(pk=approved.pk).update(status=Photo.Status.APPROVED)  # as a reviewer's approval leaves it
+    mine = photo_row(contributor, 3)
+    services.photo_describe(photo=mine, tags=["my-draft-tag"])
+    assert client.get("/portal/tags/suggest/", {"q": "secret"}).json() == {"tags": []}
+    assert client.get("/portal/tags/suggest/", {"q": "public"}).json() == {"tags": ["public-park"]}
+    assert client.get("/portal/tags/suggest/", {"q": "my-draft"}).json() == {"tags": ["my-draft-tag"]}
 
 
 def test_keyword_suggestions_work_in_japanese_and_english(client, contributor):

@@ -494,13 +494,19 @@ class PhotoDeleteView(ContributorRequiredMixin, View):
 
 
 class TagSuggestView(ContributorRequiredMixin, View):
-    """Keywords already on the platform that start with (then contain) what is typed, most used first."""
+    """Keywords already on the platform that start with (then contain) what is typed, most used first.
+
+    Only keywords of approved (public) photos and of the contributor's own photos: another
+    contributor's drafts and photos in review stay theirs until a reviewer approves them.
+    """
 
     def get(self, request):
         query = services.normalise_tag(request.GET.get("q", ""))
         if not query:
             return JsonResponse({"tags": []})
-        tags = Tag.objects.annotate(uses=Count("photos")).order_by("-uses", "name")
+        visible = Q(photos__status=Photo.Status.APPROVED) | Q(photos__contributor=request.user)
+        tags = Tag.objects.annotate(uses=Count("photos", filter=visible, distinct=True)).filter(uses__gt=0)
+        tags = tags.order_by("-uses", "name")
         names = list(tags.filter(name__startswith=query).values_list("name", flat=True)[:TAG_SUGGESTIONS])
         if len(names) < TAG_SUGGESTIONS:
             more = tags.filter(name__contains=query).exclude(name__in=names)

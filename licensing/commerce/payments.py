@@ -25,6 +25,10 @@ from stockdata.errors import ApplicationError, ErrorCode
 logger = logging.getLogger(__name__)
 
 
+#: The only characters a card number's digits may be (``str.isdigit`` accepts "²" and "１").
+ASCII_DIGITS = frozenset("0123456789")
+
+
 @dataclass
 class PaymentStart:
     redirect_url: str = ""
@@ -90,8 +94,11 @@ class DemoCard:
 
     @staticmethod
     def luhn_ok(number: str) -> bool:
-        digits = [int(c) for c in number if c.isdigit()]
-        if len(digits) < 12 or any(not (c.isdigit() or c in " -") for c in number):
+        # ASCII digits only: "²" or "１" pass str.isdigit() but are no card digit (int("²") raises).
+        if any(c not in ASCII_DIGITS and c not in " -" for c in number):
+            return False
+        digits = [int(c) for c in number if c in ASCII_DIGITS]
+        if len(digits) < 12:
             return False
         total = 0
         for index, digit in enumerate(reversed(digits)):
@@ -111,7 +118,7 @@ class DemoCard:
                 code=ErrorCode.CARD_INVALID,
                 field="card_number",
             )
-        digits = "".join(c for c in card_number if c.isdigit())
+        digits = "".join(c for c in card_number if c in ASCII_DIGITS)
         return order_mark_paid(
             order=order,
             provider=self.method,

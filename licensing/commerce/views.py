@@ -29,6 +29,7 @@ from licensing.commerce.models import CartLine, Invoice, LicenceTerms, Order, Or
 from licensing.commerce.selectors import order_for_buyer, organisation_orders
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import BuyerRequiredMixin, StaffRequiredMixin, user_has_role
+from stockdata.client_ip import client_ip
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.storage import private_storage
 
@@ -44,10 +45,6 @@ def _labelled(events) -> list:
         event.label = labels.get(event.to_status, event.to_status)
         event.from_label = labels.get(event.from_status, event.from_status)
     return events
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 # --- Cart ------------------------------------------------------------------------------

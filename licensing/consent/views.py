@@ -26,7 +26,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from catalog.models import Photo, PhotoSubject
-from licensing.consent import selectors, services
+from licensing.consent import rendering, selectors, services
 from licensing.consent.forms import (
     OptOutForm,
     PaperWithdrawalForm,
@@ -559,6 +559,10 @@ def _release_panel(release: ModelRelease, photos=()) -> ModelRelease:
     release.history = list(selectors.review_history(release=release))
     release.withdrawal_list = list(release.withdrawals.select_related("recorded_by").prefetch_related("scopes"))
     release.document_url = reverse("licensing:release_document", args=[release.uuid])
+    if release.document_format == "pdf":
+        with default_storage.open(release.document.name, "rb") as f:
+            count = rendering.pdf_page_count(f.read())
+        release.document_pages = [f"{release.document_url}?page={n}" for n in range(1, count + 1)]
     return release
 
 
@@ -759,11 +763,28 @@ class ReviewBulkApproveView(StaffRequiredMixin, View):
 @require_GET
 @xframe_options_sameorigin
 def release_document(request, uuid):
-    """The signed scan, for staff only. Anyone else, signed in or not, gets the same 404 as a missing page."""
+    """The signed scan, for staff only. Anyone else, signed in or not, gets the same 404 as a missing page.
+
+    A PDF is never sent as a PDF (it could carry scripts for the reviewer's browser): ``?page=N``
+    answers page N rendered to a PNG on the server (``rendering``); no such page is a 404.
+    """
     if not user_has_role(request.user, Role.STAFF):
         raise Http404
     release = get_object_or_404(ModelRelease, uuid=uuid)
-    content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[release.document_format]
+    if release.document_format == "pdf":
+        page = request.GET.get("page", "1")
+        if not (page.isascii() and page.isdigit() and len(page) <= 3):
+            raise Http404
+        with default_storage.open(release.document.name, "rb") as f:
+            png = rendering.pdf_page_png(f.read(), int(page))
+        if png is None:
+            raise Http404
+        response = HttpResponse(png, content_type="image/png")
+        response["Content-Disposition"] = f'inline; filename="{release.subject_id}-page{int(page)}.png"'
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    content_type = {"jpg": "image/jpeg", "png": "image/png"}[release.document_format]
     response = FileResponse(default_storage.open(release.document.name, "rb"), content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{release.subject_id}.{release.document_format}"'
     response["Cache-Control"] = "private, no-store"

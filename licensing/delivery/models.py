@@ -102,13 +102,42 @@ class Bundle(models.Model):
         return f"bundle of order line {self.order_line_id} ({self.status})"
 
 
+class DownloadLink(models.Model):
+    """One link to a bundle's archive, issued to one member of the buying organisation; the issue
+    itself is the log entry (who asked, when, from where, until when).
+
+    Local disk: the link is ``/downloads/<selector>.<secret>/``, opaque (no order, no path; only
+    the secret's SHA-256 is stored) and opens only for the member who asked for it, signed in.
+    S3: a presigned URL of ``STOCKDATA_DOWNLOAD_URL_MAX_AGE`` seconds (we never see its fetches,
+    so issuing it counts as the download).
+    """
+
+    class Kind(models.TextChoices):
+        LOCAL = "local", _("Link on this site")
+        PRESIGNED = "presigned", _("Presigned storage link")
+
+    selector = models.CharField(max_length=32, unique=True)
+    secret_hash = models.CharField(max_length=64, blank=True)
+    bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+
 class DownloadEvent(models.Model):
-    """Every download of a bundle: who, when, from where."""
+    """Every fetch of a bundle: who, when, from where, through which link. A fetch that resumes an
+    interrupted download (an HTTP Range from a later byte) is logged but is the same download:
+    download limits count the fetches that start at byte 0 (``resumed=False``)."""
 
     bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="downloads")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     ip = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True)
+    link = models.ForeignKey(DownloadLink, on_delete=models.PROTECT, related_name="fetches", null=True, blank=True)
+    range_start = models.BigIntegerField(default=0)
+    resumed = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"bundle {self.bundle_id} by user {self.user_id} at {self.at:%Y-%m-%d %H:%M}"

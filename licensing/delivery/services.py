@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import io
 import logging
 import os
+import secrets
 import stat
 import time
 import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -41,14 +42,13 @@ from licensing.commerce.models import OrderLine
 from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
 from licensing.consent.selectors import photos_consent_scopes
 from licensing.delivery import archive as core
-from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, WithdrawalNotice
+from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, DownloadLink, WithdrawalNotice
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.mail.services import email_send, email_send_to_admins
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes to the row
-DOWNLOAD_SALT = "stockdata.bundle-download"
 # Subject fields copied into the bundle; anything else (release ids, names) stays out.
 SUBJECT_FIELDS = (
     "position",
@@ -647,8 +647,9 @@ class DownloadRefused(ApplicationError):
     pass
 
 
-def download_check(bundle: Bundle | None, line: OrderLine) -> None:
-    """Raise DownloadRefused (with the status the page should get) unless the line may be downloaded now."""
+def download_check(bundle: Bundle | None, line: OrderLine, *, counting: bool = True) -> None:
+    """Raise DownloadRefused (with the status the page should get) unless the line may be downloaded now
+    (``counting=False``: whatever the download limit, e.g. to resume a download already counted)."""
     if line.status == OrderLine.Status.REFUNDED or (bundle is not None and bundle.revoked_at is not None):
         raise DownloadRefused(
             _("This order line was refunded; its bundle can no longer be downloaded."),
@@ -661,7 +662,7 @@ def download_check(bundle: Bundle | None, line: OrderLine) -> None:
             code=ErrorCode.NOT_READY,
             status=409,
         )
-    if bundle.download_limit is not None and bundle.downloads.count() >= bundle.download_limit:
+    if counting and bundle.download_limit is not None and downloads_counted(bundle) >= bundle.download_limit:
         raise DownloadRefused(
             _("This bundle has been downloaded %(count)d times, its limit. Contact us if you need another copy.")
             % {"count": bundle.download_limit},
@@ -670,31 +671,115 @@ def download_check(bundle: Bundle | None, line: OrderLine) -> None:
         )
 
 
+def downloads_counted(bundle: Bundle) -> int:
+    """Downloads of ``bundle`` so far: fetches from byte 0 (a resumed fetch is the same download)."""
+    return bundle.downloads.filter(resumed=False).count()
+
+
 @transaction.atomic
 def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
-    """Log one download and return a fresh, short-lived link to the archive.
+    """Issue one member a fresh, short-lived link to the archive, and log the issue.
 
-    Only a ready bundle of a line not refunded, within its download limit; every link issued
-    is logged (who, when, from where).
+    Only a ready bundle of a line not refunded, within its download limit. On local disk the
+    link is opaque and bound to ``user``; each fetch through it is logged (``bundle_fetch``). On
+    S3 the presigned URL is the download: it is logged as one now.
     """
     bundle = Bundle.objects.select_for_update().filter(order_line=line).first()
     download_check(bundle, line)
-    DownloadEvent.objects.create(bundle=bundle, user=user, ip=ip or None)
-    return signed_url(bundle)
-
-
-def signed_url(bundle: Bundle) -> str:
-    """S3: a presigned URL with the expiry and an attachment file name; local disk: our signed link."""
     max_age = download_url_max_age()
+    expires_at = timezone.now() + dt.timedelta(seconds=max_age)
+    selector, secret = secrets.token_hex(16), secrets.token_urlsafe(32)
     storage = default_storage
     if hasattr(storage, "bucket_name"):  # django-storages' S3 backends, whatever the subclass
+        link = DownloadLink.objects.create(
+            selector=selector,
+            bundle=bundle,
+            user=user,
+            ip=ip or None,
+            kind=DownloadLink.Kind.PRESIGNED,
+            expires_at=expires_at,
+        )
+        DownloadEvent.objects.create(bundle=bundle, user=user, ip=ip or None, link=link)
+        logger.info("download link issued", extra={"bundle": bundle.pk, "link": selector, "user_id": user.pk})
         return storage.url(
             bundle.archive,
             parameters={"ResponseContentDisposition": f'attachment; filename="{bundle.file_name}"'},
             expire=max_age,
         )
-    token = signing.TimestampSigner(salt=DOWNLOAD_SALT).sign_object({"b": bundle.pk, "a": bundle.archive})
-    return reverse("licensing:bundle_file", kwargs={"token": token})
+    DownloadLink.objects.create(
+        selector=selector,
+        secret_hash=_secret_hash(secret),
+        bundle=bundle,
+        user=user,
+        ip=ip or None,
+        kind=DownloadLink.Kind.LOCAL,
+        expires_at=expires_at,
+    )
+    return reverse("licensing:bundle_file", kwargs={"token": f"{selector}.{secret}"})
+
+
+#: An interrupted download may be resumed (HTTP Range) through its link this long after it expired.
+RESUME_GRACE = dt.timedelta(hours=24)
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> Bundle:
+    """Check and log one fetch of a local download link; the bundle to stream.
+
+    Raises ``DownloadRefused`` with status 404 for a link that does not exist, is not ``user``'s,
+    or names a bundle that may no longer be downloaded (as if there were no such link); 403 when
+    the link expired or the download limit is reached. A fetch from byte 0 is a new download
+    (counted against the limit, only while the link is fresh); a fetch from a later byte resumes a
+    download this link started (not counted again, for ``RESUME_GRACE`` after expiry).
+    """
+    selector, _dot, secret = (token or "").partition(".")
+    link = (
+        DownloadLink.objects.select_related("bundle__order_line")
+        .filter(selector=selector, kind=DownloadLink.Kind.LOCAL)
+        .first()
+    )
+    gone = DownloadRefused(_("This download link does not exist."), code=ErrorCode.NOT_FOUND, status=404)
+    if link is None or not secret or not hmac.compare_digest(link.secret_hash, _secret_hash(secret)):
+        raise gone
+    if not getattr(user, "is_authenticated", False) or link.user_id != user.pk:
+        raise gone
+    bundle = Bundle.objects.select_for_update().select_related("order_line").get(pk=link.bundle_id)
+    try:
+        download_check(bundle, bundle.order_line, counting=False)
+    except DownloadRefused:
+        raise gone from None
+    now = timezone.now()
+    if range_start and bundle.byte_size is not None and range_start >= bundle.byte_size:
+        raise DownloadRefused(
+            _("That part of the file does not exist."),
+            code=ErrorCode.RANGE_NOT_SATISFIABLE,
+            status=416,
+            extra={"size": bundle.byte_size},
+        )
+    if range_start > 0:
+        started = link.fetches.filter(resumed=False).exists()
+        if not started or now > link.expires_at + RESUME_GRACE:
+            raise DownloadRefused(
+                _("This download link has expired. Go back to your order and download again."),
+                code=ErrorCode.LINK_EXPIRED,
+                status=403,
+            )
+    else:
+        if now > link.expires_at:
+            raise DownloadRefused(
+                _("This download link has expired. Go back to your order and download again."),
+                code=ErrorCode.LINK_EXPIRED,
+                status=403,
+            )
+        download_check(bundle, bundle.order_line)
+    DownloadEvent.objects.create(
+        bundle=bundle, user=user, ip=ip or None, link=link, range_start=range_start, resumed=range_start > 0
+    )
+    return bundle
 
 
 # --- Consent withdrawn after delivery -------------------------------------------------------------

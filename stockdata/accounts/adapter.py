@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from stockdata.accounts import services, two_factor
+from stockdata.client_ip import client_ip
 from stockdata.mail.services import email_send
 
 
@@ -33,6 +34,13 @@ class AccountAdapter(DefaultAccountAdapter):
         if version is not None and getattr(form, "cleaned_data", {}).get("accept_terms"):
             services.terms_accept(user=user, version=version, ip=request.META.get("REMOTE_ADDR") or None)
         return user
+
+    def get_client_ip(self, request):
+        """allauth's rate limits count by the client behind our trusted proxies (``stockdata.client_ip``)."""
+        ip = client_ip(request)
+        if not ip:
+            return super().get_client_ip(request)
+        return ip
 
     def get_login_redirect_url(self, request):
         """Staff who owe a second factor go to the code prompt (or to setup) first."""

@@ -1,15 +1,16 @@
+from allauth.account import app_settings as allauth_settings
+from allauth.account.utils import has_verified_email
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stockdata.accounts import two_factor
+from stockdata.accounts import tokens, two_factor
 from stockdata.accounts.lockout import lockout_message
-from stockdata.accounts.models import Organisation, User
+from stockdata.accounts.models import ApiToken, Organisation, User
 from stockdata.errors import ApplicationError, ErrorCode
 
 
@@ -45,20 +46,53 @@ class TokenSerializer(serializers.Serializer):
         max_length=20,
         help_text="Staff with two-factor authentication: the current code from the authenticator app.",
     )
+    device = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="A name for the device or program that will use the token, shown in your token list.",
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="The key, shown this once: only its digest is stored.")
+    id = serializers.UUIDField(source="public_id", help_text="Names the token to revoke it.")
+    device = serializers.CharField(source="name")
+    expiry = serializers.DateTimeField()
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange an email and password for an API token (send it as ``Authorization: Token <key>``).
+class ApiTokenSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    device = serializers.CharField(source="name", read_only=True)
+    current = serializers.SerializerMethodField(help_text="Whether this request was made with this token.")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "device", "created", "expiry", "last_used", "current"]
+
+    def get_current(self, token) -> bool:
+        auth = self.context["request"].auth
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
+
+
+def email_verification_owed(user) -> bool:
+    """Whether ``user`` may not sign in yet: verification is mandatory and their address is unconfirmed."""
+    mandatory = allauth_settings.EMAIL_VERIFICATION == allauth_settings.EmailVerificationMethod.MANDATORY
+    return mandatory and not has_verified_email(user, user.email)
+
+
+class TokenView(APIView):
+    """Exchange an email and password for a new API token for one device (send it as
+    ``Authorization: Token <key>``). Tokens expire (``expiry``), are stored only as a digest, and
+    are revoked when the password changes; list and revoke them at ``/api/v1/auth/tokens/``.
 
     Staff who need a second factor also send ``otp``: a token is as good as a verified session.
     Repeated wrong passwords lock the email out from that address, as on the login page.
     """
 
     permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []
 
     @extend_schema(request=TokenSerializer, responses=TokenResponseSerializer)
     def post(self, request, *args, **kwargs):
@@ -72,10 +106,25 @@ class TokenView(ObtainAuthToken):
             if getattr(request._request, "axes_locked_out", False):
                 raise ApplicationError(lockout_message(), code=ErrorCode.LOCKED_OUT, status=429)
             raise ApplicationError(_("Email or password is wrong."), code=ErrorCode.AUTHENTICATION_FAILED)
+        if email_verification_owed(user):
+            # The same rule as the login page: with mandatory verification an unconfirmed address
+            # gets nothing, or anyone could act as procurement@<a real company>.
+            raise ApplicationError(
+                _(
+                    "Confirm your email address first: follow the link in the email we sent you "
+                    "(signing in on the website sends a new one), then ask for a token again."
+                ),
+                code=ErrorCode.EMAIL_UNVERIFIED,
+                status=403,
+            )
         if two_factor.second_factor_required(user):
             self._require_second_factor(user, serializer.validated_data.get("otp", ""))
-        token = two_factor.api_token_issue(user=user)
-        return Response({"token": token.key})
+        token, key = tokens.api_token_issue(user=user, name=serializer.validated_data.get("device", ""))
+        return Response(
+            TokenResponseSerializer(
+                {"token": key, "public_id": token.public_id, "name": token.name, "expiry": token.expiry}
+            ).data
+        )
 
     @staticmethod
     def _require_second_factor(user, code: str) -> None:
@@ -96,3 +145,24 @@ class TokenView(ObtainAuthToken):
         except ApplicationError as exc:
             exc.field = "otp"
             raise
+
+
+class ApiTokenListView(APIView):
+    """Your API tokens that still work, newest first (the keys themselves are never shown again)."""
+
+    @extend_schema(responses=ApiTokenSerializer(many=True))
+    def get(self, request):
+        serializer = ApiTokenSerializer(tokens.api_tokens_of(request.user), many=True, context={"request": request})
+        return Response(serializer.data)
+
+
+class ApiTokenDetailView(APIView):
+    """Revoke one of your API tokens (at once: the next request with it gets 403)."""
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, public_id):
+        try:
+            tokens.api_token_revoke(user=request.user, public_id=public_id)
+        except ApiToken.DoesNotExist:
+            raise ApplicationError(_("No such token."), code=ErrorCode.NOT_FOUND, status=404) from None
+        return Response(status=204)

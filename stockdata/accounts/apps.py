@@ -9,6 +9,9 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = _("Accounts")
 
+    def ready(self):
+        from stockdata.accounts import receivers  # noqa: F401 - connects the receivers
+
 
 class StaffAdminConfig(admin_apps.AdminConfig):
     """Django's admin, on a site that asks staff for their second factor."""

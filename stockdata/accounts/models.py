@@ -1,10 +1,13 @@
+import uuid
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 invoice_registration_number_validator = RegexValidator(
-    r"^T\d{13}$",
+    r"^T[0-9]{13}$",
     _("A qualified-invoice registration number is the letter T followed by 13 digits, e.g. T1234567890123."),
 )
 
@@ -150,3 +153,20 @@ class TermsAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.version_id}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token of one device (django-rest-knox): only its SHA-512 digest is stored, it expires
+    (``REST_KNOX["TOKEN_TTL"]``), and its owner can see and revoke it on the profile page."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("device"), max_length=100, blank=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name or self.public_id}"

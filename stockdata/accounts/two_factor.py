@@ -21,7 +21,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from stockdata.errors import ApplicationError, ErrorCode
 
@@ -173,17 +172,6 @@ def session_mark_verified(*, request, device) -> None:
     """Record in the session that ``device`` verified it, under a new session key (the session gained rights)."""
     request.session.cycle_key()
     django_otp.login(request, device)
-
-
-@transaction.atomic
-def api_token_issue(*, user) -> Token:
-    """The user's API token. A token that does not count as verified (issued before the authenticator
-    was set up) is replaced, so an old token cannot skip the second factor."""
-    token = Token.objects.filter(user=user).first()
-    if token is not None and not token_counts_as_verified(user, token):
-        token.delete()
-        token = None
-    return token or Token.objects.create(user=user)
 
 
 def two_factor_disable(*, user, code: str) -> None:

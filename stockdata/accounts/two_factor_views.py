@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from stockdata.accounts import two_factor
-from stockdata.accounts.two_factor_forms import CodeForm
+from stockdata.accounts.two_factor_forms import CodeForm, SetupForm
 from stockdata.errors import ApplicationError
 
 
@@ -68,7 +68,7 @@ def setup(request):
         messages.info(request, _("Two-factor authentication is already on."))
         return redirect("accounts:two_factor")
     device = two_factor.totp_device_pending(user=request.user)
-    form = CodeForm(request.POST or None)
+    form = SetupForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             device, codes = two_factor.totp_device_confirm(

@@ -6,6 +6,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/tokens/<uuid:public_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("profile/tokens/revoke-all/", views.api_tokens_revoke_all, name="api_tokens_revoke_all"),
     path("organisation/", views.organisation, name="organisation"),
     path("2fa/", two_factor_views.overview, name="two_factor"),
     path("2fa/setup/", two_factor_views.setup, name="two_factor_setup"),

@@ -1,13 +1,17 @@
 from allauth.account.views import SignupView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
+from knox.settings import knox_settings
 
-from stockdata.accounts import services
+from stockdata.accounts import services, tokens
 from stockdata.accounts.forms import BuyerSignupForm, ContributorSignupForm, OrganisationForm, ProfileForm
-from stockdata.accounts.models import Role
+from stockdata.accounts.models import ApiToken, Role
 from stockdata.accounts.permissions import role_required
 from stockdata.royalty_terms import royalty_terms
 
@@ -45,7 +49,35 @@ def profile(request):
         request.user.save(update_fields=["full_name"])
         messages.success(request, _("Your profile was saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    context = {
+        "form": form,
+        "api_tokens": tokens.api_tokens_of(request.user),
+        "token_ttl_days": knox_settings.TOKEN_TTL.days,
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, public_id):
+    """Revoke one of the signed-in user's API tokens; anyone else's is a 404."""
+    try:
+        tokens.api_token_revoke(user=request.user, public_id=public_id)
+    except ApiToken.DoesNotExist:
+        raise Http404 from None
+    messages.success(request, _("The API token was revoked."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def api_tokens_revoke_all(request):
+    count = tokens.api_tokens_revoke_all(user=request.user)
+    messages.success(
+        request,
+        ngettext("%(count)d API token was revoked.", "%(count)d API tokens were revoked.", count) % {"count": count},
+    )
+    return redirect("accounts:profile")
 
 
 @role_required(Role.BUYER)

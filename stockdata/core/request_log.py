@@ -3,7 +3,8 @@
 ``RequestLogMiddleware`` (first in ``MIDDLEWARE``) takes the caller's ``X-Request-ID``
 when it is sane (1-128 characters of ``A-Z a-z 0-9 . _ : -``), otherwise makes one, sets it
 on the response, and logs one ``stockdata.request`` line per request with method, path,
-status, duration_ms and user_id. ``RequestContextFilter`` (on the console handler) puts
+status, duration_ms and user_id; consent and download secrets in paths are
+redacted to their selector (``stockdata.redaction``), in every log line. ``RequestContextFilter`` (on the console handler) puts
 ``request_id`` on every log record, and ``task_id`` / ``task_name`` inside a Celery task.
 
 This module is imported while logging is configured, before the apps are ready: it must
@@ -20,6 +21,8 @@ from contextvars import ContextVar
 
 from django.core.signals import request_finished, request_started
 from django.utils.functional import SimpleLazyObject, empty
+
+from stockdata.redaction import redact
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -46,9 +49,12 @@ def _current_task():
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds ``request_id`` (or ``-``) and, inside a Celery task, ``task_id`` and ``task_name``."""
+    """Adds ``request_id`` (or ``-``) and, inside a Celery task, ``task_id`` and ``task_name``;
+    cuts consent and download secrets out of the message, its arguments and the request Django
+    attaches (``stockdata.redaction``), whichever logger wrote the line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        _redact_record(record)
         if not hasattr(record, "request_id"):
             record.request_id = request_id_var.get() or "-"
         task = _current_task()
@@ -56,6 +62,23 @@ class RequestContextFilter(logging.Filter):
             record.task_id = task.request.id
             record.task_name = task.name
         return True
+
+
+def _redact_record(record: logging.LogRecord) -> None:
+    if isinstance(record.msg, str):
+        record.msg = redact(record.msg)
+    if isinstance(record.args, tuple):
+        record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+    elif isinstance(record.args, dict):
+        record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+    request = getattr(record, "request", None)
+    if request is not None and not isinstance(request, str):
+        # django.request attaches the request; a JSON formatter would print its full path.
+        record.request = redact(f"{getattr(request, 'method', '')} {getattr(request, 'path', '')}".strip())
+    for name in ("path", "referer"):
+        value = getattr(record, name, None)
+        if isinstance(value, str):
+            setattr(record, name, redact(value))
 
 
 def _user_id(request) -> int | None:
@@ -86,16 +109,17 @@ class RequestLogMiddleware:
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         status = response.status_code
         level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+        path = redact(request.path)  # consent and download links: the selector only
         logger.log(
             level,
             "%s %s %s %.1fms",
             request.method,
-            request.path,
+            path,
             status,
             duration_ms,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": status,
                 "duration_ms": duration_ms,
                 "user_id": _user_id(request),

@@ -28,9 +28,43 @@ env = environ.Env()
 # Off even in the embedded default, so `make run` shows the product's own 404 and 500 pages
 # (DJANGO_DEBUG=true brings Django's debug pages back for a developer who wants them).
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The embedded default is for a developer's laptop; production.py refuses to start
-# without a real secret.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-dev-key-only-for-the-embedded-default")
+
+
+def embedded_secret_key(path: Path) -> str:
+    """The embedded default's secret key: random, made on first run and kept in ``path`` (mode 0600).
+
+    Never a constant in the code, which anyone could read and use to sign download links or
+    sessions offline. The web server and the worker starting together agree on one key: the file
+    is written aside and linked into place, and whoever loses the race reads the winner's.
+    """
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        key = ""
+    if len(key) >= 50:
+        return key
+    import secrets
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mkstemp creates it 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_urlsafe(64) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            if len(path.read_text(encoding="ascii").strip()) < 50:  # an unusable old file: replace it
+                os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path.read_text(encoding="ascii").strip()
+
+
+# Production (production.py) takes it from the environment and refuses a missing, short or
+# example key; the embedded default makes its own under var/.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or embedded_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("STOCKDATA_SITE_URL", default="http://127.0.0.1:8000")
@@ -45,7 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -78,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "stockdata.accounts.middleware.StaffSessionAgeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -169,14 +204,22 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 
-# Login rate limiting (django-axes): five wrong passwords for one email from one address
-# lock that pair out for 15 minutes; a successful login clears the count.
+# How many reverse proxies stand in front of gunicorn and append to X-Forwarded-For: the client
+# is that many hops from the right (stockdata.client_ip). 0 here (make run: no proxy, the header
+# is ignored); 1 behind the documented nginx (docs/DEPLOY.md). Lockouts, rate limits and the
+# download and licence-acceptance logs all use it.
+STOCKDATA_TRUSTED_PROXIES = env.int("STOCKDATA_TRUSTED_PROXIES", default=0)
+
+# Login rate limiting (django-axes): five wrong passwords for one email from one client address
+# lock that pair out for 15 minutes; a successful login or a completed password reset clears it.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "stockdata.accounts.lockout.login_email"
+# The client's address behind exactly STOCKDATA_TRUSTED_PROXIES proxies (stockdata.client_ip).
+AXES_CLIENT_IP_CALLABLE = "stockdata.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "stockdata.accounts.lockout.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "otp"]
 
@@ -184,8 +227,10 @@ AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "otp"]
 # admin need a session verified with a code; staff who set up a device are always asked.
 STOCKDATA_STAFF_REQUIRE_2FA = env.bool("STOCKDATA_STAFF_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = "Stockdata"
+# A staff session ends this long after sign-in (stockdata.accounts.receivers); others keep Django's default.
+STOCKDATA_STAFF_SESSION_SECONDS = env.int("STOCKDATA_STAFF_SESSION_SECONDS", default=12 * 60 * 60)
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stockdata <no-reply@stockdata.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A hung mail server becomes an error the outbox retries (stockdata/mail), not a stuck worker.
@@ -351,6 +396,20 @@ else:
 
 # --- API --------------------------------------------------------------------------------
 
+# API tokens (django-rest-knox, stockdata.accounts.tokens): one per device, stored as a SHA-512
+# digest, expiring after STOCKDATA_API_TOKEN_TTL_DAYS; revoked all at once when the password
+# changes or is reset and when the account is deactivated. Sent as ``Authorization: Token <key>``.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own migrations would create its unused (swapped-out) table, which Django then leaves
+# out of test flushes: PostgreSQL refuses to truncate the users it points at. Ours is in accounts.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("STOCKDATA_API_TOKEN_TTL_DAYS", default=30)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": env.int("STOCKDATA_API_TOKENS_PER_USER", default=20),
+    "AUTO_REFRESH": False,
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -401,7 +460,13 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own lines ("Not Found: <path>", runserver's access lines) reach the root's handler
+        # only, never Django's default console handlers, so secrets in paths are redacted.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 # In JSON mode the Celery worker logs through the handler above instead of its own text format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

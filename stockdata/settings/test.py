@@ -20,7 +20,7 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_RATE_LIMITS = False
 # Login lockouts only where a test proves them (stockdata/tests/test_security.py turns
 # them on); ``client.login()`` passes no request, which django-axes refuses.
-AXES_ENABLED = False
+AXES_ENABLED = env.bool("AXES_ENABLED", default=False)  # on in the gunicorn a proxy test starts
 
 # Tests run task bodies in-process unless a test starts a real worker
 # (see the ``celery_worker`` fixture, which turns this off for its duration).

@@ -76,7 +76,16 @@ URL_ROWS: dict[str, Row] = {
     "api_docs": Row(PUBLIC),
     # --- Accounts (allauth)
     "accounts:profile": Row(SIGNED_IN),
+    # A draft photo's preview: private to its contributor and staff until approval.
+    "photo_derived": Row(
+        E(404, "ok", 404, 404, 404, "ok", "ok"), kwargs={"uuid": "draft_photo_a.uuid", "kind": "preview"}
+    ),
     "accounts:organisation": Row(BUYER),
+    # Contributor A's API token: only A may revoke it; revoking all one's own is anyone's.
+    "accounts:api_token_revoke": Row(
+        E("login", "redirect", 404, 404, 404, 404, 404), method="POST", kwargs={"public_id": "api_token_a.public_id"}
+    ),
+    "accounts:api_tokens_revoke_all": Row(E("login", *["redirect"] * 6), method="POST"),
     "account_login": Row(ANON_ONLY),
     "account_logout": Row(E("redirect", "ok", "ok", "ok", "ok", "ok", "ok")),
     "account_inactive": Row(PUBLIC),
@@ -138,6 +147,7 @@ URL_ROWS: dict[str, Row] = {
         method="POST",
         kwargs={"order_uuid": "order_a.uuid", "line_id": "line_a.pk"},
     ),
+    # Only for the signed-in member the link was issued to; anyone else (anonymous too) gets 404.
     "licensing:bundle_file": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
     # The free evaluation pack's licence page: buyers only (a POST accepts it and downloads the pack).
     "licensing:evaluation_pack": Row(E("login", 403, 403, "ok", "ok", 403, 403), kwargs={"slug": "dataset.slug"}),
@@ -243,6 +253,13 @@ def api_contributor_a(owner) -> dict:
 API_ROWS: dict[str, Row] = {
     "POST /api/v1/auth/token/": Row(E(*[400] * 7), method="POST", data={}, url_name="api:token"),
     "GET /api/v1/me/": Row(API_SIGNED_IN, url_name="api:me"),
+    "GET /api/v1/auth/tokens/": Row(API_SIGNED_IN, url_name="api:api-token-list"),
+    "DELETE /api/v1/auth/tokens/{public_id}/": Row(
+        E(403, "ok", 404, 404, 404, 404, 404),
+        method="DELETE",
+        kwargs={"public_id": "api_token_a.public_id"},
+        url_name="api:api-token-detail",
+    ),
     # Catalogue
     "GET /api/v1/datasets/": Row(API_PUBLIC, url_name="api:catalogue-list"),
     "GET /api/v1/datasets/{slug}/": Row(API_PUBLIC, kwargs={"slug": "dataset.slug"}, url_name="api:catalogue-detail"),

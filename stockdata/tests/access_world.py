@@ -91,6 +91,7 @@ def build_world() -> World:
     from licensing.commerce import selectors, services
     from licensing.models import Invoice, ModelRelease, Order, OrderLine, Quotation
     from stockdata.accounts.models import User
+    from stockdata.accounts.tokens import api_token_issue
     from stockdata.core.models import ContactMessage
 
     call_command("seed_demo", stdout=io.StringIO())
@@ -138,6 +139,7 @@ def build_world() -> World:
         o[f"invoice_{suffix}"] = Invoice.objects.filter(order=order).order_by("pk").first()
         o[f"cart_line_{suffix}"] = services.cart_for(user).lines.order_by("pk").first()
         o[f"quotation_{suffix}"] = Quotation.objects.filter(organisation=user.organisation).order_by("pk").first()
+    o["api_token_a"] = api_token_issue(user=u["contributor_a"], name="access matrix")[0]
     o["dataset"] = dataset
     o["licence"] = selectors.checkout_licence()
     o["contact_message"] = ContactMessage.objects.order_by("pk").first()

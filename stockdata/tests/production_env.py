@@ -20,5 +20,8 @@ COMPANY_ENV = {
     "STOCKDATA_COMPANY_ZENGIN_REQUESTER_CODE": "1234509876",
 }
 
+#: Production refuses the console e-mail backend: tests that start a production process name a mail server.
+MAIL_ENV = {"EMAIL_URL": "smtp://127.0.0.1:1025"}
+
 #: The same details as the ``STOCKDATA_COMPANY`` settings group (for ``settings.STOCKDATA_COMPANY = ...``).
 COMPANY = {key.removeprefix("STOCKDATA_COMPANY_").lower(): value for key, value in COMPANY_ENV.items()}

@@ -23,10 +23,10 @@ from django.db import close_old_connections, transaction
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from stockdata.accounts.tokens import api_token_issue
 from stockdata.tests.access_world import ROLES, world_fixture  # noqa: F401 - the module-scoped `world`
 from stockdata.wsgi import application
 
@@ -49,7 +49,7 @@ schema.config.phases.update(phases=["examples", "fuzzing"])
 @pytest.fixture(scope="module")
 def tokens(world, django_db_blocker):
     with django_db_blocker.unblock():
-        return {role: Token.objects.get_or_create(user=user)[0].key for role, user in world.users.items()}
+        return {role: api_token_issue(user=user, name="fuzz")[1] for role, user in world.users.items()}
 
 
 @pytest.fixture
@@ -105,6 +105,7 @@ REAL_PARAMETERS = {
     ("/api/v1/datasets/", "slug"): "dataset.slug",
     ("/api/v1/curation/datasets/", "slug"): "draft_dataset.slug",
     ("/api/v1/curation/photos/", "uuid"): "photo_a.uuid",
+    ("/api/v1/auth/tokens/", "public_id"): "api_token_a.public_id",
 }
 
 

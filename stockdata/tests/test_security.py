@@ -19,10 +19,10 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
+from stockdata.accounts.models import ApiToken as Token
 from stockdata.accounts.tests.factories import PASSWORD, BuyerFactory, StaffFactory, UserFactory
-from stockdata.tests.production_env import COMPANY_ENV
+from stockdata.tests.production_env import COMPANY_ENV, MAIL_ENV
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def resolve(settings_module: str, **env) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-PRODUCTION_ENV = {"DJANGO_SECRET_KEY": "s" * 60, "DJANGO_ALLOWED_HOSTS": "stockdata.example", **COMPANY_ENV}
+PRODUCTION_ENV = {"DJANGO_SECRET_KEY": "s" * 60, "DJANGO_ALLOWED_HOSTS": "stockdata.example", **COMPANY_ENV, **MAIL_ENV}
 
 
 def test_production_hashes_new_passwords_with_argon2_and_still_reads_pbkdf2():
@@ -324,7 +324,9 @@ def test_setup_shows_a_qr_code_drawn_here_and_confirms_with_a_real_code(staff, s
     staff_client.get(reverse("accounts:two_factor_setup"))
     assert TOTPDevice.objects.filter(user=staff).count() == 1
 
-    done = staff_client.post(reverse("accounts:two_factor_setup"), {"code": current_code(device), "next": "/staff/"})
+    done = staff_client.post(
+        reverse("accounts:two_factor_setup"), {"password": PASSWORD, "code": current_code(device), "next": "/staff/"}
+    )
     assert done.status_code == 200
     device.refresh_from_db()
     assert device.confirmed
@@ -338,12 +340,55 @@ def test_setup_shows_a_qr_code_drawn_here_and_confirms_with_a_real_code(staff, s
 def test_setup_refuses_a_wrong_code(staff, staff_client):
     staff_client.get(reverse("accounts:two_factor_setup"))
     device = TOTPDevice.objects.get(user=staff)
-    response = staff_client.post(reverse("accounts:two_factor_setup"), {"code": wrong_code(device)})
+    response = staff_client.post(
+        reverse("accounts:two_factor_setup"), {"password": PASSWORD, "code": wrong_code(device)}
+    )
     assert response.status_code == 200
     assert "That code is not right. Enter the 6-digit code your app shows now." in response.content.decode()
     device.refresh_from_db()
     assert not device.confirmed and device.throttling_failure_count == 1
     assert not StaticDevice.objects.exists()
+
+
+def test_setup_asks_for_the_password_again(staff, staff_client):
+    """Replay (issue 18): enrolment needed only an open session; someone at an unlocked screen could
+    bind their own authenticator to the account."""
+    staff_client.get(reverse("accounts:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=staff)
+    for password in ("", "not-the-password"):
+        response = staff_client.post(
+            reverse("accounts:two_factor_setup"), {"password": password, "code": current_code(device)}
+        )
+        assert response.status_code == 200
+    assert "That is not your password." in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed and not StaticDevice.objects.exists()
+
+
+def test_staff_sessions_end_after_12_hours_others_keep_the_default(client, settings):
+    from stockdata.accounts.middleware import STAFF_SIGNED_IN_AT
+
+    assert settings.STOCKDATA_STAFF_SESSION_SECONDS == 12 * 60 * 60
+    staff = StaffFactory()
+    assert client.post(LOGIN, {"login": staff.email, "password": PASSWORD}).status_code == 302
+    assert client.get(STAFF_PAGE).status_code == 200
+    session = client.session
+    session[STAFF_SIGNED_IN_AT] -= 12 * 60 * 60 - 60  # 11 h 59 min ago: still in
+    session.save()
+    assert client.get(STAFF_PAGE).status_code == 200
+    session[STAFF_SIGNED_IN_AT] -= 120  # 12 h 1 min ago: signed out
+    session.save()
+    response = client.get(STAFF_PAGE)
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    assert SESSION_KEY not in client.session
+    # A buyer's session is not cut short.
+    buyer = BuyerFactory()
+    other = Client()
+    assert other.post(LOGIN, {"login": buyer.email, "password": PASSWORD}).status_code == 302
+    session = other.session
+    session[STAFF_SIGNED_IN_AT] = 0
+    session.save()
+    assert other.get("/accounts/profile/").status_code == 200
 
 
 def test_setting_off_staff_without_a_device_go_straight_in(settings, staff_client):
@@ -504,15 +549,16 @@ def test_a_staff_token_from_before_the_authenticator_no_longer_opens_staff_api(s
     staff_client.force_login(staff)
     staff_client.get(reverse("accounts:two_factor_setup"))
     device = TOTPDevice.objects.get(user=staff)
-    done = staff_client.post(reverse("accounts:two_factor_setup"), {"code": current_code(device)})
+    done = staff_client.post(reverse("accounts:two_factor_setup"), {"password": PASSWORD, "code": current_code(device)})
     backup_code = re.findall(r"<li><code>([a-z2-7]+)</code></li>", done.content.decode())[0]
     # The old token was issued without a code: it is no longer good enough for staff endpoints.
     assert client.get(STAFF_API, HTTP_AUTHORIZATION=f"Token {old}").status_code == 403
     assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {old}").status_code == 200
 
-    # Asking again with a code (here a backup code) replaces it with one that is.
+    # Asking again with a code (here a backup code) gives a new one that is; the old one stays unverified.
     new = client.post(TOKEN, {"email": staff.email, "password": PASSWORD, "otp": backup_code})
     assert new.status_code == 200
     key = new.json()["token"]
-    assert key != old and list(Token.objects.filter(user=staff).values_list("key", flat=True)) == [key]
+    assert key != old and Token.objects.filter(user=staff).count() == 2
+    assert client.get(STAFF_API, HTTP_AUTHORIZATION=f"Token {old}").status_code == 403
     assert client.get(STAFF_API, HTTP_AUTHORIZATION=f"Token {key}").status_code == 404

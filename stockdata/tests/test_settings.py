@@ -2,15 +2,17 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from conftest import free_port, wait_for_port
 from stockdata.company import COMPANY_FIELDS, DEMO_COMPANY
-from stockdata.tests.production_env import COMPANY_ENV
+from stockdata.tests.production_env import COMPANY_ENV, MAIL_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,6 +142,7 @@ def test_production_mode_passes_check_deploy():
         "DJANGO_SECRET_KEY": "x" * 30 + "-production-secret-from-the-environment-" + "y" * 20,
         "DJANGO_ALLOWED_HOSTS": "stockdata.example",
         **COMPANY_ENV,
+        **MAIL_ENV,
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
@@ -189,6 +192,7 @@ def production_check(**env) -> subprocess.CompletedProcess:
             "DJANGO_SECRET_KEY": "k" * 60,
             "DJANGO_ALLOWED_HOSTS": "stockdata.example",
         }
+        | MAIL_ENV
         | env,
         capture_output=True,
         text=True,
@@ -221,7 +225,8 @@ def test_production_reads_the_company_from_the_environment():
             "DJANGO_SECRET_KEY": "k" * 60,
             "DJANGO_ALLOWED_HOSTS": "stockdata.example",
         }
-        | COMPANY_ENV,
+        | COMPANY_ENV
+        | MAIL_ENV,
         capture_output=True,
         text=True,
         check=True,
@@ -305,3 +310,95 @@ def test_every_company_variable_is_listed_in_env_example_and_the_readme():
         name = f"STOCKDATA_COMPANY_{field.upper()}"
         assert f"\n{name}=" in env_example, name
         assert f"`{name}`" in readme, name
+
+
+# --- secret_key (issue 18): no public constant, no example key in production ------------------------
+
+
+def test_secret_key_embedded_default_is_random_made_once_and_private(tmp_path):
+    from stockdata.settings.base import embedded_secret_key
+
+    path = tmp_path / "var" / "secret_key"
+    key = embedded_secret_key(path)
+    assert len(key) >= 50 and path.read_text().strip() == key
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert embedded_secret_key(path) == key  # the next start (and the worker) reads the same key
+    assert embedded_secret_key(tmp_path / "other" / "secret_key") != key  # random, not a constant
+    assert [p.name for p in path.parent.iterdir()] == ["secret_key"]  # no temporary file left behind
+    path.write_text("short\n")
+    assert len(embedded_secret_key(path)) >= 50  # an unusable file is replaced
+
+
+def test_secret_key_the_embedded_default_uses_the_file_under_var_not_a_constant():
+    """Replay: the embedded default signed download links with a constant anyone could read in the repo."""
+    probe = "from django.conf import settings; print(settings.SECRET_KEY)"
+    clean = clean_environ()
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {probe}"],
+        cwd=ROOT,
+        env=clean | {"DJANGO_SETTINGS_MODULE": "stockdata.settings.base"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = out.stdout.strip().splitlines()[-1]
+    assert key == (ROOT / "var" / "secret_key").read_text().strip()
+    assert oct((ROOT / "var" / "secret_key").stat().st_mode & 0o777) == "0o600"
+    assert key not in (ROOT / "stockdata" / "settings" / "base.py").read_text()
+    assert "insecure-dev-key" not in (ROOT / "stockdata" / "settings" / "base.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("change-me", "still the example value from deploy/env.example"),
+        ("x" * 49, "is 49 characters long: use a random key of at least 50"),
+    ],
+)
+def test_secret_key_production_refuses_the_example_and_short_keys(key, message):
+    example = (ROOT / "deploy" / "env.example").read_text()
+    assert "DJANGO_SECRET_KEY=change-me" in example
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=clean_environ()
+        | COMPANY_ENV
+        | {
+            "DJANGO_SETTINGS_MODULE": "stockdata.settings.production",
+            "DJANGO_ALLOWED_HOSTS": "x",
+            "DJANGO_SECRET_KEY": key,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_secret_key_issue_every_digit_check_uses_ascii_digits():
+    """ "²" and "１" are digits to str.isdigit() and to \\d: every check in our code uses [0-9] or isascii()."""
+    offenders = []
+    for path in sorted(ROOT.glob("**/*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith((".venv/", "var/")) or "/migrations/" in rel or "/tests/" in rel or rel[:6] == "tests/":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if re.search(r"\\d", code) and "re.ASCII" not in code:
+                offenders.append(f"{rel}:{number}: {line.strip()}")
+            if re.search(r"\.is(digit|decimal|numeric)\(", code) and ".isascii()" not in code:
+                offenders.append(f"{rel}:{number}: {line.strip()}")
+    assert not offenders, "digit checks that accept non-ASCII digits:\n" + "\n".join(offenders)
+
+
+def test_log_redaction_production_refuses_the_console_email_backend():
+    """The console backend would print consent and password-reset links into the logs."""
+    result = production_check(**(COMPANY_ENV | {"EMAIL_URL": "", "EMAIL_BACKEND": ""}))
+    assert result.returncode != 0
+    assert "Production does not print e-mail to the console" in result.stderr
+    explicit = production_check(
+        **(COMPANY_ENV | {"EMAIL_URL": "", "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"})
+    )
+    assert explicit.returncode != 0 and "set EMAIL_URL" in explicit.stderr
+    assert production_check(**COMPANY_ENV).returncode == 0  # with MAIL_ENV's SMTP server it starts

@@ -79,7 +79,7 @@ def test_contributor_uploads_a_batch_and_sees_each_result(page, live_server, scr
         item = items.filter(has_text=name)
         expect(item).to_have_attribute("data-state", "ready")
         expect(item.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
-        expect(item.get_by_test_id("upload-thumbnail")).to_have_attribute("src", photo.thumbnail.url)
+        expect(item.get_by_test_id("upload-thumbnail")).to_have_attribute("src", photo.thumbnail_url)
         expect(item.get_by_test_id("describe-link")).to_have_attribute("href", f"/portal/photos/{photo.uuid}/")
     assert page.evaluate("window.__uploads") == {"now": 0, "max": 3, "total": 4}
     expect(page.get_by_test_id("describe-drafts")).to_be_visible()
@@ -158,7 +158,7 @@ def test_contributor_bulk_edits_then_describes_and_submits_a_photo(page, live_se
 
     page.locator(f'[data-photo="{first.uuid}"] a.name').click()
     expect(page).to_have_url(f"{live_server.url}/portal/photos/{first.uuid}/")
-    expect(page.get_by_test_id("preview")).to_have_attribute("src", Photo.objects.get(pk=first.pk).preview.url)
+    expect(page.get_by_test_id("preview")).to_have_attribute("src", Photo.objects.get(pk=first.pk).preview_url)
     page.fill("input[name=photo-title]", "Commuters crossing at night")
     keywords = page.locator("input[name=photo-keywords]")
     keywords.press("End")
@@ -208,7 +208,7 @@ def test_upload_works_without_javascript(browser, live_server, screenshot, tmp_p
         expect(results).to_have_count(2)
         expect(results.filter(has_text="notes.jpg")).to_contain_text(NOT_AN_IMAGE)
         photo = Photo.objects.get(contributor=user)
-        expect(results.filter(has_text="tokyo-401.jpg").locator("img")).to_have_attribute("src", photo.thumbnail.url)
+        expect(results.filter(has_text="tokyo-401.jpg").locator("img")).to_have_attribute("src", photo.thumbnail_url)
         screenshot(page, "no-js-results")
     finally:
         context.close()
@@ -264,5 +264,5 @@ def test_the_photo_page_shows_the_preview_as_soon_as_processing_ends(page, live_
 
     services.photo_process(photo_id=photo.pk)
     photo.refresh_from_db()
-    expect(page.get_by_test_id("preview")).to_have_attribute("src", photo.preview.url, timeout=10_000)
+    expect(page.get_by_test_id("preview")).to_have_attribute("src", photo.preview_url, timeout=10_000)
     expect(page.get_by_test_id("processing-state")).to_have_text("Ready")

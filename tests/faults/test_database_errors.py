@@ -15,11 +15,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from conftest import free_port
 from licensing.commerce.tests.test_payments import SECRET, card_order, post_webhook, session_event, signed
 from licensing.models import Bundle, Invoice, Order, Payment, WebhookEvent
+from stockdata.accounts.tokens import api_token_issue
 
 FRIENDLY = "Something went wrong on our side"
 REASSURANCE = "Nothing you sent was lost. Our team has been told; please try again in a few minutes."
@@ -61,7 +61,7 @@ def test_when_the_database_is_unreachable_pages_answer_with_the_friendly_500_pag
     buyer = order.placed_by
     web = Client(raise_request_exception=False)
     web.force_login(buyer)
-    token = Token.objects.create(user=buyer).key
+    token = api_token_issue(user=buyer)[1]
     api = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {token}")
 
     with database_unreachable():

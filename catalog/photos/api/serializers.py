@@ -99,10 +99,10 @@ class PhotoSerializer(serializers.ModelSerializer):
         return country_code(value)
 
     def get_thumbnail_url(self, photo) -> str | None:
-        return photo.thumbnail.url if photo.thumbnail else None
+        return photo.thumbnail_url or None
 
     def get_preview_url(self, photo) -> str | None:
-        return photo.preview.url if photo.preview else None
+        return photo.preview_url or None
 
     def get_near_duplicate_of(self, photo) -> str | None:
         other = photo.near_duplicate_of

@@ -159,6 +159,8 @@ def photo_delete(*, photo: Photo) -> None:
         (default_storage, photo.cleaned.name),
         (public_storage(), photo.thumbnail.name),
         (public_storage(), photo.preview.name),
+        (default_storage, photo.thumbnail.name),  # not approved: the derivatives are still private
+        (default_storage, photo.preview.name),
     ]
     photo.delete()
 

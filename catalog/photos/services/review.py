@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Photo, PhotoRejectionReason
 from stockdata.errors import ApplicationError, ErrorCode
+from stockdata.storage import private_storage, public_storage
 
 
 @transaction.atomic
@@ -23,7 +25,23 @@ def photo_approve(*, photo: Photo, reviewer) -> Photo:
     photo.rejection_reason = ""
     photo.rejection_note = ""
     photo.save(update_fields=["status", "reviewed_at", "rejection_reason", "rejection_note", "updated_at"])
+    derived_publish(photo)
     return photo
+
+
+def derived_publish(photo: Photo) -> None:
+    """Move an approved photo's thumbnail and preview from the private storage to the public one
+    (until approval nobody but its contributor and staff may see them)."""
+    private, public = private_storage(), public_storage()
+    for name in (photo.thumbnail.name, photo.preview.name):
+        if not name or not private.exists(name):
+            continue
+        with private.open(name, "rb") as f:
+            data = f.read()
+        if public.exists(name):
+            public.delete(name)
+        public.save(name, ContentFile(data))
+        private.delete(name)
 
 
 @transaction.atomic

@@ -280,13 +280,14 @@ def photo_process(*, photo_id: int) -> Photo:
             photo.save(update_fields=["processing", "processing_error", "processing_attempts", "updated_at"])
             return photo
 
-        public = public_storage()
+        # Thumbnail and preview go public only with the approval (review.derived_publish).
+        derived_storage = public_storage() if photo.status == Photo.Status.APPROVED else default_storage
         try:
             photo.cleaned.name = _replace(
                 default_storage, f"cleaned/{photo.contributor_id}/{photo.uuid}.{photo.extension}", cleaned
             )
-            photo.thumbnail.name = _replace(public, _public_key(photo, "thumbs"), derived.thumbnail)
-            photo.preview.name = _replace(public, _public_key(photo, "previews"), derived.preview)
+            photo.thumbnail.name = _replace(derived_storage, _public_key(photo, "thumbs"), derived.thumbnail)
+            photo.preview.name = _replace(derived_storage, _public_key(photo, "previews"), derived.preview)
         except OSError as exc:
             raise TransientStorageError(str(exc)) from exc
 

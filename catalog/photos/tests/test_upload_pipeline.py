@@ -95,7 +95,7 @@ def test_gps_is_removed_from_the_cleaned_copy_and_every_derivative_and_orientati
     assert cleaned.getexif().get(0x0112) == 6  # orientation kept so viewers show it upright
     assert 0x013B not in cleaned.getexif()  # Artist gone
     for field in (photo.thumbnail, photo.preview):
-        with field.storage.open(field.name) as fh:
+        with default_storage.open(field.name) as fh:  # a draft's derivatives are private
             derived = Image.open(io.BytesIO(fh.read()))
         assert not derived.getexif()
         assert derived.height > derived.width  # portrait: orientation applied
@@ -161,6 +161,46 @@ def test_running_the_pipeline_twice_gives_the_same_result_and_one_set_of_files(c
     assert len(first["files"]) == 4  # original, cleaned, thumbnail, preview
     assert PhotoHashBand.objects.filter(photo=photo).count() == 9
     assert photo.processing_attempts == 2
+
+
+def test_previews_of_photos_not_yet_approved_are_private_until_approval(contributor, client):
+    """Replay (issue 18): previews of photos not yet approved were public by URL."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from stockdata.accounts.tests.factories import StaffFactory
+    from stockdata.storage import public_storage
+
+    photo = services.photo_upload(contributor=contributor, file=SimpleUploadedFile("p.jpg", good_jpeg(4)))
+    services.photo_process(photo_id=photo.pk)
+    photo.refresh_from_db()
+    names = (photo.thumbnail.name, photo.preview.name)
+    assert all(names) and not any(public_storage().exists(n) for n in names)
+    assert all(default_storage.exists(n) for n in names)
+    assert Client().get(f"/media/public/{photo.preview.name}").status_code == 404  # the old public URL
+    private_url = reverse("photo_derived", kwargs={"uuid": photo.uuid, "kind": "preview"})
+    assert photo.preview_url == private_url
+    assert Client().get(private_url).status_code == 404
+    stranger = Client()
+    stranger.force_login(ContributorFactory())
+    assert stranger.get(private_url).status_code == 404
+    owner = Client()
+    owner.force_login(contributor)
+    response = owner.get(private_url)
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    with default_storage.open(photo.preview.name) as fh:
+        assert b"".join(response.streaming_content) == fh.read()
+    staff = Client()
+    staff.force_login(StaffFactory())
+    assert staff.get(reverse("photo_derived", kwargs={"uuid": photo.uuid, "kind": "thumbnail"})).status_code == 200
+
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.SUBMITTED)
+    services.photo_approve(photo=photo, reviewer=StaffFactory())
+    photo.refresh_from_db()
+    assert all(public_storage().exists(n) for n in names) and not any(default_storage.exists(n) for n in names)
+    assert photo.preview_url == photo.preview.url == f"/media/public/{photo.preview.name}"
+    assert Client().get(photo.preview_url).status_code == 200
+    assert Client().get(private_url)["Location"] == photo.preview.url
 
 
 def test_a_processed_photo_is_left_alone_by_a_redelivered_task(contributor):

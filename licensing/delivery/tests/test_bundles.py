@@ -25,7 +25,6 @@ from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -45,6 +44,7 @@ from licensing.models import (
     BundleBase,
     ConsentWithdrawal,
     DownloadEvent,
+    DownloadLink,
     LicenceTerms,
     Order,
     OrderLine,
@@ -445,33 +445,102 @@ def test_only_members_of_the_buying_organisation_reach_the_download(client, read
     colleague = BuyerFactory(organisation=ready_line.order.organisation)
     login(client, colleague)
     assert client.post(url).status_code == 302
-    assert DownloadEvent.objects.filter(bundle=ready_line.bundle).count() == 1
+    assert DownloadLink.objects.get(bundle=ready_line.bundle).user == colleague
 
 
 @pytest.mark.django_db
-def test_every_download_is_logged_and_each_click_makes_a_fresh_link(client, ready_line):
+def test_download_binding_every_link_issue_and_every_fetch_is_logged(client, ready_line):
     buyer = ready_line.order.placed_by
     login(client, buyer)
     url = reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])
     first = client.post(url, REMOTE_ADDR="203.0.113.7")["Location"]
-    time.sleep(1.1)  # signed timestamps have one-second resolution
     second = client.post(url, REMOTE_ADDR="203.0.113.8")["Location"]
     assert first != second
-    events = list(DownloadEvent.objects.filter(bundle=ready_line.bundle).order_by("pk").values_list("user", "ip"))
-    assert events == [(buyer.pk, "203.0.113.7"), (buyer.pk, "203.0.113.8")]
+    links = list(DownloadLink.objects.filter(bundle=ready_line.bundle).order_by("pk").values_list("user", "ip", "kind"))
+    assert links == [(buyer.pk, "203.0.113.7", "local"), (buyer.pk, "203.0.113.8", "local")]
+    assert not DownloadEvent.objects.exists()  # a link is not a download
+    assert client.get(first, REMOTE_ADDR="203.0.113.9").status_code == 200
+    assert client.get(first, REMOTE_ADDR="203.0.113.9").status_code == 200  # fetched again from byte 0: counted
+    events = list(DownloadEvent.objects.order_by("pk").values_list("user", "ip", "resumed", "link__ip"))
+    assert events == [(buyer.pk, "203.0.113.9", False, "203.0.113.7")] * 2
+    assert bundles.downloads_counted(ready_line.bundle) == 2
     assert (
         client.get(reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])).status_code == 405
     )
 
 
 @pytest.mark.django_db
-def test_the_download_limit_is_enforced(client, ready_line):
+def test_download_binding_the_link_works_only_for_the_member_who_asked(client, ready_line):
+    """Replay: a download link worked without a session, for anyone, for 10 minutes."""
+    buyer = ready_line.order.placed_by
+    login(client, buyer)
+    link = client.post(reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk]))["Location"]
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    selector, secret = token.split(".")
+    # No order UUID, no storage path, nothing but two random strings.
+    assert str(ready_line.order.uuid) not in link and ready_line.bundle.archive not in link
+    assert ready_line.bundle.file_name not in link and len(selector) == 32 and len(secret) >= 40
+    stored = DownloadLink.objects.get(selector=selector)
+    assert secret not in stored.secret_hash and len(stored.secret_hash) == 64
+
+    from django.test import Client
+
+    anonymous = Client()
+    assert anonymous.get(link).status_code == 404
+    stranger = login(Client(), BuyerFactory())
+    assert stranger.get(link).status_code == 404
+    colleague = login(Client(), BuyerFactory(organisation=ready_line.order.organisation))
+    assert colleague.get(link).status_code == 404  # bound to the member who asked, not to the organisation
+    assert client.get(f"/downloads/{selector}.{secret[:-1]}x/").status_code == 404
+    assert not DownloadEvent.objects.exists()
+    assert client.get(link).status_code == 200
+    assert DownloadEvent.objects.get().user == buyer
+
+
+@pytest.mark.django_db
+def test_download_binding_a_resumed_range_download_is_one_download(client, ready_line):
+    bundle = ready_line.bundle
+    bundle.download_limit = 1
+    bundle.save(update_fields=["download_limit"])
+    login(client, ready_line.order.placed_by)
+    url = reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])
+    link = client.post(url)["Location"]
+    with default_storage.open(bundle.archive, "rb") as f:
+        whole = f.read()
+    # A resume before any download started through this link is refused.
+    assert client.get(link, HTTP_RANGE="bytes=100-").status_code == 403
+    first = client.get(link)
+    assert first.status_code == 200 and first["Accept-Ranges"] == "bytes"
+    head = b"".join(first.streaming_content)[:1000]  # the connection dropped after 1000 bytes
+    rest = client.get(link, HTTP_RANGE="bytes=1000-")
+    assert rest.status_code == 206
+    assert rest["Content-Range"] == f"bytes 1000-{len(whole) - 1}/{len(whole)}"
+    assert head + b"".join(rest.streaming_content) == whole
+    middle = client.get(link, HTTP_RANGE="bytes=10-19")
+    assert middle.status_code == 206 and b"".join(middle.streaming_content) == whole[10:20]
+    assert client.get(link, HTTP_RANGE=f"bytes={len(whole)}-").status_code == 416
+    assert bundles.downloads_counted(bundle) == 1
+    assert list(DownloadEvent.objects.order_by("pk").values_list("range_start", "resumed")) == [
+        (0, False),
+        (1000, True),
+        (10, True),
+    ]
+    # The one download allowed is used: a new one, on this link or a new link, is refused.
+    assert client.get(link).status_code == 403
+    refused = client.post(url)
+    assert refused.status_code == 403 and "downloaded 1 times, its limit" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_download_binding_the_limit_counts_downloads_not_links(client, ready_line):
+    """Replay: per-bundle limits counted links issued, not downloads."""
     bundle = ready_line.bundle
     bundle.download_limit = 2
     bundle.save(update_fields=["download_limit"])
     login(client, ready_line.order.placed_by)
     url = reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])
-    assert [client.post(url).status_code for _ in range(2)] == [302, 302]
+    links = [client.post(url)["Location"] for _ in range(3)]  # links alone use nothing up
+    assert [client.get(link).status_code for link in links] == [200, 200, 403]
     refused = client.post(url)
     assert refused.status_code == 403
     assert "downloaded 2 times, its limit" in refused.content.decode()
@@ -496,27 +565,22 @@ def test_a_refunded_lines_links_fail(client, ready_line):
     assert refused.status_code == 410
     assert "refunded" in refused.content.decode()
     assert client.get(issued).status_code == 404  # a link issued before the refund dies too
-    assert DownloadEvent.objects.filter(bundle=ready_line.bundle).count() == 1
+    assert DownloadLink.objects.filter(bundle=ready_line.bundle).count() == 1
+    assert not DownloadEvent.objects.filter(bundle=ready_line.bundle).exists()
 
 
 @pytest.mark.django_db
-def test_the_local_signed_link_expires_and_cannot_be_forged(client, ready_line, settings):
-    bundle = ready_line.bundle
+def test_download_binding_the_local_link_expires(client, ready_line, settings):
     settings.STOCKDATA_DOWNLOAD_URL_MAX_AGE = 600
-
-    class SignedLongAgo(signing.TimestampSigner):
-        def timestamp(self):
-            return signing.b62_encode(int(time.time()) - 601)
-
-    old = SignedLongAgo(salt=bundles.DOWNLOAD_SALT).sign_object({"b": bundle.pk, "a": bundle.archive})
-    assert client.get(reverse("licensing:bundle_file", args=[old])).status_code == 404
-    fresh = signing.TimestampSigner(salt=bundles.DOWNLOAD_SALT).sign_object({"b": bundle.pk, "a": bundle.archive})
-    assert client.get(reverse("licensing:bundle_file", args=[fresh])).status_code == 200
-    forged = signing.TimestampSigner(salt="something-else").sign_object({"b": bundle.pk, "a": bundle.archive})
-    assert client.get(reverse("licensing:bundle_file", args=[forged])).status_code == 404
-    # Signed for another object name (e.g. a temporary one): refused.
-    other = signing.TimestampSigner(salt=bundles.DOWNLOAD_SALT).sign_object({"b": bundle.pk, "a": "bundles/x.zip"})
-    assert client.get(reverse("licensing:bundle_file", args=[other])).status_code == 404
+    login(client, ready_line.order.placed_by)
+    url = reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])
+    link = client.post(url)["Location"]
+    stored = DownloadLink.objects.get()
+    assert timedelta(seconds=599) < stored.expires_at - stored.issued_at <= timedelta(seconds=601)
+    DownloadLink.objects.filter(pk=stored.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    expired = client.get(link)
+    assert expired.status_code == 403 and "has expired" in expired.content.decode()
+    assert not DownloadEvent.objects.exists()
 
 
 # --- The order page partial ---------------------------------------------------------------------
@@ -765,6 +829,10 @@ def test_on_s3_the_bundle_is_uploaded_and_the_presigned_link_downloads_the_same_
     # moto does not enforce X-Amz-Expires (real S3 does): the expiry is asserted on the signed link.
     query = parse_qs(urlparse(url).query)
     assert query["X-Amz-Expires"] == ["300"]
+    # download_binding: each presigned URL issued is logged, and (we never see S3's fetches) counted.
+    issued = DownloadLink.objects.get(bundle=bundle)
+    assert (issued.kind, issued.user, issued.secret_hash) == ("presigned", line.order.placed_by, "")
+    assert DownloadEvent.objects.get(bundle=bundle).link == issued
     assert query["response-content-disposition"] == [f'attachment; filename="{bundle.file_name}"']
     # The object itself is private.
     with pytest.raises(urllib.error.HTTPError) as denied:

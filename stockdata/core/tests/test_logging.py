@@ -15,7 +15,7 @@ from pythonjsonlogger.json import JsonFormatter
 from conftest import start_worker, stop_worker, wait_until
 from stockdata.accounts.tests.factories import BuyerFactory
 from stockdata.core.request_log import RequestContextFilter
-from stockdata.tests.production_env import COMPANY_ENV
+from stockdata.tests.production_env import COMPANY_ENV, MAIL_ENV
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -140,6 +140,7 @@ def test_production_settings_log_json_lines_end_to_end(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
         "STOCKDATA_MEDIA_ROOT": str(tmp_path / "media"),
         **COMPANY_ENV,
+        **MAIL_ENV,
     }
     env.pop("LOG_FORMAT", None)
     result = subprocess.run(
