@@ -492,6 +492,9 @@ class RejectedProposal(AppendOnlyModel):
         verbose_name = _("rejected detector proposal")
         verbose_name_plural = _("rejected detector proposals")
 
+    def __str__(self) -> str:
+        return f"{self.photo_id}: {self.label} {self.w}×{self.h} at ({self.x}, {self.y}) rejected"
+
 
 class AnnotationCompletion(AppendOnlyModel):
     """A person declared a photo's annotation complete: every face and every mask boxed, no false box.
@@ -516,3 +519,6 @@ class AnnotationCompletion(AppendOnlyModel):
         indexes = [models.Index(fields=["photo", "-completed_at"])]
         verbose_name = _("annotation completion")
         verbose_name_plural = _("annotation completions")
+
+    def __str__(self) -> str:
+        return f"{self.photo_id}: complete ({self.face_count} faces, {self.mask_count} masks)"

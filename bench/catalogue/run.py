@@ -1044,19 +1044,19 @@ def run_wrk(
     if script_args:
         command += ["--", *script_args]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+    requests = int(re.search(r"([0-9]+) requests in", out).group(1))
     socket_errors = (
         sum(
             int(x)
             for x in re.findall(
-                r"(?:connect|read|write|timeout) (\d+)", out.split("Socket errors:", 1)[1].splitlines()[0]
+                r"(?:connect|read|write|timeout) ([0-9]+)", out.split("Socket errors:", 1)[1].splitlines()[0]
             )
         )
         if "Socket errors:" in out
         else 0
     )
-    non2xx = int(re.search(r"NON2XX (\d+)", out).group(1))
+    non2xx = int(re.search(r"NON2XX ([0-9]+)", out).group(1))
     latency = re.search(r"Latency\s+(\S+)", out).group(1)
     return {
         "rps": rps,

@@ -125,6 +125,9 @@ class DownloadLink(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"{self.kind} link {self.selector} for bundle {self.bundle_id}"
+
 
 class DownloadEvent(models.Model):
     """Every fetch of a bundle: who, when, from where, through which link. A fetch that resumes an

@@ -252,8 +252,10 @@ CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TWO_FACTOR_OVERRIDES: dict[str, dict] = {
     "accounts:two_factor_setup": STAFF_REDIRECT,  # an authenticator is set up already: to the 2FA page
 }
-# Unsafe requests that take no CSRF token: the webhook is signed by Stripe instead.
-CSRF_EXEMPT = {"licensing:stripe_webhook"}
+# Unsafe requests that take no CSRF token: the webhook is signed by Stripe instead; the token
+# endpoint authenticates nobody from the session (no ambient credential for a forged request to
+# ride on): it checks the e-mail and password in the body and answers 400 without them.
+CSRF_EXEMPT = {"licensing:stripe_webhook", "API POST /api/v1/auth/token/"}
 
 
 def csrf_token_of(client: Client) -> str:

@@ -12,6 +12,7 @@ from skimage import data as skimage_data
 from catalog.curation import services as curation_services
 from catalog.models import AnnotationBox, Dataset, Photo
 from catalog.photos import services as photo_services
+from catalog.photos.services.review import derived_publish
 from licensing.consent import services as licensing_services
 from licensing.consent.tests.factories import SubjectFactory, attach, make_release
 from stockdata.accounts.tests.factories import ContributorFactory, StaffFactory
@@ -38,6 +39,7 @@ def astronaut_in_a_dataset(staff) -> tuple[Dataset, Photo]:
     photo = photo_services.photo_process(photo_id=photo.pk)
     photo_services.photo_propose_boxes(photo_id=photo.pk)  # nothing new if the pipeline already asked
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.APPROVED)
+    derived_publish(photo)  # as approval does: the preview goes public
     SubjectFactory(photo=photo, position=1)
     attach(make_release(contributor, approve_by=staff), photo)
     dataset = curation_services.dataset_create(
@@ -56,6 +58,7 @@ def scenery_in(dataset, contributor) -> Photo:
     photo = photo_services.photo_process(photo_id=photo.pk)
     photo_services.photo_describe(photo=photo, no_people=True)  # keeps the stored consent mask
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.APPROVED)
+    derived_publish(photo)  # as approval does: the preview goes public
     AnnotationBox.objects.filter(photo=photo).delete()
     curation_services.dataset_add_photos(dataset=dataset, photos=[photo])
     return photo

@@ -107,6 +107,7 @@ def test_staff_pages_raise_no_csp_violation(page, live_server, screenshot, setti
     device = TOTPDevice.objects.get(user=staff, confirmed=False)
     code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
     page.fill("input[name=code]", code)
+    page.fill("input[name=password]", PASSWORD)  # enrolment asks for the password again
     page.get_by_role("button", name="Turn on").click()
     expect(page.get_by_test_id("backup-codes").locator("li")).to_have_count(10)
     backup_code = page.get_by_test_id("backup-codes").locator("code").first.inner_text()

@@ -208,7 +208,10 @@ def test_a_contributor_uploads_and_attaches_a_release_and_the_subject_withdraws_
     page.context.clear_cookies()
     page.goto(live_server.url + path)
     expect(page.get_by_test_id("consent-scopes")).to_contain_text("Biometric processing")
-    expect(page.get_by_test_id("consent-photos").locator("img")).to_have_count(1)
+    # The photo is not approved yet: its preview is private, so the subject's page lists it as
+    # "Not published" (the link's holder sees no unpublished image).
+    expect(page.get_by_test_id("consent-photos").locator("li")).to_have_count(1)
+    expect(page.get_by_test_id("consent-photos")).to_contain_text("Not published")
     screenshot(page, "subject-page")
     page.check("input[name=scopes][value=biometric]")
     page.get_by_test_id("withdraw").click()

@@ -96,7 +96,13 @@ def test_an_upload_while_s3_is_down_gets_a_clear_503_and_leaves_no_row_and_no_ob
     assert again.status_code == 201, again.content  # not "already uploaded": the refused try left nothing
     photo = Photo.objects.get()
     assert photo.processing == Photo.Processing.READY, photo.processing_error
-    assert keys(client, bucket, "private/") == {f"private/{photo.original.name}", f"private/{photo.cleaned.name}"}
+    # Not approved yet: the thumbnail and the preview stay private too, until approval.
+    assert keys(client, bucket, "private/") == {
+        f"private/{photo.original.name}",
+        f"private/{photo.cleaned.name}",
+        f"private/{photo.thumbnail.name}",
+        f"private/{photo.preview.name}",
+    }
 
 
 @pytest.mark.worker
