@@ -377,4 +377,6 @@
       event.returnValue = "";
     }
   });
+  // Listeners are attached: a file picked from now on is uploaded (tests wait for this).
+  document.documentElement.setAttribute("data-upload", "ready");
 })();

@@ -203,6 +203,7 @@ def test_journey(new_person, live_server, worker, screenshot, smtp_server, tmp_p
         scene_names.append(name)
     nav(aiko, "Upload")
     expect(aiko.get_by_test_id("upload-limits")).to_contain_text("Long side at least 1,600 px")
+    expect(aiko.locator("html[data-upload=ready]")).to_have_count(1)  # upload.js is listening
     aiko.set_input_files("input[name=files]", [tmp_path / "astronaut.jpg", *(tmp_path / n for n in scene_names)])
     items = aiko.get_by_test_id("upload-item")
     expect(items).to_have_count(3)

@@ -59,6 +59,7 @@ def test_contributor_uploads_a_batch_and_sees_each_result(page, live_server, scr
     expect(page.get_by_test_id("upload-limits")).to_contain_text("Long side at least 1,600 px")
     screenshot(page, "upload-empty")
 
+    expect(page.locator("html[data-upload=ready]")).to_have_count(1)  # upload.js is listening
     page.set_input_files("input[name=files]", [good[0], notes, good[1], good[2]])
 
     items = page.get_by_test_id("upload-item")
@@ -103,6 +104,7 @@ def test_a_failed_upload_is_retried_alone(page, live_server, screenshot, tmp_pat
             route.continue_()
 
     page.route("**/api/v1/photos/", flaky)
+    expect(page.locator("html[data-upload=ready]")).to_have_count(1)  # upload.js is listening
     page.set_input_files("input[name=files]", [first, second])
     items = page.get_by_test_id("upload-item")
     failed = items.filter(has_text="tokyo-202.jpg")
@@ -202,6 +204,7 @@ def test_upload_works_without_javascript(browser, live_server, screenshot, tmp_p
     try:
         log_in(page, live_server, user, "/portal/upload/")
         expect(page.locator("button", has_text="Upload").last).to_be_visible()
+        expect(page.locator("html[data-upload]")).to_have_count(0)  # no script ran: the plain form posts
         page.set_input_files("input[name=files]", [notes, good])
         page.get_by_role("button", name="Upload", exact=True).click()
         results = page.get_by_test_id("upload-result")
