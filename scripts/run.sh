@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
+# Links in e-mails point at the address printed below (stockdata.mail.services.site_url).
+export STOCKDATA_SITE_URL="${STOCKDATA_SITE_URL:-http://$HOST:$PORT}"
 mkdir -p var/log
 
 cleanup() {
@@ -23,8 +25,8 @@ WEB_PID=$!
 sleep 2
 cat <<MSG
 
-  Stockdata is running at http://$HOST:$PORT/
-  Worker log: var/log/worker.log        API docs: http://$HOST:$PORT/api/docs/
+  Stockdata is running at $STOCKDATA_SITE_URL/
+  Worker log: var/log/worker.log        API docs: $STOCKDATA_SITE_URL/api/docs/
 MSG
 .venv/bin/python manage.py seed_demo --logins-only
 echo "  Press Ctrl-C to stop both."

@@ -17,14 +17,15 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse, set_script_prefix
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from stockdata.errors import ErrorCode
+from stockdata.i18n import language_codes, split_language_prefix
 
 MB = 1024 * 1024
 
@@ -109,7 +110,7 @@ class RequestSizeLimitMiddleware:
         if request.content_type != "multipart/form-data":
             # JSON, form-encoded and anything else is read into memory whole: Django's memory limit.
             return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if request.path_info in self.batch_paths():
+        if split_language_prefix(request.path_info)[1] in self.batch_paths():
             return max_batch_request_bytes()
         return max_request_bytes()
 
@@ -170,3 +171,76 @@ class RequestSizeLimitMiddleware:
         # answer while the server drops the unread body, instead of waiting for the connection to close.
         response["Content-Length"] = str(len(response.content))
         return response
+
+
+class LanguagePrefixMiddleware:
+    """``/ja/<page>`` and ``/en/<page>``: the page in that language, at an address one can share.
+
+    For a path under a language prefix it removes the prefix from ``path_info`` (so the URL
+    patterns stay unprefixed), activates that language and makes ``/<lang>/`` the script
+    prefix for the request, so every ``reverse()`` and ``{% url %}`` on the page keeps it
+    (``request.path`` keeps it too, so ``next`` links do). The language is also remembered in
+    the language cookie and, for a signed-in user, as their language (their e-mails' language),
+    as choosing it with the switcher does. A path without a prefix is left alone: the language
+    comes from the cookie or ``Accept-Language`` as before. Sits right after ``LocaleMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language, rest = split_language_prefix(request.path_info)
+        if language is None:
+            response = self.get_response(request)
+            self.remember_switch(request, response)
+            return response
+        if rest == "/" and not request.path_info.endswith("/"):  # /ja → /ja/
+            return HttpResponsePermanentRedirect(request.get_full_path().replace(f"/{language}", f"/{language}/", 1))
+        previous = get_script_prefix()
+        request.path_info = rest
+        request.LANGUAGE_CODE = language
+        translation.activate(language)
+        set_script_prefix(previous.rstrip("/") + f"/{language}/")
+        try:
+            response = self.get_response(request)
+        finally:
+            # The script prefix is per thread: the next request (or test) must not inherit it.
+            set_script_prefix(previous)
+        if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        self.user_language_save(request, language)
+        return response
+
+    def remember_switch(self, request, response) -> None:
+        """The switcher's form (Django's ``set_language``) also sets a signed-in user's language."""
+        if (
+            request.method == "POST"
+            and response.status_code in (301, 302)
+            and request.path_info == _set_language_path()
+        ):
+            language = request.POST.get("language")
+            if language in language_codes():
+                self.user_language_save(request, language)
+
+    @staticmethod
+    def user_language_save(request, language: str) -> None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "language", language) != language:
+            type(user).objects.filter(pk=user.pk).update(language=language)
+            user.language = language
+
+
+def _set_language_path() -> str:
+    try:
+        return reverse("set_language")
+    except NoReverseMatch:
+        return ""

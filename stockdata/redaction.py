@@ -17,13 +17,15 @@ import re
 
 REDACTED = "[redacted]"
 
-# /consent/<selector>[.<secret>] and /downloads/<selector>[.<secret>], anywhere in a string
+# /consent/<selector>[.<secret>] and /downloads/<selector>[.<secret>] (also under a language
+# prefix, /ja/consent/...), anywhere in a string
 # (a path, a full URL in a Referer, a log message). The selector is what precedes the first
 # dot; a token without a dot is all secret.
 # Only at the start of a path: the string's start, after a space or quote, or after a URL's host
 # (so /api/v1/photos/<uuid>/consent/ is left alone).
 _SECRET_PATH = re.compile(
-    r"((?:^|(?<=[\s\"'(=])|https?://[^/\s\"']+)/(?:consent|downloads)/)([^/?#\s\"'.]*)(\.[^/?#\s\"']*|)", re.ASCII
+    r"((?:^|(?<=[\s\"'(=])|https?://[^/\s\"']+)/(?:(?:ja|en)/)?(?:consent|downloads)/)([^/?#\s\"'.]*)(\.[^/?#\s\"']*|)",
+    re.ASCII,
 )
 
 

@@ -44,7 +44,8 @@ from licensing.consent.selectors import photos_consent_scopes
 from licensing.delivery import archive as core
 from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, DownloadLink, WithdrawalNotice
 from stockdata.errors import ApplicationError, ErrorCode
-from stockdata.mail.services import email_send, email_send_to_admins
+from stockdata.i18n import language_of
+from stockdata.mail.services import email_send_template, email_send_to_admins, site_url
 
 logger = logging.getLogger(__name__)
 
@@ -626,13 +627,19 @@ def bundle_build_failed(*, bundle_id: int, error: str, final: bool) -> None:
 def _email_ready(bundle: Bundle) -> None:
     """Tell the buyer, once per build (a rebuilt bundle is a new archive, so a new e-mail)."""
     order = bundle.order_line.order
-    link = settings.SITE_URL.rstrip("/") + order_page_path(order)
-    with translation.override(getattr(order.placed_by, "language", None) or settings.LANGUAGE_CODE):
-        subject = _("[Stockdata] Your download is ready: %(title)s") % {"title": bundle.order_line.title}
-        body = _(
-            "The bundle of %(title)s (order %(number)s) is ready.\n\nDownload it from your order page:\n%(link)s\n"
-        ) % {"title": bundle.order_line.title, "number": order.number, "link": link}
-    email_send(key=f"bundle-ready:{bundle.pk}:{bundle.archive}", to=[order.placed_by.email], subject=subject, body=body)
+    language = language_of(order.placed_by)
+    email_send_template(
+        key=f"bundle-ready:{bundle.pk}:{bundle.archive}",
+        to=[order.placed_by.email],
+        template="mail/bundle_ready",
+        context={
+            "title": bundle.order_line.title,
+            "number": order.number,
+            "link": site_url(order_page_path(order), language=language),
+            "recipient_name": order.placed_by.full_name,
+        },
+        language=language,
+    )
 
 
 def order_page_path(order) -> str:
@@ -846,31 +853,25 @@ def _files_of_subject(version_id: int, subject_id: str, release_id: int) -> list
 
 
 def _email_notice(notice: WithdrawalNotice) -> None:
+    """Tell the buyer (of a bundle or an evaluation pack) which files to delete, in their language."""
     if notice.evaluation_pack_id:
         pack = notice.evaluation_pack
-        with translation.override(getattr(pack.buyer, "language", None) or settings.LANGUAGE_CODE):
-            subject = _("[Stockdata] Consent withdrawn: delete %(count)d file(s) from %(title)s") % {
-                "count": len(notice.file_names),
-                "title": pack.dataset.title_en,
-            }
-            body = _(
-                "A person in the evaluation pack %(reference)s of %(title)s has withdrawn their consent.\n"
-                "Under the evaluation licence, delete these files:\n\n%(files)s\n"
-            ) % {"reference": pack.reference, "title": pack.dataset.title_en, "files": "\n".join(notice.file_names)}
-        email_send(key=f"withdrawal-notice:{notice.pk}", to=[pack.buyer.email], subject=subject, body=body)
-        notice.emailed_at = timezone.now()
-        notice.save(update_fields=["emailed_at"])
-        return
-    order = notice.order_line.order
-    with translation.override(getattr(order.placed_by, "language", None) or settings.LANGUAGE_CODE):
-        subject = _("[Stockdata] Consent withdrawn: delete %(count)d file(s) from %(title)s") % {
+        buyer, context = pack.buyer, {"reference": pack.reference, "title": pack.dataset.title_en}
+    else:
+        order = notice.order_line.order
+        buyer, context = order.placed_by, {"title": notice.order_line.title, "number": order.number}
+    email_send_template(
+        key=f"withdrawal-notice:{notice.pk}",
+        to=[buyer.email],
+        template="mail/withdrawal_notice",
+        context={
+            **context,
+            "evaluation": bool(notice.evaluation_pack_id),
             "count": len(notice.file_names),
-            "title": notice.order_line.title,
-        }
-        body = _(
-            "A person in the bundle of %(title)s (order %(number)s) has withdrawn their consent.\n"
-            "Under your licence, delete these files and stop using them for new training:\n\n%(files)s\n"
-        ) % {"title": notice.order_line.title, "number": order.number, "files": "\n".join(notice.file_names)}
-    email_send(key=f"withdrawal-notice:{notice.pk}", to=[order.placed_by.email], subject=subject, body=body)
+            "files": "\n".join(notice.file_names),
+            "recipient_name": buyer.full_name,
+        },
+        language=language_of(buyer),
+    )
     notice.emailed_at = timezone.now()
     notice.save(update_fields=["emailed_at"])

@@ -1,4 +1,5 @@
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
@@ -6,10 +7,13 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 
 from stockdata.accounts import services, two_factor
+from stockdata.accounts.models import User
 from stockdata.client_ip import client_ip
-from stockdata.mail.services import email_send
+from stockdata.i18n import language_of, language_or_default
+from stockdata.mail.services import email_send_template, site_url
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,6 +29,7 @@ class AccountAdapter(DefaultAccountAdapter):
     @transaction.atomic
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
+        user.language = language_or_default(get_language())  # their e-mails' language until they switch
         register = getattr(form, "register", None)
         if register is not None:
             user = register(user)
@@ -50,29 +55,28 @@ class AccountAdapter(DefaultAccountAdapter):
         return url
 
     def send_mail(self, template_prefix, email, context):
-        """allauth's e-mails (password reset, address confirmation) go through the outbox like all others.
+        """allauth's e-mails (password reset, address confirmation) go out like all others:
+        ``email_send_template`` with the base template, the subject prefix, the recipient's
+        language (their account's, else the page's) and links on the configured site URL.
 
-        allauth's own ``send_mail`` with ``msg.send()`` replaced. Each request is its own e-mail
-        (a new reset link each time), so the key is random; the body holds a private link, so
-        the outbox erases it once sent.
+        Each request is its own e-mail (a new reset link each time), so the key is random; the
+        body holds a private link, so the outbox erases it once sent.
         """
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)
-        message = self.render_mail(template_prefix, email, ctx)
-        body, html = message.body, ""
-        if message.content_subtype == "html":
-            body, html = "", message.body
-        for content, mimetype in getattr(message, "alternatives", ()):
-            if mimetype == "text/html":
-                html = content
-        email_send(
+        for name, value in ctx.items():  # allauth builds its links from the request's host
+            if name.endswith("_url") and isinstance(value, str) and value.startswith(("http://", "https://")):
+                parts = urlsplit(value)
+                ctx[name] = site_url(urlunsplit(("", "", parts.path, parts.query, parts.fragment)))
+        account = User.objects.filter(email__iexact=email).only("language").first()
+        language = language_of(account) if account and account.language else language_or_default(get_language())
+        email_send_template(
             key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
-            to=message.to,
-            subject=message.subject,
-            body=body,
-            html=html,
-            from_email=message.from_email or "",
+            to=[email],
+            template=template_prefix,
+            context=ctx,
+            language=language,
             secret=True,
         )
 

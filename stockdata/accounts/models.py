@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -87,6 +88,8 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
     )
+    # The language they chose (sign-up, the switcher, a /ja/ or /en/ address): their e-mails' language.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

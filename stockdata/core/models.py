@@ -43,6 +43,8 @@ class ContactMessage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    # The language they wrote in: the answer's e-mail is in it.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,13 +2,15 @@ import socket
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from stockdata.company import company
 from stockdata.core.models import ContactMessage, WorkerHeartbeat
 from stockdata.errors import ApplicationError, ErrorCode
-from stockdata.mail.services import email_send
+from stockdata.i18n import language_or_default
+from stockdata.mail.services import email_send_template
 
 
 @transaction.atomic
@@ -58,6 +60,7 @@ def contact_submit(*, topic: str, name: str, email: str, organisation: str, body
         body=body.strip(),
         user=user if getattr(user, "is_authenticated", False) else None,
         ip=ip or None,
+        language=language_or_default(get_language()),
     )
     message.full_clean()
     message.save()
@@ -76,10 +79,19 @@ def contact_answer(*, message: ContactMessage, answer: str, by) -> ContactMessag
     message.answered_at = timezone.now()
     message.status = ContactMessage.Status.ANSWERED
     message.save(update_fields=["answer", "answered_by", "answered_at", "status"])
-    email_send(
+    language = language_or_default(message.language)  # the language they wrote to us in
+    with translation.override(language):
+        company_name = company().name
+    email_send_template(
         key=f"contact-answer:{message.pk}:{message.answered_at.isoformat()}",
         to=[message.email],
-        subject=_("Re: your message to %(company)s") % {"company": company().name},
-        body=f"{message.answer}\n\n---\n{message.body}",
+        template="mail/contact_answer",
+        context={
+            "company": company_name,
+            "answer": message.answer,
+            "question": message.body,
+            "recipient_name": message.name,
+        },
+        language=language,
     )
     return message

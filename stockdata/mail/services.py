@@ -1,5 +1,25 @@
 """Every e-mail the product sends goes through :func:`email_send`.
 
+Write a new e-mail as two templates and one call::
+
+    templates/mail/order_paid_subject.txt   one line, no prefix: "Order {{ number }} paid"
+    templates/mail/order_paid_message.txt   the text: {% load i18n %}{% blocktranslate %}...{% endblocktranslate %}
+                                            links as {{ site_url }}{% url 'licensing:order_detail' uuid %}
+
+    email_send_template(
+        key=f"order-paid:{order.pk}", to=[user.email], template="mail/order_paid",
+        context={"number": order.number, "uuid": order.uuid}, language=language_of(user),
+    )
+
+:func:`email_send_template` renders both inside ``translation.override(language)`` (pass the
+recipient's language: ``stockdata.i18n.language_of(user)`` for an account, the language they
+chose for anyone else) and with ``/<language>/`` as the script prefix, so ``{% url %}`` links
+open the page in the recipient's language. ``{{ site_url }}`` is ``settings.SITE_URL`` (the
+address the site runs on: ``STOCKDATA_SITE_URL``, which ``make run`` sets). The message is
+wrapped in the one base template (``mail/base.txt`` and ``mail/base.html``: greeting, the
+message, the footer) and the subject gets the one prefix (``settings.EMAIL_SUBJECT_PREFIX``).
+allauth's e-mails (``account/email/*_subject.txt`` / ``*_message.txt``) use the same call.
+
 It writes an :class:`OutgoingEmail` row in the caller's transaction (so a rolled-back change
 sends nothing) and queues :func:`stockdata.mail.tasks.email_deliver_task` once it commits.
 The task sends under a row lock and records the result on the row: sent, failed and retrying
@@ -15,8 +35,11 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, set_script_prefix
+from django.utils import timezone, translation
 
+from stockdata.i18n import language_or_default, split_language_prefix
 from stockdata.mail.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -58,6 +81,48 @@ def email_send(
     if created and recipients:
         email_deliver_task.delay_on_commit(email.pk)
     return email
+
+
+def site_url(path: str = "/", *, language: str | None = None) -> str:
+    """The absolute address of ``path`` on the configured site (``settings.SITE_URL``), under
+    ``/<language>/`` when ``language`` is given (a prefix ``path`` already has is replaced)."""
+    if language is not None:
+        path = f"/{language_or_default(language)}" + split_language_prefix(path)[1]
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def email_render(template: str, context: dict, *, language: str) -> tuple[str, str, str]:
+    """(subject, text, HTML) of ``<template>_subject.txt`` + ``<template>_message.txt`` in ``language``,
+    wrapped in the base templates (``mail/base.txt``, ``mail/base.html``) with the subject prefix."""
+    language = language_or_default(language)
+    previous = get_script_prefix()
+    set_script_prefix(f"/{language}/")
+    try:
+        with translation.override(language):
+            ctx = {"site_url": settings.SITE_URL.rstrip("/"), "language": language, **context}
+            subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
+            message = render_to_string(f"{template}_message.txt", ctx).strip()
+            ctx |= {"subject": subject, "message": message}
+            text = render_to_string("mail/base.txt", ctx).strip() + "\n"
+            html = render_to_string("mail/base.html", ctx)
+    finally:
+        set_script_prefix(previous)
+    return settings.EMAIL_SUBJECT_PREFIX + subject, text, html
+
+
+def email_send_template(
+    *,
+    key: str,
+    to: Sequence[str],
+    template: str,
+    context: dict,
+    language: str,
+    secret: bool = False,
+    from_email: str = "",
+) -> OutgoingEmail:
+    """Render ``template`` in the recipient's ``language`` (:func:`email_render`) and queue it (:func:`email_send`)."""
+    subject, text, html = email_render(template, context, language=language)
+    return email_send(key=key, to=to, subject=subject, body=text, html=html, from_email=from_email, secret=secret)
 
 
 def email_send_to_admins(*, key: str, subject: str, body: str) -> OutgoingEmail | None:

@@ -2,45 +2,45 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from stockdata.mail.services import email_send
+from stockdata.i18n import language_of, split_language_prefix
+from stockdata.mail.services import email_send_template, site_url
 from stockdata.notifications.models import Notification
 
 
 def page_url(name: str, *args) -> str:
-    """The path of a page a notification links to ("" when the page is not installed)."""
+    """The path of a page a notification links to, without a language prefix ("" when the page is not installed)."""
     try:
-        return reverse(name, args=args)
+        return split_language_prefix(reverse(name, args=args))[1]
     except NoReverseMatch:
         return ""
 
 
 def notification_send(*, user, kind: str, params: dict, url: str = "", email: bool = True) -> Notification:
-    """Put a message in the user's portal and, with ``email``, queue it by e-mail (sent once this commits)."""
+    """Put a message in the user's portal and, with ``email``, queue it by e-mail in the user's
+    language (sent once this commits)."""
     notification = Notification.objects.create(user=user, kind=kind, params=params, url=url)
     if email:
-        subject, message = notification_email_text(notification)
-        email_send(key=f"notification:{notification.pk}", to=[user.email], subject=subject, body=message)
+        language = language_of(user)
+        with translation.override(language):
+            title, body = notification.text()
+        email_send_template(
+            key=f"notification:{notification.pk}",
+            to=[user.email],
+            template="mail/notification",
+            context={
+                "title": title,
+                "body": body,
+                "link": site_url(notification.url or page_url("notifications:list"), language=language),
+                "recipient_name": user.full_name,
+            },
+            language=language,
+        )
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return notification
-
-
-def notification_email_text(notification: Notification) -> tuple[str, str]:
-    """(subject, body) of a notification's e-mail: in Japanese and English, since accounts have no language yet."""
-    parts, subjects = [], []
-    for language in ("ja", "en"):
-        with translation.override(language):
-            title, body = notification.text()
-        if title not in subjects:
-            subjects.append(title)
-            parts.append(f"{title}\n\n{body}")
-    link = settings.SITE_URL.rstrip("/") + (notification.url or reverse("notifications:list"))
-    message = "\n\n----------------------------------------\n\n".join(parts) + f"\n\n{link}\n"
-    return "[Stockdata] " + " / ".join(subjects), message
 
 
 def notifications_mark_read(*, user) -> int:

@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # /ja/… and /en/…: the page in that language (after LocaleMiddleware, before URL-minded ones).
+    "stockdata.middleware.LanguagePrefixMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -132,6 +134,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {{ value|local_date }} and {{ value|local_datetime }} on every template (stockdata.dates).
+            "builtins": ["stockdata.dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -233,6 +237,8 @@ STOCKDATA_STAFF_SESSION_SECONDS = env.int("STOCKDATA_STAFF_SESSION_SECONDS", def
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stockdata <no-reply@stockdata.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The one prefix of every subject (stockdata.mail.services.email_render, and Django's mails to ADMINS).
+EMAIL_SUBJECT_PREFIX = "[Stockdata] "
 # A hung mail server becomes an error the outbox retries (stockdata/mail), not a stuck worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 if env.str("EMAIL_URL", default=""):
@@ -243,6 +249,8 @@ if env.str("EMAIL_URL", default=""):
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and one date-and-time format per language (stockdata/formats/<lang>/formats.py, stockdata.dates).
+FORMAT_MODULE_PATH = ["stockdata.formats"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

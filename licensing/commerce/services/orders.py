@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +35,8 @@ from licensing.commerce.signals import line_paid, line_refunded
 from licensing.commerce.states import order_transition, transition_allowed
 from licensing.consent.services import provision_records_create
 from stockdata.errors import ApplicationError, Conflict, ErrorCode
-from stockdata.mail.services import email_send
+from stockdata.i18n import language_of
+from stockdata.mail.services import email_send_template, site_url
 from stockdata.money import invoice_tax
 
 logger = logging.getLogger(__name__)
@@ -194,13 +194,23 @@ def _order_create(*, user, key, licence, ip, payment_method, quotation=None, **d
     return order
 
 
-def _order_url(order: Order) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("licensing:order_detail", args=[order.uuid])
-
-
-def _email(order: Order, event: str, subject: str, body: str) -> None:
-    """Tell the buyer who placed the order; ``event`` makes the e-mail's key (one per order and event)."""
-    email_send(key=f"order-{event}:{order.pk}", to=[order.placed_by.email], subject=subject, body=body)
+def _email(order: Order, event: str, **context) -> None:
+    """Tell the buyer who placed the order, in their language (``templates/mail/order_<event>_*.txt``);
+    ``event`` makes the e-mail's key (one per order and event)."""
+    buyer = order.placed_by
+    language = language_of(buyer)
+    email_send_template(
+        key=f"order-{event}:{order.pk}",
+        to=[buyer.email],
+        template=f"mail/order_{event}",
+        context={
+            "number": order.number,
+            "url": site_url(reverse("licensing:order_detail", args=[order.uuid]), language=language),
+            "recipient_name": buyer.full_name,
+            **context,
+        },
+        language=language,
+    )
 
 
 def _notify_staff_of_approval(order_id: int) -> None:
@@ -220,12 +230,7 @@ def order_approve(*, order: Order, by, note: str = "") -> Order:
     order.decision_note = note
     order.payment_due = timezone.localdate() + timedelta(days=PAYMENT_DAYS)
     order_transition(order, Order.Status.AWAITING_PAYMENT, by=by, note=note, fields=("decision_note", "payment_due"))
-    subject = _("Order %(number)s approved") % {"number": order.number}
-    body = _("Your order %(number)s was approved. You can now pay it: %(url)s") % {
-        "number": order.number,
-        "url": _order_url(order),
-    }
-    _email(order, "approved", subject, body)
+    _email(order, "approved")
     return order
 
 
@@ -239,12 +244,7 @@ def order_decline(*, order: Order, by, reason: str) -> Order:
         raise Conflict(_("Only an order awaiting approval can be declined."), code=ErrorCode.NOT_AWAITING_APPROVAL)
     order.decision_note = reason.strip()
     order_transition(order, Order.Status.DECLINED, by=by, note=reason, fields=("decision_note",))
-    subject = _("Order %(number)s declined") % {"number": order.number}
-    body = _("We could not approve your order %(number)s. Reason: %(reason)s") % {
-        "number": order.number,
-        "reason": reason.strip(),
-    }
-    _email(order, "declined", subject, body)
+    _email(order, "declined", reason=reason.strip())
     return order
 
 
@@ -301,12 +301,7 @@ def order_mark_paid(
         provision_records_create(line=line)
         line_paid.send(sender=OrderLine, line=line)
     invoice_issue(order=order)
-    subject = _("Order %(number)s paid — thank you") % {"number": order.number}
-    body = _("We received your payment for order %(number)s. Your invoice and downloads: %(url)s") % {
-        "number": order.number,
-        "url": _order_url(order),
-    }
-    _email(order, "paid", subject, body)
+    _email(order, "paid")
     return True
 
 

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,7 +18,8 @@ from licensing.consent.services.releases import release_for_update as _locked
 from licensing.consent.services.scopes import photos_scope_masks_refresh, release_photo_ids
 from licensing.consent.signals import consent_withdrawn
 from stockdata.errors import ApplicationError, ErrorCode
-from stockdata.mail.services import email_send
+from stockdata.i18n import language_or_default
+from stockdata.mail.services import email_send_template, site_url
 from stockdata.notifications.services import notification_send, page_url
 
 EMAIL_RE = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
@@ -45,27 +45,27 @@ def release_withdrawal_link_issue(*, release: ModelRelease, send_to_subject: boo
 
 
 def _email_subject_link(release: ModelRelease, address: str, path: str) -> None:
-    language = release.form_language if release.form_language in ("ja", "en") else "en"
+    """The subject's link, in the language of the release form they signed."""
+    language = language_or_default(release.form_language)
     with translation.override(language):
         scopes = ", ".join(
             rs.scope.name for rs in release.release_scopes.select_related("scope") if rs.withdrawn_at is None
         )
-        body = _(
-            "You signed a model release (id %(id)s) on %(date)s for the photographer %(photographer)s.\n\n"
-            "You consented to: %(scopes)s.\n\n"
-            "At any time you can see which photos it covers and to whom they were provided, and withdraw "
-            "your consent in whole or in part, at this private link (keep it to yourself):\n%(url)s\n"
-        ) % {
-            "id": release.subject_id,
-            "date": release.signed_on.isoformat(),
+    # One e-mail per link issued: a new link (new token hash) is a new e-mail.
+    email_send_template(
+        key=f"release-link:{release.pk}:{release.withdrawal_token_hash[:16]}",
+        to=[address],
+        template="mail/release_link",
+        context={
+            "subject_id": release.subject_id,
+            "signed_on": release.signed_on,
             "photographer": release.photographer_name,
             "scopes": scopes,
-            "url": settings.SITE_URL.rstrip("/") + path,
-        }
-        subject = _("Your model release %(id)s: your consent and how to withdraw it") % {"id": release.subject_id}
-    # One e-mail per link issued: a new link (new token hash) is a new e-mail.
-    key = f"release-link:{release.pk}:{release.withdrawal_token_hash[:16]}"
-    email_send(key=key, to=[address], subject=subject, body=body, secret=True)
+            "url": site_url(path, language=language),
+        },
+        language=language,
+        secret=True,
+    )
 
 
 @transaction.atomic

@@ -186,7 +186,8 @@ def test_legal_page_contact_form_stores_the_message_and_staff_answer_it(client, 
         staff,
     )
     assert [m.to for m in mail.outbox] == [["hanako@example.jp"]]
-    assert mail.outbox[0].body.startswith("Here are your records.")
+    # The answer first (under the base template's greeting), then what they wrote.
+    assert "Here are your records.\n\n---\nYour message:" in mail.outbox[0].body
     # Nobody else reads the messages.
     client.force_login(BuyerFactory())
     assert client.get(reverse("core:contact_messages")).status_code == 404
