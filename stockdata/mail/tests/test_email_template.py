@@ -43,7 +43,7 @@ def assert_one_base(message, *, language: str) -> None:
     assert message.subject.startswith("[Stockdata] ")
     assert message.subject.count("[") == 1 and "Stockdata] [" not in message.subject
     assert footer in message.body
-    html = dict((mimetype, content) for content, mimetype in message.alternatives)["text/html"]
+    html = {mimetype: content for content, mimetype in message.alternatives}["text/html"]
     assert footer in html and f'<html lang="{language}">' in html
     for url in links(message.body):
         assert url.startswith(f"{SITE}/{language}/"), url
