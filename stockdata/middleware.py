@@ -16,6 +16,7 @@ import contextlib
 import math
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -235,7 +236,7 @@ class LanguagePrefixMiddleware:
     def user_language_save(request, language: str) -> None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(user, "language", language) != language:
-            type(user).objects.filter(pk=user.pk).update(language=language)
+            get_user_model().objects.filter(pk=user.pk).update(language=language)
             user.language = language
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import user_has_role
 from stockdata.company import company
+from stockdata.i18n import language_codes, split_language_prefix
 from stockdata.money import CONSUMPTION_TAX_RATE_PERCENT
 
 
@@ -52,3 +53,20 @@ def tax(request):
 def legal(request):
     """The company's identity (``stockdata.company``) for the footer and the legal pages."""
     return {"company": company()}
+
+
+def languages(request):
+    """The language switcher and the hreflang alternates: this page under ``/ja/`` and ``/en/``
+    (``stockdata.middleware.LanguagePrefixMiddleware``), the query string kept."""
+    path = split_language_prefix(request.path_info)[1]
+    query = request.META.get("QUERY_STRING", "")
+    suffix = f"?{query}" if query else ""
+    names = {"ja": "日本語", "en": "English"}
+    switch = [
+        {"code": code, "name": names.get(code, code), "url": f"/{code}{path}{suffix}"} for code in language_codes()
+    ]
+    return {
+        "language_switch": switch,
+        "language_alternates": [(item["code"], request.build_absolute_uri(item["url"])) for item in switch],
+        "language_default_url": request.build_absolute_uri(path + suffix),
+    }

@@ -144,6 +144,7 @@ TEMPLATES = [
                 "stockdata.core.context_processors.navigation",
                 "stockdata.core.context_processors.tax",
                 "stockdata.core.context_processors.legal",
+                "stockdata.core.context_processors.languages",
             ],
         },
     },
@@ -257,7 +258,8 @@ USE_TZ = True
 
 # --- Files --------------------------------------------------------------------------------
 
-STATIC_URL = "static/"
+# Absolute, so a page under a language prefix (/ja/…) does not prefix its static files too.
+STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves static files with or without DEBUG. Without collectstatic (the embedded
