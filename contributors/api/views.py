@@ -8,7 +8,7 @@ another contributor's payout is a 404.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -80,6 +80,12 @@ class BalanceSerializer(serializers.Serializer):
     currency = serializers.CharField()
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="Your royalty balance",
+        description="The contributor's unpaid royalties in yen, the payout minimum and the date of the next payout run.",
+    ),
+)
 class BalanceView(APIView):
     permission_classes = [IsContributor]
 
@@ -95,6 +101,12 @@ class BalanceView(APIView):
         )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="Your royalty ledger",
+        description="Every royalty entry of the contributor (sales, reversals, payouts, fees), newest first; filter by kind.",
+    ),
+)
 class LedgerView(generics.ListAPIView):
     permission_classes = [IsContributor]
     serializer_class = RoyaltyEntrySerializer
@@ -104,6 +116,12 @@ class LedgerView(generics.ListAPIView):
         return selectors.royalty_ledger(contributor_id=self.request.user.pk)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="Your payouts",
+        description="The contributor's payouts with gross, tax withheld, fee and net amounts in yen.",
+    ),
+)
 class PayoutListView(generics.ListAPIView):
     permission_classes = [IsContributor]
     serializer_class = PayoutSerializer
@@ -112,6 +130,12 @@ class PayoutListView(generics.ListAPIView):
         return selectors.payouts_for(contributor_id=self.request.user.pk)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="One of your payouts",
+        description="One payout of the contributor; another contributor's payout is a 404.",
+    ),
+)
 class PayoutDetailView(generics.RetrieveAPIView):
     permission_classes = [IsContributor]
     serializer_class = PayoutSerializer

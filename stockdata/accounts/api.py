@@ -2,7 +2,7 @@ from allauth.account import app_settings as allauth_settings
 from allauth.account.utils import has_verified_email
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -28,6 +28,11 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "full_name", "role", "is_staff", "organisation"]
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="Who you are", description="The signed-in user: e-mail, name, role and, for a buyer, the organisation."
+    ),
+)
 class MeView(APIView):
     """The signed-in account: who you are, your role and your organisation."""
 
@@ -81,6 +86,9 @@ def email_verification_owed(user) -> bool:
     return mandatory and not has_verified_email(user, user.email)
 
 
+@extend_schema_view(
+    post=extend_schema(summary="Get an API token"),
+)
 class TokenView(APIView):
     """Exchange an email and password for a new API token for one device (send it as
     ``Authorization: Token <key>``). Tokens expire (``expiry``), are stored only as a digest, and
@@ -147,6 +155,9 @@ class TokenView(APIView):
             raise
 
 
+@extend_schema_view(
+    get=extend_schema(summary="List your API tokens"),
+)
 class ApiTokenListView(APIView):
     """Your API tokens that still work, newest first (the keys themselves are never shown again)."""
 
@@ -156,6 +167,9 @@ class ApiTokenListView(APIView):
         return Response(serializer.data)
 
 
+@extend_schema_view(
+    delete=extend_schema(summary="Revoke an API token"),
+)
 class ApiTokenDetailView(APIView):
     """Revoke one of your API tokens (at once: the next request with it gets 403)."""
 

@@ -1,9 +1,53 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from stockdata.accounts import services
 from stockdata.accounts.models import Organisation
+
+
+def _email_widget(field) -> None:
+    field.label = _("E-mail address")
+    field.widget.attrs.update(
+        {"autocomplete": "email", "inputmode": "email", "autocapitalize": "none", "spellcheck": "false"}
+    )
+    field.widget.attrs.pop("placeholder", None)
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login with our labels (sentence case, both languages) and the right autocomplete."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _email_widget(self.fields["login"])
+        self.fields["password"].label = _("Password")
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Keep me logged in on this device")
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _email_widget(self.fields["email"])
+
+
+class SignupFieldsMixin:
+    """Sign-up fields as password managers and phones expect them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _email_widget(self.fields["email"])
+        for name, label in (("password1", _("Password")), ("password2", _("Password (again)"))):
+            if name in self.fields:
+                self.fields[name].label = label
+                self.fields[name].widget.attrs.update({"autocomplete": "new-password"})
+                self.fields[name].widget.attrs.pop("placeholder", None)
+        if "full_name" in self.fields:
+            self.fields["full_name"].widget.attrs.update({"autocomplete": "name"})
 
 
 class TermsAcceptanceMixin(forms.Form):
@@ -15,7 +59,7 @@ class TermsAcceptanceMixin(forms.Form):
     )
 
 
-class ContributorSignupForm(TermsAcceptanceMixin, SignupForm):
+class ContributorSignupForm(SignupFieldsMixin, TermsAcceptanceMixin, SignupForm):
     """Photographers: an email, a password and the name buyers never see but we pay."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150)
@@ -35,7 +79,7 @@ class OrganisationForm(forms.ModelForm):
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
 
 
-class BuyerSignupForm(TermsAcceptanceMixin, SignupForm):
+class BuyerSignupForm(SignupFieldsMixin, TermsAcceptanceMixin, SignupForm):
     """Companies and universities: the person and the organisation they buy for."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150)

@@ -197,6 +197,10 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_ADAPTER = "stockdata.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "stockdata.accounts.forms.LoginForm",
+    "reset_password": "stockdata.accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
 

@@ -1,7 +1,7 @@
 """Staff endpoints: curation queries, freezing, annotation."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,6 +26,9 @@ from stockdata.accounts.permissions import IsStaff
 REFUSED = OpenApiResponse(description="Refused: the error's message says why and what to do.")
 
 
+@extend_schema_view(
+    post=extend_schema(summary="Count the photos a query selects"),
+)
 @extend_schema(tags=["curation"])
 class DatasetCountView(APIView):
     """How many photos a curation query matches, and how many it would select after caps and the limit."""
@@ -46,6 +49,9 @@ class DatasetCountView(APIView):
         )
 
 
+@extend_schema_view(
+    post=extend_schema(summary="Freeze a new dataset version"),
+)
 @extend_schema(tags=["curation"])
 class DatasetFreezeView(APIView):
     """Freeze the working selection into the next version (the annotated edition needs every box confirmed)."""
@@ -61,6 +67,9 @@ class DatasetFreezeView(APIView):
         return Response(DatasetVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="List a dataset's frozen versions"),
+)
 @extend_schema(tags=["curation"])
 class DatasetVersionsView(APIView):
     """Every frozen version of a dataset, newest first."""
@@ -88,6 +97,10 @@ def _boxes_result(photo: Photo, **extra) -> dict:
     }
 
 
+@extend_schema_view(
+    get=extend_schema(summary="A photo's face and mask boxes"),
+    put=extend_schema(summary="Save a photo's reviewed boxes"),
+)
 @extend_schema(tags=["curation"])
 class PhotoBoxesView(APIView):
     """A photo's annotation boxes, in its displayed pixel coordinates (width × height)."""
@@ -114,6 +127,9 @@ class PhotoBoxesView(APIView):
         return Response(_boxes_result(photo))
 
 
+@extend_schema_view(
+    post=extend_schema(summary="Propose face boxes with the detector"),
+)
 @extend_schema(tags=["curation"])
 class PhotoProposeBoxesView(APIView):
     """Run the face detector on the photo now; its proposals stay unconfirmed until a person saves them."""

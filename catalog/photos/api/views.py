@@ -1,5 +1,5 @@
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -21,6 +21,16 @@ from stockdata.errors import ApplicationError, ErrorCode
 SUBJECT_FIELDS = ("age_band", "gender", "ethnicity", "mask", "glasses", "hat", "angle")
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List your photos"),
+    create=extend_schema(summary="Upload a photo"),
+    retrieve=extend_schema(summary="One of your photos"),
+    partial_update=extend_schema(summary="Describe a photo"),
+    destroy=extend_schema(summary="Delete a draft photo"),
+    submit=extend_schema(summary="Submit a photo for review"),
+    batch=extend_schema(summary="Upload up to ten photos at once"),
+    bulk=extend_schema(summary="Edit several photos at once"),
+)
 class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """A contributor's own photos: upload, describe, submit. Another contributor's photo is a 404."""
 

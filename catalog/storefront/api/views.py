@@ -4,7 +4,7 @@ Same search, filters, sort and query counts as the pages (``catalog.storefront.f
 ``.pages`` build both); no login needed.
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -23,6 +23,9 @@ class CataloguePagination(PageNumberPagination):
     max_page_size = 100
 
 
+@extend_schema_view(
+    get=extend_schema(summary="Search the catalogue"),
+)
 @extend_schema(tags=["catalogue"])
 class CatalogueListView(generics.ListAPIView):
     """Published datasets, searched, filtered and sorted like the catalogue page."""
@@ -49,6 +52,9 @@ class CatalogueListView(generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="One dataset of the catalogue"),
+)
 @extend_schema(tags=["catalogue"])
 class CatalogueDetailView(generics.RetrieveAPIView):
     """One published dataset: statistics, editions with price and tax, consent scopes, version, samples."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -141,6 +141,14 @@ def _orders(user):
     )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        description="The lines of the buyer's cart with each price and the tax-inclusive total (integer yen); an edition already owned or an upgrade is priced as on the cart page."
+    ),
+    post=extend_schema(
+        description="Put one edition of a dataset's current version in the cart. The annotated edition replaces the unedited one of the same dataset; an edition the organisation owns is refused."
+    ),
+)
 class CartApiView(APIView):
     permission_classes = [IsBuyer]
 
@@ -159,6 +167,9 @@ class CartApiView(APIView):
         )
 
 
+@extend_schema_view(
+    delete=extend_schema(description="Take one line out of the buyer's cart. Another buyer's line is a 404."),
+)
 class CartLineApiView(APIView):
     permission_classes = [IsBuyer]
 
@@ -169,6 +180,14 @@ class CartLineApiView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        description="Every order of the buyer's organisation, newest first, with lines, status and invoices."
+    ),
+    post=extend_schema(
+        description="Turn the cart into an order under the licence in force (accepted explicitly). The Idempotency-Key header makes a repeated request return the same order (200) instead of a second one."
+    ),
+)
 class OrderListApiView(APIView):
     permission_classes = [IsBuyer]
 
@@ -226,6 +245,11 @@ class OrderListApiView(APIView):
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        description="One order of the buyer's organisation, by its UUID; another organisation's order is a 404."
+    ),
+)
 class OrderDetailApiView(APIView):
     permission_classes = [IsBuyer]
 
@@ -234,6 +258,11 @@ class OrderDetailApiView(APIView):
         return Response(OrderSerializer(get_object_or_404(_orders(request.user), uuid=uuid)).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        description="A qualified invoice or credit note of one of the organisation's orders, by its number, with the tax per rate."
+    ),
+)
 class InvoiceApiView(APIView):
     permission_classes = [IsBuyer]
 

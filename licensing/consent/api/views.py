@@ -1,6 +1,6 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -31,6 +31,14 @@ def _releases(user):
     )
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List your model releases"),
+    create=extend_schema(summary="Upload a model release"),
+    retrieve=extend_schema(summary="One of your model releases"),
+    partial_update=extend_schema(summary="Correct a model release"),
+    document=extend_schema(summary="Replace the signed release document"),
+    resubmit=extend_schema(summary="Send a rejected release for review again"),
+)
 class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A contributor's own model releases. Another contributor's release is a 404."""
 
@@ -87,6 +95,9 @@ class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._out(release)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="List the consent scopes"),
+)
 class ConsentScopeListView(generics.ListAPIView):
     """The consent scopes a release form can grant."""
 
@@ -106,6 +117,11 @@ def _own_subject(request, photo_uuid, position) -> PhotoSubject:
     )
 
 
+@extend_schema_view(
+    get=extend_schema(summary="The release of a person in a photo"),
+    put=extend_schema(summary="Attach a release to a person in a photo"),
+    delete=extend_schema(summary="Detach the release from a person in a photo"),
+)
 class SubjectReleaseView(APIView):
     """The release that covers one person in one of your photos."""
 
@@ -141,6 +157,9 @@ class SubjectReleaseView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="A photo's consent, person by person"),
+)
 class PhotoConsentView(APIView):
     """The consent scopes one of your photos holds now, and the release of each person in it."""
 
