@@ -10,6 +10,7 @@ from django.db.models.functions import Least, Lower
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Dataset
+from catalog.storefront.search import english_root, is_english_word, japanese_stems
 from stockdata.i18n import is_japanese
 
 MAX_SEARCH_WORDS = 10
@@ -42,6 +43,39 @@ class Sort:
 def normalise_search(text: str) -> list[str]:
     """The words of a search, compared the way ``Dataset.search_text`` is stored: NFKC, lower case."""
     return unicodedata.normalize("NFKC", text or "").lower().split()[:MAX_SEARCH_WORDS]
+
+
+def search_filter(datasets: QuerySet[Dataset], q: str) -> QuerySet[Dataset]:
+    """Datasets whose search text matches every word of ``q``, in any of its forms
+    (``catalog.storefront.search``): full-text search in English on PostgreSQL, the word's root
+    as a substring elsewhere, and Japanese words by their kanji and katakana runs."""
+    words = normalise_search(q)
+    postgres = connection.vendor == "postgresql"
+    if postgres and any(is_english_word(word) for word in words):
+        from django.contrib.postgres.search import SearchVector
+
+        datasets = datasets.annotate(search_vector=SearchVector("search_text", config="english"))
+    for word in words:
+        match = Q(search_text__contains=word)
+        if is_english_word(word):
+            root = english_root(word)
+            if postgres:
+                from django.contrib.postgres.search import SearchQuery
+
+                # Both only [a-z0-9]: safe in to_tsquery's syntax. The stemmed word or the root as a prefix.
+                terms = " | ".join(dict.fromkeys(f"{term}:*" for term in (word, root)))
+                match |= Q(search_vector=SearchQuery(terms, search_type="raw", config="english"))
+            elif root != word:
+                match |= Q(search_text__contains=root)
+        else:
+            stems = japanese_stems(word)
+            if stems:
+                every_stem = Q()
+                for stem in stems:
+                    every_stem &= Q(search_text__contains=stem)
+                match |= every_stem
+        datasets = datasets.filter(match)
+    return datasets
 
 
 def published_datasets() -> QuerySet[Dataset]:
@@ -82,8 +116,7 @@ def dataset_catalogue(
             default=F("price_unedited"),
         )
     )
-    for word in normalise_search(q):
-        datasets = datasets.filter(search_text__contains=word)
+    datasets = search_filter(datasets, q)
     if category:
         datasets = datasets.filter(category=category)
     if size in SIZE_RANGES:
