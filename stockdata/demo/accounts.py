@@ -19,16 +19,17 @@ class DemoAccount:
     full_name: str
     role: str  # contributor | buyer | reviewer | admin
     organisation: str = ""
+    language: str = ""  # their e-mails' language (User.language); "" reads English
 
 
 ACCOUNTS = [
     DemoAccount("admin@demo.stockdata.jp", "Admin Sato", "admin"),
     DemoAccount("reviewer@demo.stockdata.jp", "Reviewer Suzuki", "reviewer"),
     DemoAccount("annotator@demo.stockdata.jp", "Annotator Kimura", "reviewer"),
-    DemoAccount("contributor@demo.stockdata.jp", "Hanako Yamada", "contributor"),
-    DemoAccount("contributor2@demo.stockdata.jp", "Kenji Takahashi", "contributor"),
-    DemoAccount("buyer@demo.stockdata.jp", "Taro Tanaka", "buyer", "Tokyo Vision Labs K.K."),
-    DemoAccount("buyer2@demo.stockdata.jp", "Prof. Yuki Ito", "buyer", "Kansai Institute of Technology"),
+    DemoAccount("contributor@demo.stockdata.jp", "Hanako Yamada", "contributor", language="ja"),
+    DemoAccount("contributor2@demo.stockdata.jp", "Kenji Takahashi", "contributor", language="en"),
+    DemoAccount("buyer@demo.stockdata.jp", "Taro Tanaka", "buyer", "Tokyo Vision Labs K.K.", language="ja"),
+    DemoAccount("buyer2@demo.stockdata.jp", "Prof. Yuki Ito", "buyer", "Kansai Institute of Technology", language="en"),
 ]
 
 ORGANISATIONS = {
@@ -52,7 +53,7 @@ def _account(spec: DemoAccount) -> tuple[User, bool]:
     user = User.objects.filter(email=spec.email).first()
     if user is not None:
         return user, False
-    user = User(email=spec.email, full_name=spec.full_name)
+    user = User(email=spec.email, full_name=spec.full_name, language=spec.language)
     user.set_password(DEMO_PASSWORD)
     if spec.role == "contributor":
         account_services.contributor_register(user=user, display_name=spec.full_name)

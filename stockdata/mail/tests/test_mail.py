@@ -184,7 +184,7 @@ def test_admin_emails_go_to_the_admins_through_the_outbox(settings, django_captu
     settings.ADMINS = [("Ops", "ops@example.com")]
     with django_capture_on_commit_callbacks(execute=True):
         email_send_to_admins(key="admins:1", subject="Bundle failed", body="B")
-    assert [(m.to, m.subject) for m in mail.outbox] == [(["ops@example.com"], "[Django] Bundle failed")]
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["ops@example.com"], "[Stockdata] Bundle failed")]
 
 
 def test_email_with_a_real_worker_is_sent_through_the_broker(transactional_db, settings):
