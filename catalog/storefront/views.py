@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Dataset
@@ -79,7 +80,8 @@ CACHE_VERSION = "2"
 
 
 def _cache_key(*parts) -> str:
-    raw = "|".join(str(p) for p in (CACHE_VERSION, "ja" if is_japanese() else "en", *parts))
+    # The script prefix too: under /ja/ the cached links keep it (stockdata.middleware.LanguagePrefixMiddleware).
+    raw = "|".join(str(p) for p in (CACHE_VERSION, "ja" if is_japanese() else "en", get_script_prefix(), *parts))
     return "catalogue:" + hashlib.sha1(raw.encode()).hexdigest()
 
 

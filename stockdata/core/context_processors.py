@@ -58,13 +58,16 @@ def legal(request):
 def languages(request):
     """The language switcher and the hreflang alternates: this page under ``/ja/`` and ``/en/``
     (``stockdata.middleware.LanguagePrefixMiddleware``), the query string kept."""
-    path = split_language_prefix(request.path_info)[1]
-    query = request.META.get("QUERY_STRING", "")
+    error_page = getattr(request, "error_page", False)  # a 404 says nothing about the address
+    path = "/" if error_page else split_language_prefix(request.path_info)[1]
+    query = "" if error_page else request.META.get("QUERY_STRING", "")
     suffix = f"?{query}" if query else ""
     names = {"ja": "日本語", "en": "English"}
     switch = [
         {"code": code, "name": names.get(code, code), "url": f"/{code}{path}{suffix}"} for code in language_codes()
     ]
+    if error_page:
+        return {"language_switch": switch}
     return {
         "language_switch": switch,
         "language_alternates": [(item["code"], request.build_absolute_uri(item["url"])) for item in switch],

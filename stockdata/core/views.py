@@ -37,6 +37,8 @@ class StaffDashboardView(StaffRequiredMixin, TemplateView):
 
 
 def error_404(request, exception=None):
+    # One page for every miss: its switcher links to the home page, not to the address asked for.
+    request.error_page = True
     return render(request, "404.html", status=404)
 
 

@@ -304,7 +304,7 @@ def test_journey(new_person, live_server, worker, screenshot, smtp_server, tmp_p
     # The approval emailed the subject their private link (the token is never stored in clear).
     link_mail = delivered(smtp_server, lambda m: m.to == ["eileen@subject.example"], "the subject's link e-mail")
     assert len(link_mail) == 1, [(m.to, m.subject) for m in link_mail]
-    consent_path = re.search(r"https?://[^/\s]+(/consent/[^\s]+/)", link_mail[0].body).group(1)
+    consent_path = re.search(r"https?://[^/\s]+(/(?:(?:ja|en)/)?consent/[^\s]+/)", link_mail[0].body).group(1)
 
     # --- A curator builds the dataset ------------------------------------------------------------
     cur = new_person()

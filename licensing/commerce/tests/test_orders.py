@@ -18,6 +18,7 @@ from licensing.commerce import services as commerce_services
 from licensing.models import CartLine, IntendedUse, NumberSequence, Order, OrderEvent
 from stockdata.accounts.tests.factories import BuyerFactory, ContributorFactory, StaffFactory
 from stockdata.company import DEMO_COMPANY
+from stockdata.dates import format_date
 from stockdata.errors import ApplicationError
 from stockdata.money import invoice_tax, tax_included
 from stockdata.tests.production_env import COMPANY
@@ -332,7 +333,7 @@ def test_the_order_page_shows_bank_details_reference_and_deadline(client):
     page = client.get(reverse("licensing:order_detail", args=[order.uuid])).content.decode()
     assert 'data-testid="bank-details"' in page
     assert f"<strong>{order.number}</strong>" in page
-    assert order.payment_due.strftime("%Y-%m-%d") in page
+    assert format_date(order.payment_due) in page
     assert 'data-testid="order-total">¥99,000<' in page
 
 

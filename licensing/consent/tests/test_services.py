@@ -187,10 +187,8 @@ def test_every_decision_is_recorded_and_a_rejection_is_emailed_and_notified(
     # The rejection is emailed to the contributor; the approval mails the subject their private link.
     to_contributor = [m for m in mail.outbox if m.to == ["photog@example.com"]]
     assert len(to_contributor) == 1
-    # Sent in Japanese and English, since we do not know which the contributor reads.
-    assert to_contributor[0].subject == (
-        f"[Stockdata] モデルリリース {rejected.subject_id} が却下されました / Model release {rejected.subject_id} rejected"
-    )
+    # In the contributor's language (English: the factory's account chose none).
+    assert to_contributor[0].subject == f"[Stockdata] Model release {rejected.subject_id} rejected"
     assert "The subject's signature is missing on the form." in to_contributor[0].body
     assert "Page 2 is not signed." in to_contributor[0].body
     to_subject = [m for m in mail.outbox if m.to == ["hanako@example.jp"]]

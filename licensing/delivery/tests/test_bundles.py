@@ -679,7 +679,7 @@ def test_a_failing_build_is_retried_a_bounded_number_of_times_then_reported_and_
     # Staff told once, when it failed for good, not on every attempt (the factory's releases
     # e-mailed the people in the photos as well: those are not counted here).
     to_staff = [subject for to, subject in mails if to == "ops@stockdata.example"]
-    assert to_staff == [f"[Django] Bundle {bundle.pk} failed (order {line.order.number})"], mails
+    assert to_staff == [f"[Stockdata] Bundle {bundle.pk} failed (order {line.order.number})"], mails
     # Every attempt left no temporary object behind but the last one's, which is not served.
     assert not default_storage.exists(base.partial) or base.partial != base.archive
 
