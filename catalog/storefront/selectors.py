@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 from django.db import connection
-from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models import BooleanField, Case, F, Q, QuerySet, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Least, Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -47,24 +48,24 @@ def normalise_search(text: str) -> list[str]:
 
 def search_filter(datasets: QuerySet[Dataset], q: str) -> QuerySet[Dataset]:
     """Datasets whose search text matches every word of ``q``, in any of its forms
-    (``catalog.storefront.search``): full-text search in English on PostgreSQL, the word's root
-    as a substring elsewhere, and Japanese words by their kanji and katakana runs."""
-    words = normalise_search(q)
+    (``catalog.storefront.search``): full-text search in English on PostgreSQL (the stored
+    ``search_vector`` column, migration ``catalog.0008``), the word's root as a substring
+    elsewhere, and Japanese words by their kanji and katakana runs."""
     postgres = connection.vendor == "postgresql"
-    if postgres and any(is_english_word(word) for word in words):
-        from django.contrib.postgres.search import SearchVector
-
-        datasets = datasets.annotate(search_vector=SearchVector("search_text", config="english"))
-    for word in words:
+    for index, word in enumerate(normalise_search(q)):
         match = Q(search_text__contains=word)
         if is_english_word(word):
             root = english_root(word)
             if postgres:
-                from django.contrib.postgres.search import SearchQuery
-
                 # Both only [a-z0-9]: safe in to_tsquery's syntax. The stemmed word or the root as a prefix.
                 terms = " | ".join(dict.fromkeys(f"{term}:*" for term in (word, root)))
-                match |= Q(search_vector=SearchQuery(terms, search_type="raw", config="english"))
+                hit = RawSQL(
+                    f'"{Dataset._meta.db_table}"."search_vector" @@ to_tsquery(%s::regconfig, %s)',
+                    ("english", terms),
+                    output_field=BooleanField(),
+                )
+                datasets = datasets.alias(**{f"search_hit_{index}": hit})
+                match |= Q(**{f"search_hit_{index}": True})
             elif root != word:
                 match |= Q(search_text__contains=root)
         else:
