@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import SIZE_BUCKETS, AgeBand, Angle, BoxLabel, Dataset, DatasetVersion, Edition, Gender, Lighting
 from catalog.storefront.selectors import items_on_show, published_datasets
 from licensing.consent.models import ConsentScope
+from stockdata.dates import format_date
 from stockdata.i18n import localised
 from stockdata.money import format_yen, net_of_tax, tax_included
 
@@ -182,7 +183,7 @@ def datasheet(dataset: Dataset, version: DatasetVersion, *, held_scopes: list[di
                     "Photographs uploaded by contributing photographers with a signed model release for every person "
                     "shown; reviewed by staff; selected by a curation query and frozen on %(date)s."
                 )
-                % {"date": version.frozen_at.date().isoformat()},
+                % {"date": format_date(version.frozen_at)},
                 _("Curation query: %(query)s") % {"query": ", ".join(f"{k}={v}" for k, v in sorted(query.items()))}
                 if query
                 else _("Photos were chosen by hand."),

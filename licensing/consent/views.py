@@ -46,6 +46,7 @@ from licensing.consent.models import (
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import ContributorRequiredMixin, StaffRequiredMixin, user_has_role
 from stockdata.csv_export import csv_writer
+from stockdata.dates import format_date
 from stockdata.errors import ApplicationError
 
 RELEASES_PER_PAGE = 30
@@ -492,10 +493,10 @@ class ReviewQueueView(StaffRequiredMixin, View):
 
 def _checklist(release: ModelRelease, photos=()) -> list[dict]:
     """What the reviewer compares against the scan, with the facts that help and what looks wrong."""
-    dates = [_("signed %(date)s") % {"date": release.signed_on.isoformat()}]
+    dates = [_("signed %(date)s") % {"date": format_date(release.signed_on)}]
     date_warnings = []
     if release.shoot_date:
-        dates.append(_("shoot %(date)s") % {"date": release.shoot_date.isoformat()})
+        dates.append(_("shoot %(date)s") % {"date": format_date(release.shoot_date)})
         if (release.signed_on - release.shoot_date).days > LATE_SIGNATURE_DAYS:
             date_warnings.append(
                 _("Signed %(days)s days after the shoot.") % {"days": (release.signed_on - release.shoot_date).days}
@@ -503,13 +504,13 @@ def _checklist(release: ModelRelease, photos=()) -> list[dict]:
         for photo in photos:
             if photo.shoot_date and photo.shoot_date != release.shoot_date:
                 date_warnings.append(
-                    _("The photo says it was shot on %(date)s.") % {"date": photo.shoot_date.isoformat()}
+                    _("The photo says it was shot on %(date)s.") % {"date": format_date(photo.shoot_date)}
                 )
                 break
     if release.date_of_birth:
-        dates.append(_("born %(date)s") % {"date": release.date_of_birth.isoformat()})
+        dates.append(_("born %(date)s") % {"date": format_date(release.date_of_birth)})
     if release.expires_on:
-        dates.append(_("expires %(date)s") % {"date": release.expires_on.isoformat()})
+        dates.append(_("expires %(date)s") % {"date": format_date(release.expires_on)})
         if release.is_expired:
             date_warnings.append(_("This release has expired."))
     if release.is_minor:

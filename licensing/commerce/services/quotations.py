@@ -18,6 +18,7 @@ from licensing.commerce.services.cart import buyer_check, cart_for, edition_owne
 from licensing.commerce.services.invoices import _totals, line_title
 from licensing.commerce.services.numbers import number_next
 from stockdata.company import company
+from stockdata.dates import format_date
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.money import invoice_line_taxes
 from stockdata.storage import private_storage
@@ -131,7 +132,7 @@ def quotation_check(*, user, quotation: Quotation) -> list[QuotedItem]:
                 "Quotation %(number)s expired on %(date)s; its prices no longer hold. "
                 "Request a new quotation from your cart."
             )
-            % {"number": quotation.number, "date": quotation.valid_until.isoformat()},
+            % {"number": quotation.number, "date": format_date(quotation.valid_until)},
             code=ErrorCode.QUOTATION_EXPIRED,
         )
     ordered = Order.objects.filter(quotation=quotation).exclude(status=Order.Status.DECLINED)

@@ -20,6 +20,7 @@ from licensing.commerce import services as commerce_services
 from licensing.commerce.tests.test_orders import checkout_post, place
 from licensing.models import Invoice, Order, Payment, Quotation, Receipt
 from stockdata.accounts.tests.factories import BuyerFactory
+from stockdata.dates import format_date
 from stockdata.errors import ApplicationError
 from stockdata.money import format_yen, invoice_tax
 from stockdata.storage import private_storage
@@ -273,7 +274,7 @@ def test_an_expired_quotation_is_refused_with_a_clear_message(client):
         with pytest.raises(ApplicationError) as refused:
             place(buyer, quotation=quotation)
         response = client.post(reverse("licensing:checkout"), checkout_post(buyer, "q-2", quotation=quotation.number))
-    message = f"Quotation {quotation.number} expired on {expired_on.isoformat()}; its prices no longer hold."
+    message = f"Quotation {quotation.number} expired on {format_date(expired_on)}; its prices no longer hold."
     assert refused.value.code == "quotation_expired" and message in refused.value.message
     assert response.status_code == 400 and message in response.content.decode()
     assert Order.objects.count() == 0

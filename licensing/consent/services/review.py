@@ -15,6 +15,7 @@ from licensing.consent.models import ModelRelease, ReleaseRejectionReason, Revie
 from licensing.consent.services.releases import release_for_update as _locked
 from licensing.consent.services.scopes import photos_scope_masks_refresh, release_photo_ids
 from licensing.consent.services.withdrawal import release_withdrawal_link_issue
+from stockdata.dates import format_date
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.notifications.services import notification_send, page_url
 
@@ -55,7 +56,7 @@ def release_approve(*, release: ModelRelease, reviewer) -> ModelRelease:
     if release.is_expired:
         raise ApplicationError(
             _("Release %(id)s expired on %(date)s and cannot be approved.")
-            % {"id": release.subject_id, "date": release.expires_on.isoformat()},
+            % {"id": release.subject_id, "date": format_date(release.expires_on)},
             code=ErrorCode.EXPIRED,
             status=409,
         )
@@ -160,7 +161,7 @@ def photo_review_approve(*, photo: Photo, reviewer) -> Photo:
         elif release.is_expired:
             raise ApplicationError(
                 _("Release %(id)s expired on %(date)s.")
-                % {"id": release.subject_id, "date": release.expires_on.isoformat()},
+                % {"id": release.subject_id, "date": format_date(release.expires_on)},
                 code=ErrorCode.EXPIRED,
                 status=409,
             )
