@@ -119,6 +119,20 @@ def _test_run_dir():
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _no_language_from_the_last_test():
+    """A request leaves its language active in the thread (Django's LocaleMiddleware and
+    ``/ja/``/``/en/`` addresses activate it; nothing deactivates it): each test starts from the
+    default language, not from the last request of the test before."""
+    yield
+    from django.conf import settings
+
+    if settings.configured:
+        from django.utils import translation
+
+        translation.deactivate()
+
+
 # --- Celery worker ---------------------------------------------------------------------
 
 
