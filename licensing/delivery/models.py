@@ -82,6 +82,12 @@ class Bundle(models.Model):
     ready_at = models.DateTimeField(null=True, blank=True)
     partial = models.CharField(max_length=300, blank=True, help_text=_("Temporary object being written"))
     revoked_at = models.DateTimeField(null=True, blank=True, help_text=_("Downloads refused from then on"))
+    # No provision after a withdrawal: a ready bundle holding a photo that may no longer be delivered
+    # is rebuilt without it when its buyer next asks for it (``services.bundle_refresh_after_withdrawal``).
+    withdrawn_files = models.JSONField(
+        default=list, blank=True, help_text=_("Files taken out of this bundle since it was first delivered")
+    )
+    rebuilt_at = models.DateTimeField(null=True, blank=True, help_text=_("Last rebuilt after a withdrawal"))
 
     @property
     def progress(self) -> tuple[int, int]:
@@ -146,9 +152,16 @@ class DownloadEvent(models.Model):
         return f"bundle {self.bundle_id} by user {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
+#: The licence gives a recipient this many days to delete what a withdrawal names.
+DELETION_DAYS = 30
+#: Reminders of an unconfirmed notice, this many days after it was sent.
+REMINDER_DAYS = (7, 21)
+
+
 class WithdrawalNotice(models.Model):
-    """Tells a buyer that a person in a delivered bundle (or an evaluation pack) withdrew consent, and
-    which files to delete."""
+    """Tells a buyer that a person in a delivered bundle (or an evaluation pack) withdrew consent, which
+    files to delete (the tombstone: names and SHA-256 as delivered) and by when; closed by the buyer's
+    deletion confirmation."""
 
     order_line = models.ForeignKey(
         OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawal_notices"
@@ -158,8 +171,18 @@ class WithdrawalNotice(models.Model):
     )
     withdrawal = models.ForeignKey(ConsentWithdrawal, on_delete=models.PROTECT, related_name="buyer_notices")
     file_names = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    # [{"file": "images/x.jpg", "sha256": "..."}] of every delivered file of the person (image, labels).
+    tombstone = models.JSONField(default=list, blank=True)
+    # The subject's provision record for this line or pack (None: delivered before records were kept).
+    provision_record = models.ForeignKey(
+        "licensing.ProvisionRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawal_notices"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    reminded_7_at = models.DateTimeField(null=True, blank=True)
+    reminded_21_at = models.DateTimeField(null=True, blank=True)
+    overdue_reported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -174,6 +197,47 @@ class WithdrawalNotice(models.Model):
 
     def __str__(self) -> str:
         return f"withdrawal {self.withdrawal_id} to order line {self.order_line_id}"
+
+    @property
+    def confirmation_or_none(self):
+        try:
+            return self.confirmation
+        except DeletionConfirmation.DoesNotExist:
+            return None
+
+    def status_at(self, today) -> str:
+        """"confirmed", "overdue" (past ``due_on`` unconfirmed) or "notified"."""
+        if self.confirmation_or_none is not None:
+            return "confirmed"
+        if self.due_on is not None and today > self.due_on:
+            return "overdue"
+        return "notified"
+
+
+class DeletionConfirmation(AppendOnlyModel):
+    """A named person at the recipient confirms they deleted what a withdrawal notice names, from all
+    copies, and excluded it from new training runs. Written once; it closes the notice."""
+
+    append_only_instead = "it stays as confirmed"
+
+    notice = models.OneToOneField(WithdrawalNotice, on_delete=models.PROTECT, related_name="confirmation")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=200)
+    deleted_on = models.DateField(_("deleted on"))
+    statement = models.BooleanField(
+        _("deleted from all copies and excluded from new training runs"),
+        help_text=_("Deleted from all copies and excluded from new training runs."),
+    )
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("deletion confirmation")
+        verbose_name_plural = _("deletion confirmations")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role}) on {self.deleted_on}"
 
 
 class EvaluationPack(AppendOnlyModel):

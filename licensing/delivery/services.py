@@ -41,8 +41,17 @@ from catalog.splits import split_by_subject
 from licensing.commerce.models import OrderLine
 from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
 from licensing.consent.selectors import photos_consent_scopes
+from licensing.consent.services import provision_records_create
 from licensing.delivery import archive as core
-from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, DownloadLink, WithdrawalNotice
+from licensing.delivery.models import (
+    DELETION_DAYS,
+    Bundle,
+    BundleBase,
+    DeletionConfirmation,
+    DownloadEvent,
+    DownloadLink,
+    WithdrawalNotice,
+)
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.i18n import language_of
 from stockdata.mail.services import email_send_template, email_send_to_admins, site_url
@@ -578,6 +587,9 @@ def bundle_build(*, bundle_id: int) -> Bundle:
         bundle.files_total = bundle.files_done = len(records)
         bundle.error = ""
         bundle.ready_at = timezone.now()
+        # APPI: the record of this provision names exactly what the archive holds, written as it is delivered.
+        delivered = set(line.version.items.values_list("file_name", flat=True)) - set(base.excluded)
+        provision_records_create(line=line, files=delivered)
         bundle.save(
             update_fields=[
                 "status",
@@ -683,14 +695,79 @@ def downloads_counted(bundle: Bundle) -> int:
     return bundle.downloads.filter(resumed=False).count()
 
 
+def bundle_withdrawn_since_built(bundle: Bundle) -> list[str]:
+    """The file names in this ready bundle's archive that may no longer be delivered (consent withdrawn,
+    release ended or opted out since it was built), sorted; [] when it may be handed out as it is."""
+    if bundle.status != Bundle.Status.READY or bundle.base_id is None:
+        return []
+    line = bundle.order_line
+    now_excluded = version_exclusions(line.version, required_scopes=line.dataset.required_scopes)
+    return sorted(set(now_excluded) - set(bundle.base.excluded))
+
+
 @transaction.atomic
+def bundle_refresh_after_withdrawal(*, bundle: Bundle) -> bool:
+    """No provision after a withdrawal: a ready bundle that holds a photo which may no longer be delivered
+    is rebuilt without it (its old archive deleted, never served again) and its buyer waits for the new one
+    with progress, as for a first build. The one place that decides it; True when a rebuild was started."""
+    bundle = Bundle.objects.select_for_update().select_related("order_line__version", "base").get(pk=bundle.pk)
+    gone = bundle_withdrawn_since_built(bundle)
+    if not gone:
+        return False
+    old_archive = bundle.archive
+    bundle.withdrawn_files = sorted(set(bundle.withdrawn_files) | set(gone))
+    bundle.rebuilt_at = timezone.now()
+    bundle.status = Bundle.Status.PENDING
+    bundle.archive = ""
+    bundle.sha256 = ""
+    bundle.byte_size = 0
+    bundle.files_done = 0
+    bundle.attempts = 0
+    bundle.error = ""
+    bundle.ready_at = None
+    bundle.save(
+        update_fields=[
+            "withdrawn_files",
+            "rebuilt_at",
+            "status",
+            "archive",
+            "sha256",
+            "byte_size",
+            "files_done",
+            "attempts",
+            "error",
+            "ready_at",
+        ]
+    )
+    transaction.on_commit(lambda: _delete_quietly(old_archive))
+    transaction.on_commit(lambda: bundle_build_enqueue(bundle.pk))
+    return True
+
+
 def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
     """Issue one member a fresh, short-lived link to the archive, and log the issue.
 
     Only a ready bundle of a line not refunded, within its download limit. On local disk the
     link is opaque and bound to ``user``; each fetch through it is logged (``bundle_fetch``). On
-    S3 the presigned URL is the download: it is logged as one now.
+    S3 the presigned URL is the download: it is logged as one now. A bundle holding a photo whose
+    consent was withdrawn since it was built is rebuilt first (``bundle_refresh_after_withdrawal``).
     """
+    bundle = Bundle.objects.filter(order_line=line).first()
+    if bundle is not None and line.status == OrderLine.Status.ACTIVE and bundle.revoked_at is None:
+        if bundle_refresh_after_withdrawal(bundle=bundle):
+            raise DownloadRefused(
+                _(
+                    "A person in this bundle withdrew their consent: it is being rebuilt without their photos. "
+                    "This page shows the progress; download it when it says Ready."
+                ),
+                code=ErrorCode.NOT_READY,
+                status=409,
+            )
+    return _bundle_download_issue(line=line, user=user, ip=ip)
+
+
+@transaction.atomic
+def _bundle_download_issue(*, line: OrderLine, user, ip: str | None) -> str:
     bundle = Bundle.objects.select_for_update().filter(order_line=line).first()
     download_check(bundle, line)
     max_age = download_url_max_age()
@@ -759,6 +836,12 @@ def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> B
         download_check(bundle, bundle.order_line, counting=False)
     except DownloadRefused:
         raise gone from None
+    if bundle_withdrawn_since_built(bundle):  # a link issued before the withdrawal: never the old archive
+        raise DownloadRefused(
+            _("A person in this bundle withdrew their consent. Go back to your order and download it again."),
+            code=ErrorCode.LINK_EXPIRED,
+            status=403,
+        )
     now = timezone.now()
     if range_start and bundle.byte_size is not None and range_start >= bundle.byte_size:
         raise DownloadRefused(
@@ -793,23 +876,31 @@ def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> B
 
 
 def bundle_withdrawal_notices(*, withdrawal: ConsentWithdrawal) -> list[WithdrawalNotice]:
-    """Tell every buyer who already received the subject's photos which files to delete.
+    """Tell every recipient who already received the subject's photos which files to delete, by when.
 
     One notice per delivered line (bundle ready, line not refunded) whose version holds a photo of
     the subject and whose dataset required a withdrawn scope (any, when the whole consent is
-    withdrawn); created once per withdrawal, emailed after commit. Call it from
-    ``consent_withdraw`` inside its transaction, after the withdrawal's scopes are set.
+    withdrawn), and per evaluation pack likewise; created once per withdrawal with its tombstone
+    (the files as delivered, with their SHA-256) and a deadline of ``DELETION_DAYS``; each e-mail
+    goes through the outbox (a Celery task with retries) once the withdrawal commits, so a mail
+    outage never undoes the withdrawal. Call it inside ``consent_withdraw``'s transaction.
     """
     subject_id = withdrawal.release.subject_id
     release_id = withdrawal.release_id
     withdrawn = None if withdrawal.entire else set(withdrawal.scopes.values_list("code", flat=True))
     lines = (
         OrderLine.objects.filter(status=OrderLine.Status.ACTIVE, bundle__status=Bundle.Status.READY)
-        .select_related("order__placed_by", "dataset")
+        .select_related("order__placed_by", "dataset", "version", "bundle__base")
         .order_by("pk")
     )
     by_version: dict[int, list[str]] = {}
     notices = []
+    now = timezone.now()
+    due_on = timezone.localdate(now) + dt.timedelta(days=DELETION_DAYS)
+    records = {
+        (r.order_line_id or 0, r.evaluation_pack_id or 0): r
+        for r in ProvisionRecord.objects.filter(release_id=release_id).only("id", "order_line_id", "evaluation_pack_id")
+    }
     with transaction.atomic():
         for line in lines:
             # A scope the dataset never needed (e.g. publication only) leaves its photos licensed.
@@ -817,11 +908,19 @@ def bundle_withdrawal_notices(*, withdrawal: ConsentWithdrawal) -> list[Withdraw
                 continue
             if line.version_id not in by_version:
                 by_version[line.version_id] = _files_of_subject(line.version_id, subject_id, release_id)
-            files = by_version[line.version_id]
+            files = [f for f in by_version[line.version_id] if f.removeprefix("images/") in _delivered(line.bundle)]
             if not files:
                 continue
             notice, created = WithdrawalNotice.objects.get_or_create(
-                order_line=line, withdrawal=withdrawal, defaults={"file_names": files}
+                order_line=line,
+                withdrawal=withdrawal,
+                defaults={
+                    "file_names": files,
+                    "tombstone": bundle_tombstone(line.bundle, files),
+                    "provision_record": records.get((line.pk, 0)),
+                    "created_at": now,
+                    "due_on": due_on,
+                },
             )
             if created:
                 notices.append(notice)
@@ -833,15 +932,31 @@ def bundle_withdrawal_notices(*, withdrawal: ConsentWithdrawal) -> list[Withdraw
             pack = record.evaluation_pack
             if withdrawn is not None and not withdrawn & set(pack.dataset.required_scopes or ()):
                 continue
+            names = sorted(record.items.get("files", []))
             notice, created = WithdrawalNotice.objects.get_or_create(
                 evaluation_pack=pack,
                 withdrawal=withdrawal,
-                defaults={"file_names": sorted(f"images/{name}" for name in record.items.get("files", []))},
+                defaults={
+                    "file_names": [f"images/{name}" for name in names],
+                    "tombstone": _pack_tombstone(pack, names),
+                    "provision_record": record,
+                    "created_at": now,
+                    "due_on": due_on,
+                },
             )
             if created:
                 notices.append(notice)
                 _email_notice(notice)
     return notices
+
+
+def _delivered(bundle: Bundle) -> set[str]:
+    """The version's file names the bundle's archive holds (all but what its base left out)."""
+    if not hasattr(bundle, "_delivered_names"):
+        names = set(bundle.order_line.version.items.values_list("file_name", flat=True))
+        kept = names - set(bundle.base.excluded if bundle.base_id else ())
+        bundle._delivered_names = kept | set(bundle.withdrawn_files)  # taken out by a rebuild: received before
+    return bundle._delivered_names
 
 
 def _files_of_subject(version_id: int, subject_id: str, release_id: int) -> list[str]:
@@ -852,26 +967,194 @@ def _files_of_subject(version_id: int, subject_id: str, release_id: int) -> list
     return sorted(files)
 
 
-def _email_notice(notice: WithdrawalNotice) -> None:
-    """Tell the buyer (of a bundle or an evaluation pack) which files to delete, in their language."""
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def bundle_tombstone(bundle: Bundle, files: Iterable[str]) -> list[dict]:
+    """What to delete, exactly as delivered: every entry of the bundle's archive that belongs to the
+    photos ``files`` (the image and its label files: same stem), by path inside the bundle's folder,
+    with the SHA-256 the archive's manifest gives it."""
+    stems = {_stem(f) for f in files}
+    if bundle.base_id is None or not bundle.base.index:
+        return [{"file": f, "sha256": ""} for f in sorted(files)]
+    rows = []
+    for entry in core.BaseIndex.from_json(bundle.base.index).entries:
+        if _stem(entry.name) in stems:
+            rows.append({"file": entry.name.split("/", 1)[1], "sha256": entry.sha256})
+    found = {_stem(r["file"]) for r in rows}
+    # Delivered in an earlier archive of this bundle, since rebuilt without it: the name is all we keep.
+    rows += [{"file": f, "sha256": ""} for f in files if _stem(f) not in found]
+    return sorted(rows, key=lambda r: r["file"])
+
+
+def _pack_tombstone(pack, names: list[str]) -> list[dict]:
+    """An evaluation pack's images are the photos' cleaned copies: hash them as they are stored."""
+    cleaned = dict(pack.version.items.filter(file_name__in=names).values_list("file_name", "photo__cleaned"))
+    rows = []
+    for name in names:
+        digest = ""
+        if cleaned.get(name):
+            try:
+                with default_storage.open(cleaned[name], "rb") as fh:
+                    sha = hashlib.sha256()
+                    for chunk in iter(lambda fh=fh: fh.read(core.CHUNK_SIZE), b""):
+                        sha.update(chunk)
+                    digest = sha.hexdigest()
+            except OSError:
+                logger.warning("could not hash %s for a tombstone", name, exc_info=True)
+        rows.append({"file": f"images/{name}", "sha256": digest})
+    return rows
+
+
+def notice_recipient(notice: WithdrawalNotice):
+    """(the user to write to, the title of what they received, its reference)."""
     if notice.evaluation_pack_id:
         pack = notice.evaluation_pack
-        buyer, context = pack.buyer, {"reference": pack.reference, "title": pack.dataset.title_en}
-    else:
-        order = notice.order_line.order
-        buyer, context = order.placed_by, {"title": notice.order_line.title, "number": order.number}
+        return pack.buyer, pack.dataset.title_en, pack.reference
+    line = notice.order_line
+    return line.order.placed_by, line.title, line.order.number
+
+
+def notice_page_path(notice: WithdrawalNotice) -> str:
+    return reverse("licensing:withdrawal_notice", kwargs={"pk": notice.pk})
+
+
+def _email_notice(notice: WithdrawalNotice, *, reminder: int = 0) -> None:
+    """The notice (``reminder=0``) or its reminder after ``reminder`` days, in the recipient's language,
+    through the outbox (a Celery task with retries)."""
+    user, title, reference = notice_recipient(notice)
+    language = language_of(user)
     email_send_template(
-        key=f"withdrawal-notice:{notice.pk}",
-        to=[buyer.email],
+        key=f"withdrawal-notice:{notice.pk}:{reminder}",
+        to=[user.email],
         template="mail/withdrawal_notice",
         context={
-            **context,
+            "title": title,
+            "reference": reference,
             "evaluation": bool(notice.evaluation_pack_id),
+            "reminder": reminder,
             "count": len(notice.file_names),
             "files": "\n".join(notice.file_names),
-            "recipient_name": buyer.full_name,
+            "due": notice.due_on.isoformat() if notice.due_on else "",
+            "link": site_url(notice_page_path(notice), language=language),
+            "recipient_name": user.full_name,
         },
-        language=language_of(buyer),
+        language=language,
     )
-    notice.emailed_at = timezone.now()
-    notice.save(update_fields=["emailed_at"])
+    if not reminder:
+        notice.emailed_at = timezone.now()
+        notice.save(update_fields=["emailed_at"])
+
+
+def can_confirm_deletion(user, notice: WithdrawalNotice) -> bool:
+    """Who may see a notice and confirm its deletion: a member of the recipient organisation (the
+    buyer who took an evaluation pack). The one place to narrow it (e.g. to a compliance role)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if notice.evaluation_pack_id:
+        return notice.evaluation_pack.buyer_id == user.pk
+    return user.organisation_id is not None and notice.order_line.order.organisation_id == user.organisation_id
+
+
+@transaction.atomic
+def deletion_confirm(
+    *, notice: WithdrawalNotice, user, name: str, role: str, deleted_on: dt.date, statement: bool, ip: str | None
+) -> DeletionConfirmation:
+    """A named person at the recipient confirms the deletion; it closes the notice, once."""
+    if not can_confirm_deletion(user, notice):
+        raise ApplicationError(_("Not found."), code=ErrorCode.NOT_FOUND, status=404)
+    notice = WithdrawalNotice.objects.select_for_update().get(pk=notice.pk)
+    if DeletionConfirmation.objects.filter(notice=notice).exists():
+        raise ApplicationError(_("This deletion is already confirmed."), code=ErrorCode.INVALID, status=409)
+    name, role = (name or "").strip(), (role or "").strip()
+    if not name:
+        raise ApplicationError(_("Give the name of the person confirming."), code=ErrorCode.INVALID, field="name")
+    if not role:
+        raise ApplicationError(_("Give their role in your organisation."), code=ErrorCode.INVALID, field="role")
+    if deleted_on is None or deleted_on > timezone.localdate() or deleted_on < timezone.localdate(notice.created_at):
+        raise ApplicationError(
+            _("Give the date the files were deleted: between the notice and today."),
+            code=ErrorCode.INVALID,
+            field="deleted_on",
+        )
+    if not statement:
+        raise ApplicationError(
+            _("Confirm that the files are deleted from all copies and excluded from new training runs."),
+            code=ErrorCode.INVALID,
+            field="statement",
+        )
+    return DeletionConfirmation.objects.create(
+        notice=notice,
+        name=name[:200],
+        role=role[:200],
+        deleted_on=deleted_on,
+        statement=True,
+        submitted_by=user,
+        ip=ip or None,
+    )
+
+
+def notices_due_for_reminder(*, now: dt.datetime | None = None) -> list[tuple[WithdrawalNotice, int]]:
+    """Unconfirmed notices owed a reminder now: (notice, 7 or 21), the later one only."""
+    now = now or timezone.now()
+    due = []
+    open_notices = WithdrawalNotice.objects.filter(confirmation__isnull=True).order_by("pk")
+    for notice in open_notices.filter(reminded_21_at__isnull=True, created_at__lte=now - dt.timedelta(days=21)):
+        due.append((notice, 21))
+    seen = {n.pk for n, _days in due}
+    for notice in open_notices.filter(reminded_7_at__isnull=True, created_at__lte=now - dt.timedelta(days=7)):
+        if notice.pk not in seen:
+            due.append((notice, 7))
+    return due
+
+
+def notices_overdue(*, today: dt.date | None = None):
+    """Unconfirmed notices past their deadline, oldest first (the staff page)."""
+    today = today or timezone.localdate()
+    return (
+        WithdrawalNotice.objects.filter(confirmation__isnull=True, due_on__lt=today)
+        .select_related("order_line__order__organisation", "evaluation_pack__buyer", "withdrawal__release")
+        .order_by("due_on", "pk")
+    )
+
+
+def notices_remind(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Periodic: send the 7- and 21-day reminders that are due, and tell staff once about each notice
+    that became overdue. Idempotent (each is stamped on the notice, and keyed in the outbox)."""
+    now = now or timezone.now()
+    sent = {"reminders": 0, "overdue": 0}
+    for notice, days in notices_due_for_reminder(now=now):
+        with transaction.atomic():
+            locked = WithdrawalNotice.objects.select_for_update().get(pk=notice.pk)
+            if days == 21:
+                if locked.reminded_21_at:
+                    continue
+                locked.reminded_21_at = now
+                if locked.reminded_7_at is None:
+                    locked.reminded_7_at = now  # one reminder, not two, when the task was down for weeks
+                locked.save(update_fields=["reminded_7_at", "reminded_21_at"])
+            else:
+                if locked.reminded_7_at:
+                    continue
+                locked.reminded_7_at = now
+                locked.save(update_fields=["reminded_7_at"])
+            _email_notice(locked, reminder=days)
+            sent["reminders"] += 1
+    for notice in notices_overdue(today=timezone.localdate(now)).filter(overdue_reported_at__isnull=True):
+        with transaction.atomic():
+            updated = WithdrawalNotice.objects.filter(pk=notice.pk, overdue_reported_at__isnull=True).update(
+                overdue_reported_at=now
+            )
+            if not updated:
+                continue
+            _user, title, reference = notice_recipient(notice)
+            email_send_to_admins(
+                key=f"withdrawal-notice-overdue:{notice.pk}",
+                subject=f"Deletion confirmation overdue: {reference} ({title})",
+                body=f"The recipient of {reference} has not confirmed deleting {len(notice.file_names)} file(s) "
+                f"due on {notice.due_on}.\n\nSee {settings.SITE_URL.rstrip('/')}"
+                f"{reverse('licensing:withdrawal_notices_overdue')}\n",
+            )
+            sent["overdue"] += 1
+    return sent

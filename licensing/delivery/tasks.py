@@ -45,3 +45,9 @@ def bundle_build_task(self, bundle_id: int) -> None:
 def bundles_requeue_stalled_task(older_than_seconds: int | None = None) -> int:
     """Beat, every few minutes: queue bundles whose build was never queued (broker down at payment)."""
     return services.bundles_requeue_stalled(older_than_seconds=older_than_seconds)
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def notices_remind_task() -> dict:
+    """Beat, hourly: the 7- and 21-day reminders of unconfirmed withdrawal notices, and overdue ones to staff."""
+    return services.notices_remind()

@@ -155,3 +155,129 @@ def evaluation_pack(request, slug: str):
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{slug}-evaluation-{pack.reference}.zip"'
     return response
+
+
+# --- Withdrawal notices: the tombstone and the deletion confirmation ------------------------------
+
+
+def _notice_or_404(request, pk: int):
+    from licensing.delivery.models import WithdrawalNotice
+
+    notice = (
+        WithdrawalNotice.objects.select_related(
+            "order_line__order", "order_line__version", "evaluation_pack__dataset", "evaluation_pack__version"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if notice is None or not services.can_confirm_deletion(request.user, notice):
+        raise Http404
+    return notice
+
+
+def tombstone_document(notice) -> dict:
+    """The tombstone manifest as JSON: what to delete, from which dataset version, by when."""
+    _user, title, reference = services.notice_recipient(notice)
+    version = notice.evaluation_pack.version if notice.evaluation_pack_id else notice.order_line.version
+    return {
+        "notice": notice.pk,
+        "reference": reference,
+        "title": title,
+        "dataset": version.dataset.slug,
+        "dataset_version": version.number,
+        "notified_at": notice.created_at.isoformat(),
+        "delete_by": notice.due_on.isoformat() if notice.due_on else None,
+        "files": notice.tombstone or [{"file": f, "sha256": ""} for f in notice.file_names],
+    }
+
+
+@require_GET
+def withdrawal_notice_tombstone(request, pk: int, fmt: str):
+    """The tombstone as ``csv`` (file, sha256) or ``json``, to feed a deletion script."""
+    import io
+    import json
+
+    from stockdata.csv_export import CsvWriter
+
+    notice = _notice_or_404(request, pk)
+    document = tombstone_document(notice)
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps(document, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+        )
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = CsvWriter(buffer)
+        writer.writerow(["file", "sha256"])
+        for row in document["files"]:
+            writer.writerow([row["file"], row["sha256"]])
+        response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    else:
+        raise Http404
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"withdrawal-{notice.pk}-{document['dataset']}-v{document['dataset_version']}.{fmt}"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def withdrawal_notice(request, pk: int):
+    """A notice: the files to delete (with SHA-256), the deadline, and the deletion confirmation form."""
+    from django.utils import timezone
+
+    from licensing.delivery.forms import DeletionConfirmationForm
+    from stockdata.errors import ApplicationError
+
+    notice = _notice_or_404(request, pk)
+    confirmation = notice.confirmation_or_none
+    form = None
+    if confirmation is None:
+        form = DeletionConfirmationForm(request.POST or None, initial={"deleted_on": timezone.localdate()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.deletion_confirm(notice=notice, user=request.user, ip=client_ip(request), **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return HttpResponseRedirect(request.path)
+    elif request.method == "POST":
+        raise Http404
+    _user, title, reference = services.notice_recipient(notice)
+    return render(
+        request,
+        "licensing/bundles/withdrawal_notice.html",
+        {
+            "notice": notice,
+            "document": tombstone_document(notice),
+            "title": title,
+            "reference": reference,
+            "status": notice.status_at(timezone.localdate()),
+            "confirmation": confirmation,
+            "form": form,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@require_GET
+def withdrawal_notices_overdue(request):
+    """Staff: every notice whose deletion confirmation is overdue, and the open ones."""
+    from django.utils import timezone
+
+    from licensing.delivery.models import WithdrawalNotice
+
+    if not user_has_role(request.user, Role.STAFF):
+        raise Http404
+    today = timezone.localdate()
+    overdue = list(services.notices_overdue(today=today))
+    open_notices = list(
+        WithdrawalNotice.objects.filter(confirmation__isnull=True, due_on__gte=today)
+        .select_related("order_line__order__organisation", "evaluation_pack__buyer", "withdrawal__release")
+        .order_by("due_on", "pk")
+    )
+    for notice in overdue + open_notices:
+        notice.recipient_user, notice.title, notice.reference = services.notice_recipient(notice)
+    return render(
+        request, "licensing/bundles/notices_overdue.html", {"overdue": overdue, "open_notices": open_notices}
+    )

@@ -583,4 +583,7 @@ CELERY_BEAT_SCHEDULE = {
     # were saved) or was lost; see ``*_requeue_stalled`` in their services.
     "photos-requeue-stalled": {"task": "catalog.photos.tasks.photos_requeue_stalled_task", "schedule": 300.0},
     "bundles-requeue-stalled": {"task": "licensing.delivery.tasks.bundles_requeue_stalled_task", "schedule": 300.0},
+    "emails-requeue-stalled": {"task": "stockdata.mail.tasks.emails_requeue_stalled_task", "schedule": 300.0},
+    # Withdrawal notices: reminders at 7 and 21 days, overdue ones (30 days) to staff.
+    "withdrawal-notices-remind": {"task": "licensing.delivery.tasks.notices_remind_task", "schedule": 3600.0},
 }

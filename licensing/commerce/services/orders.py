@@ -33,7 +33,6 @@ from licensing.commerce.services.numbers import number_next
 from licensing.commerce.services.quotations import QuotedItem, quotation_check
 from licensing.commerce.signals import line_paid, line_refunded
 from licensing.commerce.states import order_transition, transition_allowed
-from licensing.consent.services import provision_records_create
 from stockdata.errors import ApplicationError, Conflict, ErrorCode
 from stockdata.i18n import language_of
 from stockdata.mail.services import email_send_template, site_url
@@ -298,7 +297,6 @@ def order_mark_paid(
     order.paid_at = now
     order_transition(order, Order.Status.PAID, by=by, fields=("paid_at",))
     for line in order.lines.filter(status=OrderLine.Status.ACTIVE).select_related("dataset", "version"):
-        provision_records_create(line=line)
         line_paid.send(sender=OrderLine, line=line)
     invoice_issue(order=order)
     _email(order, "paid")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from django.utils import timezone
@@ -29,12 +30,15 @@ def _subject_key(item: DatasetVersionItem, subject: dict) -> str:
     return subject.get("subject_id") or f"{item.photo_id}-{subject.get('position', 0)}"
 
 
-def provision_records_create(*, line) -> int:
-    """APPI third-party provision record: one row per subject of the version sold on this
-    line, naming the recipient, the files and data provided and the consent basis.
-    Idempotent: a line's records are created once."""
+def provision_records_create(*, line, files: Collection[str]) -> int:
+    """APPI third-party provision record, written when the line's bundle is delivered: one row per
+    subject whose photos are in ``files`` (the version's file names the archive holds), naming the
+    recipient, exactly those files, the data provided and the consent basis. A subject left out of
+    the bundle (withdrawn before it was built) gets no record. Idempotent: a line's records are
+    created once."""
     if ProvisionRecord.objects.filter(order_line=line).exists():
         return 0
+    delivered = set(files)
     order = line.order
     today = timezone.localdate()
     per_subject: dict[str, dict] = {}
@@ -44,6 +48,8 @@ def provision_records_create(*, line) -> int:
         .order_by("position")
     )
     for item in items:
+        if item.file_name not in delivered:
+            continue
         for subject in item.subjects or []:
             key = _subject_key(item, subject)
             entry = per_subject.setdefault(key, {"files": [], "release_id": subject.get("release_id"), "scopes": set()})
