@@ -105,12 +105,16 @@ class Photo(models.Model):
     processing_error = models.CharField(_("processing error"), max_length=500, blank=True)
     processing_attempts = models.PositiveSmallIntegerField(default=0)
 
-    # Files. Originals and cleaned copies are private; derivatives are public once the photo is
-    # approved, and in the private storage until then (catalog.photos.services.derived_publish).
+    # Files. Originals and cleaned copies are private; derivatives are public while the photo is
+    # approved and consented for publication, and in the private storage otherwise
+    # (catalog.photos.services.derived_publish / derived_unpublish).
     original = models.FileField(_("original"), upload_to=_original_key, max_length=300)
     cleaned = models.FileField(_("cleaned copy"), max_length=300, blank=True)
     thumbnail = models.FileField(_("thumbnail"), storage=public_storage, max_length=300, blank=True)
     preview = models.FileField(_("watermarked preview"), storage=public_storage, max_length=300, blank=True)
+    # Where the thumbnail and preview are now: public (approved, and its people consent to publication)
+    # or private. Names are random, never derived from the photo's ids, and new at each publication.
+    derived_public = models.BooleanField(_("previews public"), default=False, editable=False)
     original_filename = models.CharField(_("file name"), max_length=255)
 
     # Measured facts, from the bytes.
@@ -173,9 +177,10 @@ class Photo(models.Model):
         field = getattr(self, kind)
         if not field:
             return ""
-        if self.status == self.Status.APPROVED:
+        if self.derived_public:
             return field.url
-        # Not approved yet: only its contributor and staff see it, through a checked view.
+        # Not approved yet, or its people withdrew consent to publication: only its contributor and
+        # staff see it, through a checked view.
         from django.urls import reverse
 
         return reverse("photo_derived", kwargs={"uuid": self.uuid, "kind": kind})

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -356,7 +357,7 @@ def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, not
         item.version = version
     DatasetVersionItem.objects.bulk_create(items, batch_size=1000)
     if dataset.cover_id is None:
-        dataset.cover_id = kept[0].pk
+        dataset.cover_id = next((p.pk for p in kept if p.derived_public), None)
     dataset.latest_version = version
     dataset.search_text = dataset_search_text(dataset, version)
     dataset.save(update_fields=["cover", "latest_version", "search_text", "updated_at"])
@@ -386,3 +387,34 @@ def dataset_retire(*, dataset: Dataset) -> Dataset:
     dataset.status = Dataset.Status.RETIRED
     dataset.save(update_fields=["status", "updated_at"])
     return dataset
+
+
+@transaction.atomic
+def datasets_follow_consent(*, photo_ids: Sequence[int]) -> int:
+    """The consent some photos hold changed: every dataset with one of them in a version, or as its cover,
+    is touched (``updated_at``) so its cached pages and catalogue cards are rebuilt now, and a cover whose
+    previews are no longer public is replaced by the first photo of its latest version that still is (or
+    none). Returns how many datasets changed."""
+    ids = list(photo_ids)
+    if not ids:
+        return 0
+    datasets = list(
+        Dataset.objects.filter(Q(versions__items__photo_id__in=ids) | Q(cover_id__in=ids))
+        .distinct()
+        .select_related("cover")
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for dataset in datasets:
+        fields = ["updated_at"]
+        if dataset.cover_id is not None and not dataset.cover.derived_public:
+            dataset.cover_id = (
+                DatasetVersionItem.objects.filter(version_id=dataset.latest_version_id, photo__derived_public=True)
+                .order_by("position")
+                .values_list("photo_id", flat=True)
+                .first()
+            )
+            fields.append("cover")
+        dataset.updated_at = now
+        dataset.save(update_fields=fields)
+    return len(datasets)

@@ -35,3 +35,17 @@ def photo_propose_boxes_task(self, photo_id: int) -> int:
         return services.photo_propose_boxes(photo_id=photo_id)
     except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=10 * (self.request.retries + 1)) from exc
+
+
+@shared_task(bind=True, max_retries=8, time_limit=120, soft_time_limit=100, acks_late=True)
+def derived_files_sync_task(self, photo_id: int) -> int:
+    """Move a photo's previews where its row says (public or private) after the storage failed at the time."""
+    from catalog.models import Photo
+
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None:
+        return 0
+    try:
+        return services.derived_files_sync(photo)
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 10, 600)) from exc

@@ -1,7 +1,8 @@
 """A photo's thumbnail and preview before approval: only for its contributor and staff.
 
-Until a reviewer approves a photo its derivatives live in the private storage
-(``catalog.photos.services.review.derived_publish`` makes them public); ``Photo.thumbnail_url``
+Until a reviewer approves a photo, and again once a person in it withdraws consent to publication,
+its derivatives live in the private storage (``catalog.photos.services.review.derived_publish`` and
+``derived_unpublish`` move them); ``Photo.thumbnail_url``
 and ``Photo.preview_url`` point here meanwhile. Anyone else gets 404, as for a missing photo.
 """
 
@@ -23,7 +24,7 @@ def photo_derived(request, uuid, kind):
     field = getattr(photo, kind)
     if not field:
         raise Http404
-    if photo.status == Photo.Status.APPROVED:
+    if photo.derived_public:
         return HttpResponseRedirect(field.url)
     user = request.user
     if not (user.is_authenticated and (photo.contributor_id == user.pk or user_has_role(user, Role.STAFF))):

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import SIZE_BUCKETS, AgeBand, Angle, BoxLabel, Dataset, DatasetVersion, Edition, Gender, Lighting
-from catalog.storefront.selectors import items_on_show, published_datasets
+from catalog.storefront.selectors import items_on_show, published_datasets, version_consent_now
 from licensing.consent.models import ConsentScope
 from stockdata.dates import format_date
 from stockdata.i18n import localised
@@ -48,7 +48,8 @@ def scope_badges(codes, scopes: dict) -> list[dict]:
 
 
 def preview_url(photo) -> str:
-    return photo.preview.url if photo is not None and photo.preview else ""
+    """A photo's public preview, or "" when it has none or is not public (a person withdrew publication)."""
+    return photo.preview.url if photo is not None and photo.preview and photo.derived_public else ""
 
 
 # --- Editions and prices ----------------------------------------------------------------
@@ -162,6 +163,20 @@ def datasheet(dataset: Dataset, version: DatasetVersion, *, held_scopes: list[di
             "megapixels": st.get("megapixels_total", 0),
         },
     ]
+    withdrawn = getattr(dataset, "photos_withdrawn", 0)
+    if withdrawn:
+        composition.append(
+            _(
+                "Version %(number)d: %(photos)d photos when frozen; %(withdrawn)d since withdrawn and no longer sold "
+                "(%(on_sale)d on sale)."
+            )
+            % {
+                "number": version.number,
+                "photos": version.photo_count,
+                "withdrawn": withdrawn,
+                "on_sale": version.photo_count - withdrawn,
+            }
+        )
     if st.get("mask"):
         composition.append(
             _("Masks: %(mask)d people wear one, %(no_mask)d do not.")
@@ -193,7 +208,7 @@ def datasheet(dataset: Dataset, version: DatasetVersion, *, held_scopes: list[di
             "consent",
             _("Consent"),
             [
-                _("Every photo holds these consent scopes: %(scopes)s.") % {"scopes": scope_names},
+                _("Every photo on sale holds these consent scopes now: %(scopes)s.") % {"scopes": scope_names},
                 _(
                     "A person who withdraws consent is left out of every bundle, sample and evaluation pack from then "
                     "on; buyers who received their photos are told which files to delete."
@@ -333,15 +348,17 @@ def dataset_page_details(dataset: Dataset) -> Dataset:
         scopes=scopes,
         limit=SAMPLE_COUNT,
         fields=("boxes", "subjects", "tags"),
+        public=True,
     )
     for item in samples:
         item.preview_url = preview_url(item.photo)
         item.display_height = round(600 * item.height / item.width) if item.width else 400
-    # The scopes every photo of the version holds: the intersection of the items' snapshots,
-    # read as the few distinct lists there are.
-    held: set[str] | None = None
-    for codes in version.items.order_by().values_list("scopes", flat=True).distinct():
-        held = set(codes) if held is None else held & set(codes)
+    # The truth now, not at freeze: how many photos are still sold, how many left since (consent
+    # withdrawn, release ended, opted out), and the scopes every photo still sold holds.
+    consent_now = version_consent_now(version, required_scopes=dataset.required_scopes, scopes=scopes)
+    dataset.photos_on_sale = consent_now["on_sale"]
+    dataset.photos_withdrawn = consent_now["withdrawn"]
+    held = consent_now["held"]
 
     dataset.samples = samples
     for index, item in enumerate(i for i in samples if i.preview_url):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from django.db import connection
-from django.db.models import BooleanField, Case, F, Q, QuerySet, When
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Least, Lower
 from django.utils.translation import gettext_lazy as _
@@ -159,11 +159,14 @@ def dataset_catalogue(
     )
 
 
-def items_on_show(version, *, required_scopes, scopes: dict, limit: int, fields: tuple[str, ...] = ()) -> list:
+def items_on_show(
+    version, *, required_scopes, scopes: dict, limit: int, fields: tuple[str, ...] = (), public: bool = False
+) -> list:
     """The first ``limit`` items of a version (by position) that may still be shown or handed out:
     their photo holds every scope the dataset requires *now* and any scope at all (the stored consent
     mask, kept by the consent services), so a person who withdrew leaves the samples and the
-    evaluation pack at once, as they leave the bundles."""
+    evaluation pack at once, as they leave the bundles. ``public``: shown to anyone (samples), so
+    also its previews are public (everyone in it consents to publication)."""
     needed = 0
     for code in required_scopes or ():
         needed |= scopes[code].mask if code in scopes else 1 << 63  # an unknown scope is held by nobody
@@ -178,12 +181,37 @@ def items_on_show(version, *, required_scopes, scopes: dict, limit: int, fields:
         "photo__uuid",
         "photo__preview",
         "photo__scope_mask",
+        "photo__derived_public",
         *fields,
     )
     while len(chosen) < limit:
         rows = list(base.order_by("position")[start : start + chunk])
         if not rows:
             break
-        chosen += [r for r in rows if r.photo.scope_mask and r.photo.scope_mask & needed == needed]
+        chosen += [
+            r
+            for r in rows
+            if r.photo.scope_mask and r.photo.scope_mask & needed == needed and (r.photo.derived_public or not public)
+        ]
         start += chunk
     return chosen[:limit]
+
+
+def version_consent_now(version, *, required_scopes, scopes: dict) -> dict:
+    """What a frozen version still offers, by the photos' consent now (one query over the few distinct
+    masks): ``on_sale`` photos still holding every required scope (and any at all), ``withdrawn`` the
+    rest, and ``held`` the scope codes every photo on sale holds."""
+    needed = 0
+    for code in required_scopes or ():
+        needed |= scopes[code].mask if code in scopes else 1 << 63
+    on_sale = withdrawn = 0
+    held_mask: int | None = None
+    rows = version.items.order_by().values_list("photo__scope_mask").annotate(n=Count("id"))
+    for mask, count in rows:
+        if mask and mask & needed == needed:
+            on_sale += count
+            held_mask = mask if held_mask is None else held_mask & mask
+        else:
+            withdrawn += count
+    held = [code for code, scope in scopes.items() if held_mask is not None and held_mask & scope.mask]
+    return {"on_sale": on_sale, "withdrawn": withdrawn, "held": held}

@@ -91,6 +91,7 @@ class PhotoFactory(DjangoModelFactory):
     contributor = factory.SubFactory(ContributorFactory)
     status = Photo.Status.APPROVED
     processing = Photo.Processing.READY
+    derived_public = factory.LazyAttribute(lambda o: o.status == Photo.Status.APPROVED)
     original = factory.LazyAttribute(lambda o: f"originals/{o.uuid}.jpg")
     thumbnail = factory.LazyAttribute(lambda o: f"thumbs/{o.uuid.hex[:2]}/{o.uuid}.jpg")
     preview = factory.LazyAttribute(lambda o: f"previews/{o.uuid.hex[:2]}/{o.uuid}.jpg")
@@ -246,6 +247,8 @@ def build_version(
                 lighting=rng.choice(Lighting.values),
                 no_people=not people,
                 scope_mask=stored_mask,
+                # As the consent services keep it: previews public while the photo holds publication.
+                derived_public="publication" in (scopes or ["publication"]),
                 title=f"{dataset.title_en} {index + 1}",
                 submitted_at=now,
                 reviewed_at=now,

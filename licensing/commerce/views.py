@@ -312,7 +312,9 @@ class OrderDetailView(BuyerRequiredMixin, View):
     def get(self, request, uuid):
         order = order_for_buyer(request.user, uuid)
         lines = list(
-            order.lines.select_related("dataset", "version", "bundle", "order").prefetch_related("withdrawal_notices__confirmation")
+            order.lines.select_related("dataset", "version", "bundle", "order").prefetch_related(
+                "withdrawal_notices__confirmation"
+            )
         )
         context = {
             "order": order,

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 
 #: A subject withdrew some scopes or the whole consent (``withdrawal``: a ConsentWithdrawal).
 consent_withdrawn = Signal()
+
+#: The consent scopes some photos hold changed (``photo_ids``; withdrawal, opt-out, a release approved
+#: or expired): the storefront's cached pages, covers and counts follow. Sent inside the change's transaction.
+photos_scopes_changed = Signal()

@@ -206,7 +206,7 @@ class WithdrawalNotice(models.Model):
             return None
 
     def status_at(self, today) -> str:
-        """"confirmed", "overdue" (past ``due_on`` unconfirmed) or "notified"."""
+        """ "confirmed", "overdue" (past ``due_on`` unconfirmed) or "notified"."""
         if self.confirmation_or_none is not None:
             return "confirmed"
         if self.due_on is not None and today > self.due_on:

@@ -753,16 +753,16 @@ def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
     consent was withdrawn since it was built is rebuilt first (``bundle_refresh_after_withdrawal``).
     """
     bundle = Bundle.objects.filter(order_line=line).first()
-    if bundle is not None and line.status == OrderLine.Status.ACTIVE and bundle.revoked_at is None:
-        if bundle_refresh_after_withdrawal(bundle=bundle):
-            raise DownloadRefused(
-                _(
-                    "A person in this bundle withdrew their consent: it is being rebuilt without their photos. "
-                    "This page shows the progress; download it when it says Ready."
-                ),
-                code=ErrorCode.NOT_READY,
-                status=409,
-            )
+    active = bundle is not None and line.status == OrderLine.Status.ACTIVE and bundle.revoked_at is None
+    if active and bundle_refresh_after_withdrawal(bundle=bundle):
+        raise DownloadRefused(
+            _(
+                "A person in this bundle withdrew their consent: it is being rebuilt without their photos. "
+                "Your order page shows the progress; download it there when it says Ready."
+            ),
+            code=ErrorCode.NOT_READY,
+            status=409,
+        )
     return _bundle_download_issue(line=line, user=user, ip=ip)
 
 

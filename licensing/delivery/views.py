@@ -278,6 +278,4 @@ def withdrawal_notices_overdue(request):
     )
     for notice in overdue + open_notices:
         notice.recipient_user, notice.title, notice.reference = services.notice_recipient(notice)
-    return render(
-        request, "licensing/bundles/notices_overdue.html", {"overdue": overdue, "open_notices": open_notices}
-    )
+    return render(request, "licensing/bundles/notices_overdue.html", {"overdue": overdue, "open_notices": open_notices})

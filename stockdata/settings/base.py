@@ -313,6 +313,8 @@ if AWS_STORAGE_BUCKET_NAME:
                 "location": "public",
                 "default_acl": "public-read",
                 "querystring_auth": False,
+                # At most an hour in any cache: a withdrawn person's preview must not outlive its deletion.
+                "object_parameters": {"CacheControl": "public, max-age=3600"},
             },
         },
     }

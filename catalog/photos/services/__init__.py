@@ -17,7 +17,13 @@ from catalog.photos.services.descriptions import (
     photo_submit,
     photos_bulk_edit,
 )
-from catalog.photos.services.review import photo_approve, photo_reject
+from catalog.photos.services.review import (
+    derived_files_sync,
+    derived_publish,
+    derived_unpublish,
+    photo_approve,
+    photo_reject,
+)
 from catalog.photos.services.uploads import (
     STORAGE_ERRORS,
     TransientStorageError,
@@ -41,6 +47,9 @@ __all__ = [
     "box_save",
     "boxes_digest",
     "boxes_replace",
+    "derived_files_sync",
+    "derived_publish",
+    "derived_unpublish",
     "near_duplicates_of",
     "normalise_tag",
     "photo_annotation_complete",

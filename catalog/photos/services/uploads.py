@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterable
 from datetime import timedelta as _timedelta
 
@@ -238,8 +239,11 @@ class TransientStorageError(Exception):
     """Storage could not be reached; the pipeline task retries."""
 
 
-def _public_key(photo: Photo, kind: str) -> str:
-    return f"{kind}/{str(photo.uuid)[:2]}/{photo.uuid}.jpg"
+def derived_key(kind: str) -> str:
+    """A fresh, unguessable name for a thumbnail or preview: nothing in it comes from the photo's ids, so a
+    public URL cannot be derived from an id seen elsewhere, nor found again once it was unpublished."""
+    token = secrets.token_urlsafe(18)
+    return f"{kind}/{token[:2]}/{token}.jpg"
 
 
 def _replace(storage, name: str, data: bytes) -> str:
@@ -281,13 +285,17 @@ def photo_process(*, photo_id: int) -> Photo:
             return photo
 
         # Thumbnail and preview go public only with the approval (review.derived_publish).
-        derived_storage = public_storage() if photo.status == Photo.Status.APPROVED else default_storage
+        derived_storage = public_storage() if photo.derived_public else default_storage
         try:
             photo.cleaned.name = _replace(
                 default_storage, f"cleaned/{photo.contributor_id}/{photo.uuid}.{photo.extension}", cleaned
             )
-            photo.thumbnail.name = _replace(derived_storage, _public_key(photo, "thumbs"), derived.thumbnail)
-            photo.preview.name = _replace(derived_storage, _public_key(photo, "previews"), derived.preview)
+            photo.thumbnail.name = _replace(
+                derived_storage, photo.thumbnail.name or derived_key("thumbs"), derived.thumbnail
+            )
+            photo.preview.name = _replace(
+                derived_storage, photo.preview.name or derived_key("previews"), derived.preview
+            )
         except OSError as exc:
             raise TransientStorageError(str(exc)) from exc
 

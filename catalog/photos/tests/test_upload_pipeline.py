@@ -163,7 +163,9 @@ def test_running_the_pipeline_twice_gives_the_same_result_and_one_set_of_files(c
     assert photo.processing_attempts == 2
 
 
-def test_previews_of_photos_not_yet_approved_are_private_until_approval(contributor, client):
+def test_previews_of_photos_not_yet_approved_are_private_until_approval(
+    contributor, client, django_capture_on_commit_callbacks
+):
     """Replay (issue 18): previews of photos not yet approved were public by URL."""
     from django.test import Client
     from django.urls import reverse
@@ -195,9 +197,14 @@ def test_previews_of_photos_not_yet_approved_are_private_until_approval(contribu
     assert staff.get(reverse("photo_derived", kwargs={"uuid": photo.uuid, "kind": "thumbnail"})).status_code == 200
 
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.SUBMITTED)
-    services.photo_approve(photo=photo, reviewer=StaffFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.photo_approve(photo=photo, reviewer=StaffFactory())
     photo.refresh_from_db()
-    assert all(public_storage().exists(n) for n in names) and not any(default_storage.exists(n) for n in names)
+    public_names = (photo.thumbnail.name, photo.preview.name)
+    # Published under new random names: nothing in a public URL comes from the photo's ids.
+    assert not set(public_names) & set(names) and not any(str(photo.uuid) in n for n in public_names)
+    assert all(public_storage().exists(n) for n in public_names) and not any(default_storage.exists(n) for n in names)
+    assert photo.derived_public is True
     assert photo.preview_url == photo.preview.url == f"/media/public/{photo.preview.name}"
     assert Client().get(photo.preview_url).status_code == 200
     assert Client().get(private_url)["Location"] == photo.preview.url

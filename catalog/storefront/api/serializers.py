@@ -109,4 +109,10 @@ class DatasetDetailSerializer(DatasetCardSerializer):
         "angle, image_sizes, boxes, megapixels_total, tags.",
     )
     samples = SampleSerializer(many=True)
+    photos_on_sale = serializers.IntegerField(
+        help_text="Photos of the version still sold: their people's consent holds now."
+    )
+    photos_withdrawn = serializers.IntegerField(
+        help_text="Photos of the version left out since it was frozen (consent withdrawn, release ended, opted out)."
+    )
     versions = VersionSerializer(many=True, source="history")

