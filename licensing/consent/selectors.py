@@ -206,6 +206,39 @@ def subject_photo_recipients(release: ModelRelease) -> list:
     return [f"{day:%Y-%m-%d} — {name} — {title} v{version}" for day, name, title, version in rows]
 
 
+def subject_recipients(release: ModelRelease, *, today=None) -> list[dict]:
+    """Who received photos of this subject, newest first, one entry per provision record: the date, the
+    recipient, the dataset and version, and (once they were told of a withdrawal) whether they confirmed
+    deleting the files, are still within the licence's 30 days, or are overdue. Read from the provision
+    records and the notices delivery wrote against them (``withdrawal_notices``: no import upward)."""
+    today = today or timezone.localdate()
+    records = (
+        ProvisionRecord.objects.filter(release=release)
+        .prefetch_related("withdrawal_notices__confirmation")
+        .order_by("-provided_on", "recipient_name", "dataset_title", "pk")
+    )
+    rows = []
+    for record in records:
+        notices = sorted(record.withdrawal_notices.all(), key=lambda n: (n.created_at, n.pk))
+        notice = notices[-1] if notices else None
+        confirmation = notice.confirmation_or_none if notice is not None else None
+        rows.append(
+            {
+                "provided_on": record.provided_on,
+                "recipient": record.recipient_name,
+                "dataset": record.dataset_title,
+                "version": record.dataset_version,
+                "label": f"{record.provided_on:%Y-%m-%d} — {record.recipient_name} — "
+                f"{record.dataset_title} v{record.dataset_version}",
+                "status": notice.status_at(today) if notice is not None else "",
+                "notified_on": timezone.localdate(notice.created_at) if notice is not None else None,
+                "due_on": notice.due_on if notice is not None else None,
+                "confirmed_on": confirmation.deleted_on if confirmation is not None else None,
+            }
+        )
+    return rows
+
+
 def contributor_opt_out(contributor) -> str:
     """The contributor's account-wide opt-out kind, or ""."""
     return (

@@ -874,7 +874,7 @@ class ConsentView(View):
                     "release": release,
                     "granted": granted,
                     "photos": photos,
-                    "recipients": selectors.subject_photo_recipients(release),
+                    "recipients": selectors.subject_recipients(release),
                     "withdrawals": release.withdrawals.prefetch_related("scopes"),
                     "form": form or (WithdrawForm(scopes=active) if withdrawable else None),
                     "photographer": getattr(
@@ -892,6 +892,19 @@ class ConsentView(View):
     def post(self, request, token):
         release = self._release(token)
         form = WithdrawForm(request.POST, scopes=selectors.release_active_scopes(release))
+        if form.is_valid() and form.chosen() is None and request.POST.get("confirm") != "yes":
+            # Withdrawing everything cannot be undone here: say what follows and ask once more.
+            return _no_referrer(
+                render(
+                    request,
+                    "licensing/consent_confirm.html",
+                    {
+                        "release": release,
+                        "recipients": selectors.subject_recipients(release),
+                        "photo_count": Photo.objects.filter(subjects__release_link__release=release).distinct().count(),
+                    },
+                )
+            )
         if form.is_valid():
             try:
                 services.consent_withdraw(release=release, scopes=form.chosen(), channel=ConsentWithdrawal.Channel.LINK)

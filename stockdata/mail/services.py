@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -62,8 +63,6 @@ def email_send(
 
     Recipients without an address are dropped; with none left nothing is queued.
     """
-    from stockdata.mail.tasks import email_deliver_task  # the task module imports this one
-
     recipients = [address for address in to if address]
     email, created = OutgoingEmail.objects.get_or_create(
         key=key[:200],
@@ -79,7 +78,7 @@ def email_send(
         },
     )
     if created and recipients:
-        email_deliver_task.delay_on_commit(email.pk)
+        transaction.on_commit(lambda: email_enqueue(email.pk))
     return email
 
 
@@ -123,6 +122,43 @@ def email_send_template(
     """Render ``template`` in the recipient's ``language`` (:func:`email_render`) and queue it (:func:`email_send`)."""
     subject, text, html = email_render(template, context, language=language)
     return email_send(key=key, to=to, subject=subject, body=text, html=html, from_email=from_email, secret=secret)
+
+
+def email_enqueue(email_id: int) -> bool:
+    """Queue one e-mail's delivery task. If the broker cannot be reached the row stays 'queued' (the
+    change it reports is committed, nothing is lost): ``emails_requeue_stalled`` queues it later."""
+    from kombu.exceptions import OperationalError
+
+    from stockdata.mail.tasks import email_deliver_task  # the task module imports this one
+
+    try:
+        email_deliver_task.delay(email_id)
+    except OperationalError as exc:
+        logger.warning("e-mail %s not queued (broker unreachable), the sweeper will queue it: %s", email_id, exc)
+        return False
+    return True
+
+
+def emails_requeue_stalled(*, older_than_seconds: int | None = None, max_attempts: int | None = None) -> int:
+    """Queue again every e-mail whose task never ran or was lost: still 'queued', or 'retrying' with no
+    attempt left to come, after ``older_than_seconds``. Delivery is idempotent (under a row lock, sent
+    once). An e-mail that used up its attempts is recorded as failed for good. Returns how many were queued."""
+    from stockdata.mail.tasks import MAX_RETRIES
+
+    if older_than_seconds is None:
+        older_than_seconds = int(getattr(settings, "STOCKDATA_EMAIL_REQUEUE_AFTER_SECONDS", 15 * 60))
+    max_attempts = max_attempts if max_attempts is not None else MAX_RETRIES + 1
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stalled = OutgoingEmail.objects.filter(
+        status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.RETRYING], created_at__lte=cutoff
+    ).order_by("pk")
+    queued = 0
+    for pk, attempts in stalled.values_list("pk", "attempts")[:1000]:
+        if attempts >= max_attempts:
+            email_failed(email_id=pk, error="no attempt left (its retries were lost)", final=True)
+            continue
+        queued += email_enqueue(pk)
+    return queued
 
 
 def email_send_to_admins(*, key: str, subject: str, body: str) -> OutgoingEmail | None:
@@ -196,7 +232,6 @@ def email_requeue(*, email_id: int) -> bool:
             return False
         email.status = OutgoingEmail.Status.QUEUED
         email.save(update_fields=["status"])
-        from stockdata.mail.tasks import email_deliver_task  # the task module imports this one
 
-        email_deliver_task.delay_on_commit(email.pk)
+        transaction.on_commit(lambda: email_enqueue(email.pk))
     return True

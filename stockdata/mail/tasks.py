@@ -23,3 +23,9 @@ def email_deliver_task(self, email_id: int) -> None:
         services.email_failed(email_id=email_id, error=f"{type(exc).__name__}: {exc}", final=final)
         if not final:
             raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def emails_requeue_stalled_task(older_than_seconds: int | None = None) -> int:
+    """Beat, every few minutes: queue e-mails whose task never reached the broker or was lost."""
+    return services.emails_requeue_stalled(older_than_seconds=older_than_seconds)

@@ -514,6 +514,8 @@ def test_journey(new_person, live_server, worker, screenshot, smtp_server, tmp_p
     step(eileen, "subject-page")
     eileen.get_by_label("Or withdraw my whole consent").check()
     eileen.get_by_test_id("withdraw").click()
+    step(eileen, "subject-withdraw-confirm")
+    eileen.get_by_test_id("withdraw-confirm").click()
     expect(message(eileen)).to_contain_text("Your withdrawal is recorded")
     expect(eileen.get_by_test_id("withdrawn")).to_be_visible()
     expect(eileen.get_by_test_id("withdraw-form")).to_have_count(0)

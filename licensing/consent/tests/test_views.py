@@ -303,11 +303,40 @@ def test_the_subject_withdraws_through_the_secret_link_without_logging_in(client
     assert sorted(s.code for s in withdrawal.scopes.all()) == ["biometric", "unique_identification"]
     assert Notification.objects.filter(user=contributor, kind="consent_withdrawn").exists()
 
-    client.post(path, {"everything": "on"})
+    client.post(path, {"everything": "on", "confirm": "yes"})
     release.refresh_from_db()
     assert release.status == "withdrawn"
     assert selectors.photo_consent_scopes(photo) == frozenset()
     assert "You withdrew your whole consent" in client.get(path).content.decode()
+
+
+def test_withdraw_confirm_withdrawing_everything_asks_once_more_and_links_contact_and_privacy(
+    client, contributor, reviewer
+):
+    """Issue 22: a confirmation step before "withdraw everything"; the page links contact and privacy."""
+    photo = photo_with_people(contributor)
+    release = make_release(contributor, approve_by=reviewer)
+    attach(release, photo)
+    path = services.release_withdrawal_link_issue(release=release)
+    page = client.get(path).content.decode()
+    assert f'href="{reverse("core:contact")}" data-testid="contact-link"' in page
+    assert f'href="{reverse("core:privacy")}" data-testid="privacy-link"' in page
+
+    asked = client.post(path, {"everything": "on"})
+    assert asked.status_code == 200 and asked["Cache-Control"] == "private, no-store"
+    text = asked.content.decode()
+    assert 'data-testid="withdraw-confirm"' in text and "This cannot be undone from this page." in text
+    assert "Your photo will be taken off every public page at once" in text
+    release.refresh_from_db()
+    assert release.status == "approved" and not ConsentWithdrawal.objects.exists()  # nothing happened yet
+
+    # A partial withdrawal needs no second step.
+    assert client.post(path, {"scopes": ["biometric"]}).status_code == 302
+    assert ConsentWithdrawal.objects.count() == 1
+
+    assert client.post(path, {"everything": "on", "confirm": "yes"}).status_code == 302
+    release.refresh_from_db()
+    assert release.status == "withdrawn" and ConsentWithdrawal.objects.count() == 2
 
 
 def test_a_wrong_token_gets_a_404_that_reveals_nothing(client, contributor, reviewer):
