@@ -30,6 +30,7 @@ from licensing.delivery.tests.test_bundles import build, make_line
 from licensing.delivery.tests.test_withdrawals import archive_of, consented_version, images_in, text
 from licensing.models import Bundle, DeletionConfirmation, ProvisionRecord, WithdrawalNotice
 from stockdata.accounts.tests.factories import BuyerFactory, StaffFactory
+from stockdata.errors import ApplicationError
 from stockdata.mail.models import OutgoingEmail
 from stockdata.mail.services import email_requeue, emails_requeue_stalled
 from stockdata.mail.tests.test_mail import retrying, smtp  # noqa: F401  (fixtures)
@@ -104,7 +105,7 @@ def test_withdrawal_propagates_a_download_after_a_withdrawal_is_rebuilt_without_
     assert 'data-testid="bundle-rebuilt"' in page and "the person in it withdrew their consent" in page
 
     # A link issued before a withdrawal never serves the old archive either.
-    second_gone, second_release = person_of(version, 2, releases)
+    _second_gone, second_release = person_of(version, 2, releases)
     stale = client.post(download)["Location"]
     with django_capture_on_commit_callbacks(execute=True):
         consent_withdraw(release=second_release)
@@ -207,7 +208,7 @@ def test_withdrawal_propagates_a_confirmation_closes_the_notice_reminders_and_ov
     client, django_capture_on_commit_callbacks, mailoutbox, frozen_clock, settings
 ):
     settings.ADMINS = [("Compliance", "compliance@stockdata.example")]
-    state, move_to = frozen_clock
+    _state, move_to = frozen_clock
     start = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
     move_to(start)
     version, releases = consented_version(photos=2)
@@ -270,7 +271,7 @@ def test_withdrawal_propagates_a_confirmation_closes_the_notice_reminders_and_ov
     assert tick(45) == []  # closed: no more reminders
     subject_page = Client().get(subject_link(release)).content.decode()
     assert 'data-status="confirmed"' in subject_page and "confirmed deleted on" in subject_page
-    with pytest.raises(Exception):
+    with pytest.raises(ApplicationError, match="already confirmed"):
         bundles.deletion_confirm(
             notice=notice, user=buyer, name="x", role="y", deleted_on=dt.date(2027, 1, 2), statement=True, ip=None
         )
@@ -281,8 +282,8 @@ def test_withdrawal_propagates_a_confirmation_closes_the_notice_reminders_and_ov
 
 def test_withdrawal_propagates_with_mail_failing_the_withdrawal_commits_and_the_notice_is_delivered_once(
     client,
-    smtp,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    smtp,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     version, releases = consented_version(photos=2)
     line = make_line(version)
