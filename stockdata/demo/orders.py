@@ -5,15 +5,19 @@ Idempotent: each order is placed with a fixed key, the quotation issued once."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+from django.utils import timezone
 
 from catalog.models import Dataset, Edition
 from licensing.commerce import payments, selectors, services
 from licensing.commerce.models import IntendedUse, Order, Quotation
-from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
+from licensing.consent.models import ConsentWithdrawal, ModelRelease, ProvisionRecord
 from licensing.consent.services import consent_withdraw
 from licensing.delivery.evaluation import evaluation_pack_issue
-from licensing.delivery.models import EvaluationPack
+from licensing.delivery.models import DELETION_DAYS, Bundle, EvaluationPack, WithdrawalNotice
+from licensing.delivery.services import deletion_confirm, notices_remind
 from stockdata.accounts.models import User
 from stockdata.core.models import ContactMessage
 from stockdata.core.services import contact_submit
@@ -157,29 +161,85 @@ def seed_contact_message(out) -> None:
     out("  a contact message from the university buyer awaits an answer")
 
 
+def _deliver_demo_bundles(out) -> None:
+    """Build the paid demo orders' bundles now (a worker would, after payment): delivery is what writes
+    the provision records a withdrawal's notices are sent against."""
+    from licensing.delivery import services as delivery
+
+    for bundle in Bundle.objects.exclude(status=Bundle.Status.READY).filter(revoked_at__isnull=True).order_by("pk"):
+        try:
+            delivery.bundle_build(bundle_id=bundle.pk)
+        except Exception as exc:  # noqa: BLE001 (the demo goes on; the worker retries it on `make run`)
+            out(f"  bundle {bundle.pk} not built now ({type(exc).__name__}); the worker will build it")
+        else:
+            out(f"  delivered the bundle of order line {bundle.order_line_id}")
+
+
 def seed_withdrawal(out) -> None:
-    """A person in the paid demo order withdraws their consent through their link, so the demo
-    shows what follows: the buyer's notice naming the files to delete, the subject's page, the
-    curator's selection marking the photo "left out at freeze", and bundles built from now on
-    without it. Idempotent: once there is a withdrawal, nothing more is withdrawn."""
+    """Consent withdrawn after delivery, and what follows for every recipient. A subject who was in both
+    demo buyers' bundles withdrew 31 days ago: the university confirmed the deletion (named person,
+    role, date), the demo buyer did not and is overdue (on the staff page, reported to staff). Another
+    subject withdrew today: the demo buyer is notified (tombstone, 30 days to confirm). Their pages,
+    the buyers' order pages and the subjects' pages show it. Idempotent: once there is a withdrawal,
+    nothing more is withdrawn."""
+    _deliver_demo_bundles(out)
     if ConsentWithdrawal.objects.exists():
-        out("  kept the existing consent withdrawal")
+        out("  kept the existing consent withdrawals")
         return
-    order = Order.objects.filter(placed_by__email=BUYER_EMAIL, idempotency_key="demo-paid").first()
-    if order is None or order.status != Order.Status.PAID:
+    paid = Order.objects.filter(placed_by__email=BUYER_EMAIL, idempotency_key="demo-paid").first()
+    university = Order.objects.filter(placed_by__email=UPGRADE_BUYER_EMAIL, idempotency_key="demo-unedited").first()
+    if paid is None or paid.status != Order.Status.PAID:
         out("  no paid demo order yet: no withdrawal")
         return
-    record = (
-        ProvisionRecord.objects.filter(order_line__order=order, release__isnull=False)
-        .select_related("release")
-        .order_by("subject_id")
-        .first()
+    received = dict(
+        ProvisionRecord.objects.filter(order_line__order=paid, release__isnull=False).values_list(
+            "release_id", "subject_id"
+        )
     )
-    if record is None:
-        out("  the paid demo order has no people: no withdrawal")
+    both = (
+        set(
+            ProvisionRecord.objects.filter(order_line__order=university, release_id__in=list(received)).values_list(
+                "release_id", flat=True
+            )
+        )
+        if university is not None
+        else set()
+    )
+    if not received:
+        out("  the paid demo order was not delivered, or has no people: no withdrawal")
         return
-    consent_withdraw(release=record.release, note="Demo: the subject withdrew from their link.")
-    out(f"  subject {record.subject_id} withdrew consent; the buyer of order {order.number} was told which files")
+    earlier_id = min(both) if both else min(received)
+    later_ids = sorted(set(received) - {earlier_id})
+    now = timezone.now()
+    month_ago = now - dt.timedelta(days=31)
+
+    earlier = consent_withdraw(
+        release=ModelRelease.objects.get(pk=earlier_id), note="Demo: the subject withdrew from their link."
+    )
+    # Demo data stands for a withdrawal made 31 days ago (its notices' deadline has passed).
+    ConsentWithdrawal.objects.filter(pk=earlier.pk).update(created_at=month_ago, received_on=month_ago.date())
+    WithdrawalNotice.objects.filter(withdrawal=earlier).update(
+        created_at=month_ago, due_on=month_ago.date() + dt.timedelta(days=DELETION_DAYS)
+    )
+    for notice in WithdrawalNotice.objects.filter(withdrawal=earlier, order_line__order=university):
+        buyer = User.objects.get(email=UPGRADE_BUYER_EMAIL)
+        deletion_confirm(
+            notice=notice,
+            user=buyer,
+            name="高橋 美咲 / Takahashi Misaki",
+            role="情報セキュリティ担当 / Information security officer",
+            deleted_on=month_ago.date() + dt.timedelta(days=9),
+            statement=True,
+            ip="127.0.0.1",
+        )
+        out(f"  {UPGRADE_BUYER_EMAIL} confirmed deleting the files of subject {received[earlier_id]}")
+    notices_remind(now=now)
+    out(f"  subject {received[earlier_id]} withdrew 31 days ago; order {paid.number}'s deletion is overdue")
+    if later_ids:
+        consent_withdraw(
+            release=ModelRelease.objects.get(pk=later_ids[0]), note="Demo: the subject withdrew from their link."
+        )
+        out(f"  subject {received[later_ids[0]]} withdrew today; the buyer of order {paid.number} was notified")
 
 
 def seed_evaluation_pack(out) -> None:
