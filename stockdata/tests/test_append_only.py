@@ -15,7 +15,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from catalog.models import DatasetVersion, DatasetVersionItem
-from catalog.tests.factories import DatasetFactory, PhotoFactory
+from catalog.tests.factories import PhotoFactory
 from contributors.models import RoyaltyEntry, SaleSplit
 from licensing.commerce import services as commerce
 from licensing.commerce.models import Invoice
@@ -49,12 +49,15 @@ RETAINED = "Provision records cannot be deleted before their retention period en
 
 
 @pytest.fixture
-def records():
+def records(django_capture_on_commit_callbacks):
     """One row of each append-only model, made the way the product makes them: a frozen version
-    bought and paid (invoice, provision records, royalties) and a review decision."""
-    dataset = DatasetFactory(version__photos=2)
+    bought, paid and delivered (invoice, royalties, provision records) and a review decision."""
+    from licensing.consent.tests.test_provision import consented_dataset
+
+    dataset = consented_dataset(2)
     order = buy(BuyerFactory(), dataset)
-    commerce.order_mark_paid(order=order, provider="bank_transfer", amount=order.total)
+    with django_capture_on_commit_callbacks(execute=True):
+        commerce.order_mark_paid(order=order, provider="bank_transfer", amount=order.total)
     photo = PhotoFactory()
     decision = ReviewDecision.objects.create(
         kind=ReviewDecision.Kind.PHOTO,
