@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("catalog.curation.api.urls")),
     path("", include("licensing.consent.api.urls")),
     path("", include("licensing.commerce.api.urls")),
+    path("", include("licensing.delivery.api.urls")),
     path("", include("contributors.api.urls")),
 ]
 

@@ -149,6 +149,10 @@ URL_ROWS: dict[str, Row] = {
     ),
     # Only for the signed-in member the link was issued to; anyone else (anonymous too) gets 404.
     "licensing:bundle_file": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    # A withdrawal notice to buyer A's organisation: its members only (anyone else: 404, as if none).
+    "licensing:withdrawal_notice": Row(BUYER_A_ONLY_404, kwargs={"pk": "notice_a.pk"}),
+    "licensing:withdrawal_notice_tombstone": Row(BUYER_A_ONLY_404, kwargs={"pk": "notice_a.pk", "fmt": "csv"}),
+    "licensing:withdrawal_notices_overdue": Row(STAFF_ONLY_404),
     # The free evaluation pack's licence page: buyers only (a POST accepts it and downloads the pack).
     "licensing:evaluation_pack": Row(E("login", 403, 403, "ok", "ok", 403, 403), kwargs={"slug": "dataset.slug"}),
     # --- Cart, orders, invoices
@@ -361,6 +365,14 @@ API_ROWS: dict[str, Row] = {
     "GET /api/v1/orders/": Row(API_BUYER, url_name="api:order-list"),
     "POST /api/v1/orders/": Row(API_BUYER_INVALID, method="POST", data={}, url_name="api:order-list"),
     "GET /api/v1/orders/{uuid}/": Row(API_BUYER_A, kwargs={"uuid": "order_a.uuid"}, url_name="api:order-detail"),
+    "GET /api/v1/withdrawal-notices/": Row(API_SIGNED_IN, url_name="api:withdrawal-notice-list"),
+    "POST /api/v1/withdrawal-notices/{notice_id}/confirmation/": Row(
+        E(403, 404, 404, 400, 404, 404, 404),
+        method="POST",
+        data={},
+        kwargs={"notice_id": "notice_a.pk"},
+        url_name="api:withdrawal-notice-confirm",
+    ),
     "GET /api/v1/invoices/{number}/": Row(
         API_BUYER_A, kwargs={"number": "invoice_a.number"}, url_name="api:invoice-detail"
     ),

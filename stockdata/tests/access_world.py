@@ -139,6 +139,13 @@ def build_world() -> World:
         o[f"invoice_{suffix}"] = Invoice.objects.filter(order=order).order_by("pk").first()
         o[f"cart_line_{suffix}"] = services.cart_for(user).lines.order_by("pk").first()
         o[f"quotation_{suffix}"] = Quotation.objects.filter(organisation=user.organisation).order_by("pk").first()
+    from licensing.models import WithdrawalNotice
+
+    o["notice_a"] = (
+        WithdrawalNotice.objects.filter(order_line__order__organisation=u["buyer_a"].organisation)
+        .order_by("pk")
+        .first()
+    )
     o["api_token_a"] = api_token_issue(user=u["contributor_a"], name="access matrix")[0]
     o["dataset"] = dataset
     o["licence"] = selectors.checkout_licence()
