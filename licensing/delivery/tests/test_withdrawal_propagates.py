@@ -391,3 +391,37 @@ def test_withdrawal_propagates_an_ai_only_withdrawal_leaves_the_previews_public(
         consent_withdraw(release=release, scopes=["publication"])
     item.photo.refresh_from_db()
     assert item.photo.derived_public is False
+
+
+def test_withdrawal_propagates_to_the_buyers_api_with_the_tombstone_and_a_confirmation(
+    django_capture_on_commit_callbacks,
+):
+    from rest_framework.test import APIClient
+
+    version, releases = consented_version(photos=2)
+    line = make_line(version)
+    build(line, django_capture_on_commit_callbacks)
+    gone, release = person_of(version, 0, releases)
+    with django_capture_on_commit_callbacks(execute=True):
+        consent_withdraw(release=release)
+    notice = WithdrawalNotice.objects.get()
+    api = APIClient()
+    api.force_authenticate(line.order.placed_by)
+    listed = api.get(reverse("api:withdrawal-notice-list")).json()
+    assert [(n["id"], n["reference"], n["status"], n["delete_by"]) for n in listed] == [
+        (notice.pk, line.order.number, "notified", notice.due_on.isoformat())
+    ]
+    assert listed[0]["files"] == notice.tombstone and f"images/{gone.file_name}" in [
+        f["file"] for f in listed[0]["files"]
+    ]
+    confirm = reverse("api:withdrawal-notice-confirm", args=[notice.pk])
+    bad = api.post(confirm, {"name": "Sato", "role": "DPO", "deleted_on": "2026-01-01", "statement": True})
+    assert bad.status_code == 400 and "between the notice and today" in bad.content.decode()
+    today = timezone.localdate().isoformat()
+    done = api.post(confirm, {"name": "Sato", "role": "DPO", "deleted_on": today, "statement": True})
+    assert done.status_code == 201 and done.json()["status"] == "confirmed"
+    assert api.post(confirm, {"name": "Sato", "role": "DPO", "deleted_on": today, "statement": True}).status_code == 409
+    other = APIClient()
+    other.force_authenticate(BuyerFactory())
+    assert other.get(reverse("api:withdrawal-notice-list")).json() == []
+    assert other.post(confirm, {}).status_code == 404
