@@ -12,7 +12,7 @@ def _approved_are_public(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0007_annotation_records'),
+        ('catalog', '0008_dataset_search_vector'),
     ]
 
     operations = [
