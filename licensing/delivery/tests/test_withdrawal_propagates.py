@@ -171,7 +171,7 @@ def test_withdrawal_propagates_the_tombstone_lists_exactly_the_withdrawn_files_w
     assert notice.due_on == timezone.localdate(notice.created_at) + dt.timedelta(days=30)
     assert notice.provision_record == ProvisionRecord.objects.get(order_line=line, subject_id=release.subject_id)
     to_buyer = [m for m in mailoutbox if m.to == [line.order.placed_by.email]]
-    assert [m.subject for m in to_buyer] == [f"[Stockdata] Consent withdrawn: delete 1 file(s) from {line.title}"]
+    assert [m.subject for m in to_buyer] == [f"[Stockdata] Consent withdrawn: delete 1 file from {line.title}"]
     assert reverse("licensing:withdrawal_notice", args=[notice.pk]) in to_buyer[0].body
     assert f"images/{gone.file_name}" in to_buyer[0].body and release.subject_name not in to_buyer[0].body
 
@@ -230,10 +230,10 @@ def test_withdrawal_propagates_a_confirmation_closes_the_notice_reminders_and_ov
         return [m.subject for m in mailoutbox[before:]]
 
     assert tick(6, 23) == []
-    assert tick(7) == [f"[Stockdata] Reminder: confirm the deletion of 1 file(s) from {line.title}"]
+    assert tick(7) == [f"[Stockdata] Reminder: confirm the deletion of 1 file from {line.title}"]
     assert tick(7, 1) == []  # once
     assert tick(20, 23) == []
-    assert tick(21) == [f"[Stockdata] Reminder: confirm the deletion of 1 file(s) from {line.title}"]
+    assert tick(21) == [f"[Stockdata] Reminder: confirm the deletion of 1 file from {line.title}"]
     assert tick(30) == []  # due today: not overdue yet
     staff = Client()
     staff.force_login(StaffFactory())
