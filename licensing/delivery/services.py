@@ -43,6 +43,7 @@ from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
 from licensing.consent.selectors import photos_consent_scopes
 from licensing.delivery import archive as core
 from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, DownloadLink, WithdrawalNotice
+from stockdata.accounts.permissions import DOWNLOADING, has_any_org_role
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.i18n import language_of
 from stockdata.mail.services import email_send_template, email_send_to_admins, site_url
@@ -691,6 +692,12 @@ def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
     link is opaque and bound to ``user``; each fetch through it is logged (``bundle_fetch``). On
     S3 the presigned URL is the download: it is logged as one now.
     """
+    if not has_any_org_role(user, line.order.organisation_id, DOWNLOADING):
+        raise DownloadRefused(
+            _("Your role in your organisation does not include downloading. Ask an owner of your organisation."),
+            code=ErrorCode.PERMISSION_DENIED,
+            status=403,
+        )
     bundle = Bundle.objects.select_for_update().filter(order_line=line).first()
     download_check(bundle, line)
     max_age = download_url_max_age()
@@ -754,7 +761,10 @@ def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> B
         raise gone
     if not getattr(user, "is_authenticated", False) or link.user_id != user.pk:
         raise gone
-    bundle = Bundle.objects.select_for_update().select_related("order_line").get(pk=link.bundle_id)
+    bundle = Bundle.objects.select_for_update().select_related("order_line__order").get(pk=link.bundle_id)
+    # Only while they are still a member who may download (removed, or moved to another role: gone).
+    if not has_any_org_role(user, bundle.order_line.order.organisation_id, DOWNLOADING):
+        raise gone
     try:
         download_check(bundle, bundle.order_line, counting=False)
     except DownloadRefused:
@@ -787,6 +797,13 @@ def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> B
         bundle=bundle, user=user, ip=ip or None, link=link, range_start=range_start, resumed=range_start > 0
     )
     return bundle
+
+
+def download_links_expire(*, user) -> int:
+    """Every link issued to ``user`` stops working now (a member removed from their organisation);
+    the links stay as the record of what was issued. The number ended."""
+    now = timezone.now()
+    return DownloadLink.objects.filter(user_id=user.pk, expires_at__gt=now).update(expires_at=now)
 
 
 # --- Consent withdrawn after delivery -------------------------------------------------------------

@@ -48,4 +48,5 @@ def seed(out=print) -> None:
 def print_logins(out=print) -> None:
     out(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
     for spec in ACCOUNTS:
-        out(f"    {spec.role:<12} {spec.email}")
+        role = f"{spec.role} ({spec.organisation_role})" if spec.role == "buyer" else spec.role
+        out(f"    {role:<22} {spec.email}")

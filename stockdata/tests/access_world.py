@@ -16,7 +16,20 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-ROLES = ("anonymous", "contributor_a", "contributor_b", "buyer_a", "buyer_b", "reviewer", "admin")
+# Buyer A is the owner of organisation A; purchaser A, downloader A and compliance A are its other
+# members, one in each of the other organisation roles (``OrgRole``).
+ROLES = (
+    "anonymous",
+    "contributor_a",
+    "contributor_b",
+    "buyer_a",
+    "buyer_b",
+    "reviewer",
+    "admin",
+    "purchaser_a",
+    "downloader_a",
+    "compliance_a",
+)
 
 EMAILS = {
     "contributor_a": "contributor@demo.stockdata.jp",
@@ -25,6 +38,9 @@ EMAILS = {
     "buyer_b": "buyer2@demo.stockdata.jp",
     "reviewer": "reviewer@demo.stockdata.jp",
     "admin": "admin@demo.stockdata.jp",
+    "purchaser_a": "purchaser@demo.stockdata.jp",
+    "downloader_a": "downloader@demo.stockdata.jp",
+    "compliance_a": "compliance@demo.stockdata.jp",
 }
 
 
@@ -140,6 +156,7 @@ def build_world() -> World:
         o[f"cart_line_{suffix}"] = services.cart_for(user).lines.order_by("pk").first()
         o[f"quotation_{suffix}"] = Quotation.objects.filter(organisation=user.organisation).order_by("pk").first()
     o["api_token_a"] = api_token_issue(user=u["contributor_a"], name="access matrix")[0]
+    o["member_a"] = u["downloader_a"]
     o["dataset"] = dataset
     o["licence"] = selectors.checkout_licence()
     o["contact_message"] = ContactMessage.objects.order_by("pk").first()
