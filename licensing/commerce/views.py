@@ -173,6 +173,7 @@ class QuotationView(OrgRoleRequiredMixin, View):
             **quotation_context(quotation),
             "expired": quotation.valid_until < timezone.localdate(),
             "orders": list(quotation.orders.all()),
+            "made_to_order": any(line.get("request") for line in quotation.lines),
         }
         return render(request, "licensing/orders/quotation.html", context)
 

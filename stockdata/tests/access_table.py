@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 
 from stockdata.tests.access_world import ROLES
 
-
 MEMBER_ROLES = ("purchaser_a", "downloader_a", "compliance_a")
 
 
@@ -221,6 +220,21 @@ URL_ROWS: dict[str, Row] = {
     "licensing:invoice": Row(PURCHASER_A, kwargs={"number": "invoice_a.number"}),
     "licensing:invoice_pdf": Row(PURCHASER_A, kwargs={"number": "invoice_a.number"}),
     "licensing:stripe_webhook": Row(E(*[400] * 7), method="POST", data={"type": "payment_intent.succeeded"}),
+    # Datasets made to order: A's request (offered, so also a mission on the contributor portal).
+    "licensing:dataset_requests": Row(PURCHASER),
+    "licensing:dataset_request_create": Row(PURCHASER),
+    "licensing:dataset_request": Row(PURCHASER_A, kwargs={"uuid": "dataset_request_a.uuid"}),
+    "licensing:dataset_request_progress": Row(PURCHASER_A, kwargs={"uuid": "dataset_request_a.uuid"}),
+    "licensing:dataset_request_accept": Row(  # to the quotation it issues
+        org(E("login", 404, 404, "redirect", 404, 404, 404), "redirect", 403, 403),
+        method="POST",
+        kwargs={"uuid": "dataset_request_a.uuid"},
+    ),
+    "licensing:staff_dataset_requests": Row(STAFF),
+    "licensing:staff_dataset_request": Row(STAFF, kwargs={"uuid": "dataset_request_a.uuid"}),
+    "contributors:missions": Row(CONTRIBUTOR),
+    "contributors:mission_detail": Row(CONTRIBUTOR, kwargs={"uuid": "dataset_request_a.uuid"}),
+    "contributors:mission_progress": Row(CONTRIBUTOR, kwargs={"uuid": "dataset_request_a.uuid"}),
     "licensing:staff_orders": Row(STAFF),
     "licensing:bank_statement": Row(STAFF_REDIRECT, method="POST", data={}),
     "licensing:staff_order_detail": Row(STAFF, kwargs={"uuid": "order_a.uuid"}),

@@ -105,7 +105,7 @@ def build_world() -> World:
     from contributors import services as payout_services
     from contributors.models import Payout, PayoutRun
     from licensing.commerce import selectors, services
-    from licensing.models import Invoice, ModelRelease, Order, OrderLine, Quotation
+    from licensing.models import DatasetRequest, Invoice, ModelRelease, Order, OrderLine, Quotation
     from stockdata.accounts.models import User
     from stockdata.accounts.tokens import api_token_issue
     from stockdata.core.models import ContactMessage
@@ -157,6 +157,10 @@ def build_world() -> World:
         o[f"quotation_{suffix}"] = Quotation.objects.filter(organisation=user.organisation).order_by("pk").first()
     o["api_token_a"] = api_token_issue(user=u["contributor_a"], name="access matrix")[0]
     o["member_a"] = u["downloader_a"]
+    # Organisation A's request that staff offered on (the demo's): a mission on the portal.
+    o["dataset_request_a"] = DatasetRequest.objects.filter(
+        organisation=u["buyer_a"].organisation, status=DatasetRequest.Status.OFFERED
+    ).first()
     o["dataset"] = dataset
     o["licence"] = selectors.checkout_licence()
     o["contact_message"] = ContactMessage.objects.order_by("pk").first()

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing.delivery.tests.test_bundles import build, factory_version, make_line  # noqa: F401
+from licensing.delivery.tests.test_bundles import build, factory_version, make_line
 from licensing.models import DownloadLink, OrderLine
 from stockdata.accounts import services
 from stockdata.accounts.models import MembershipEvent, OrganisationInvitation, OrgRole, Role, User
