@@ -403,6 +403,11 @@ class DatasetRequest(models.Model):
         Quotation, on_delete=models.PROTECT, null=True, blank=True, related_name="dataset_request"
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # The dataset staff froze from the mission's photos, which the organisation buys; when a line of
+    # it is paid, the mission's bonuses are paid (``contributors.services.mission_bonuses_record``).
+    dataset = models.ForeignKey(
+        "catalog.Dataset", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("dataset")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from catalog.models import Dataset
 from licensing.commerce import selectors, services
 from licensing.commerce.forms import DatasetRequestDeclineForm, DatasetRequestForm, DatasetRequestOfferForm
 from licensing.commerce.models import DatasetRequest
@@ -133,6 +134,20 @@ class StaffDatasetRequestView(StaffRequiredMixin, View):
 
     def post(self, request, uuid):
         dataset_request = get_object_or_404(DatasetRequest, uuid=uuid)
+        if request.POST.get("action") == "deliver":
+            dataset = Dataset.objects.filter(slug=request.POST.get("dataset", "")).first()
+            if dataset is None:
+                messages.error(request, _("No dataset has that slug."))
+                return redirect("licensing:staff_dataset_request", uuid=uuid)
+            try:
+                services.dataset_request_deliver(request=dataset_request, dataset=dataset)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request, _("Delivered: the mission's bonuses are paid when the buyer's order is paid.")
+                )
+            return redirect("licensing:staff_dataset_request", uuid=uuid)
         if request.POST.get("action") == "decline":
             form = DatasetRequestDeclineForm(request.POST)
             if form.is_valid():

@@ -12,6 +12,7 @@ from licensing.commerce.services.cart import (
 from licensing.commerce.services.dataset_requests import (
     dataset_request_accept,
     dataset_request_decline,
+    dataset_request_deliver,
     dataset_request_offer,
     dataset_request_submit,
     mission_photos_add,
@@ -46,6 +47,7 @@ __all__ = [
     "credit_note_issue",
     "dataset_request_accept",
     "dataset_request_decline",
+    "dataset_request_deliver",
     "dataset_request_offer",
     "dataset_request_submit",
     "invoice_issue",

@@ -239,6 +239,18 @@ def dataset_request_accept(*, request: DatasetRequest, user) -> Quotation:
 
 
 @transaction.atomic
+def dataset_request_deliver(*, request: DatasetRequest, dataset) -> DatasetRequest:
+    """Staff name the dataset frozen from an accepted request's mission: the organisation buys it, and
+    the line's payment pays the mission's bonuses."""
+    request = _locked(request, DatasetRequest.Status.ACCEPTED)
+    if request.dataset_id is not None:
+        raise _refuse(_("This request was already delivered."), code=ErrorCode.REQUEST_TRANSITION_REFUSED, status=409)
+    request.dataset = dataset
+    request.save(update_fields=["dataset"])
+    return request
+
+
+@transaction.atomic
 def mission_photos_add(*, request: DatasetRequest, contributor, photo_uuids) -> int:
     """A contributor enters their own photos for an open mission; how many were new. The photos go
     through the same review as any other; only approved, consented ones count (``mission_progress``)."""
@@ -256,6 +268,7 @@ def mission_photos_add(*, request: DatasetRequest, contributor, photo_uuids) -> 
 __all__ = [
     "dataset_request_accept",
     "dataset_request_decline",
+    "dataset_request_deliver",
     "dataset_request_offer",
     "dataset_request_submit",
     "mission_photos_add",
