@@ -20,6 +20,10 @@ from stockdata.accounts.permissions import ContributorRequiredMixin
 from stockdata.errors import ApplicationError
 
 
+#: Photos offered for entering at once, newest first.
+CANDIDATES = 50
+
+
 def _mission_or_404(uuid):
     return get_object_or_404(selectors.open_missions(), uuid=uuid)
 
@@ -44,8 +48,10 @@ class MissionDetailView(ContributorRequiredMixin, View):
             "mission": mission,
             "scopes": [names.get(code, code) for code in mission.required_scopes],
             "progress": selectors.mission_progress(mission),
-            "entered": [p for p in photos if p.pk in entered],
-            "candidates": [p for p in photos[:200] if p.pk not in entered],
+            "entered_count": len(entered),
+            "entered": Photo.objects.filter(pk__in=entered).order_by("-pk")[:20],
+            # The newest photos not entered yet (a mission is shot for: new uploads come first).
+            "candidates": photos.exclude(pk__in=entered)[:CANDIDATES],
         }
         return render(request, "contributors/mission_detail.html", context)
 

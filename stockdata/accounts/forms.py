@@ -131,7 +131,7 @@ class ProfileForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
-    role = forms.ChoiceField(label=_("Role"), choices=OrgRole.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=OrgRole.choices, initial=OrgRole.PURCHASER)
 
 
 class MemberRoleForm(forms.Form):
