@@ -19,7 +19,6 @@ from licensing.consent.models import ConsentScope
 from stockdata.accounts.permissions import ContributorRequiredMixin
 from stockdata.errors import ApplicationError
 
-
 #: Photos offered for entering at once, newest first.
 CANDIDATES = 50
 
