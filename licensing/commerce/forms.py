@@ -96,7 +96,7 @@ class DatasetRequestForm(forms.Form):
     required_scopes = forms.MultipleChoiceField(
         label=_("Consent every person must give"), choices=(), widget=forms.CheckboxSelectMultiple
     )
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Wanted by"), widget=forms.DateInput(attrs={"type": "date"}))
     budget = forms.IntegerField(label=_("Budget (yen, tax included)"), min_value=0, max_value=10**12)
     annotated = forms.BooleanField(label=_("Annotated (every face boxed)"), required=False)
     description = forms.CharField(

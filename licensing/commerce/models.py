@@ -430,6 +430,34 @@ class DatasetRequest(models.Model):
     def is_mission(self) -> bool:
         return self.status in (self.Status.OFFERED, self.Status.ACCEPTED)
 
+    def _labels(self, choices, values) -> list[str]:
+        names = dict(choices)
+        return [str(names.get(value, value)) for value in values]
+
+    @property
+    def age_band_labels(self) -> list[str]:
+        from catalog.models import AgeBand
+
+        return self._labels(AgeBand.choices, self.age_bands)
+
+    @property
+    def gender_labels(self) -> list[str]:
+        from catalog.models import Gender
+
+        return self._labels(Gender.choices, self.genders)
+
+    @property
+    def angle_labels(self) -> list[str]:
+        from catalog.models import Angle
+
+        return self._labels(Angle.choices, self.angles)
+
+    @property
+    def lighting_labels(self) -> list[str]:
+        from catalog.models import Lighting
+
+        return self._labels(Lighting.choices, self.lighting)
+
 
 class MissionPhoto(models.Model):
     """A contributor's photo entered for a mission (a dataset request on the portal). It counts

@@ -221,7 +221,8 @@ class MissionProgress:
     counted: int
     counted_photo_ids: list[int] = field(default_factory=list)
     entered: int = 0
-    remaining_by_attribute: list[tuple[str, str, int, int]] = field(default_factory=list)  # attr, value, target, left
+    # (attribute, value, its label, target, still needed)
+    remaining_by_attribute: list[tuple[str, str, str, int, int]] = field(default_factory=list)
 
     @property
     def remaining(self) -> int:
@@ -275,12 +276,16 @@ def mission_progress(request) -> MissionProgress:
     progress = MissionProgress(
         needed=request.photo_count, counted=len(counted), counted_photo_ids=sorted(counted), entered=len(entered)
     )
-    for attribute, values in (("age_band", request.age_bands), ("gender", request.genders)):
+    for attribute, values, labels in (
+        ("age_band", request.age_bands, request.age_band_labels),
+        ("gender", request.genders, request.gender_labels),
+    ):
         if len(values) < 2:
             continue
-        for value, target in zip(values, even_split(request.photo_count, len(values)), strict=True):
+        targets = even_split(request.photo_count, len(values))
+        for value, label, target in zip(values, labels, targets, strict=True):
             have = sum(1 for pid in counted if any(s[attribute] == value for s in fitting[pid]))
-            progress.remaining_by_attribute.append((attribute, value, target, max(0, target - have)))
+            progress.remaining_by_attribute.append((attribute, value, label, target, max(0, target - have)))
     return progress
 
 

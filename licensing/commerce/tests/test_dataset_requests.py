@@ -282,8 +282,13 @@ def test_mission_remaining_by_attribute_adds_up_to_the_count():
     photos = [photo_of(contributor, people=(("60plus", True),))[0] for _ in range(3)]
     enter(request, contributor, *photos)
     progress = selectors.mission_progress(request)
-    assert progress.remaining_by_attribute == [("age_band", "50s", 101, 101), ("age_band", "60plus", 100, 97)]
-    assert sum(target for _a, _v, target, _left in progress.remaining_by_attribute) == 201
+    assert progress.remaining_by_attribute == [
+        ("age_band", "50s", "50s", 101, 101),
+        ("age_band", "60plus", "60 and over", 100, 97),
+    ]
+    assert sum(target for _a, _v, _l, target, _left in progress.remaining_by_attribute) == 201
+    html = login(ContributorFactory()).get(reverse("contributors:mission_progress", args=[request.uuid])).content
+    assert "60 and over: 97 of 100 still needed" in html.decode()
 
 
 def test_mission_contributors_see_the_brief_without_the_buyers_name_unless_allowed():
