@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_organisation_roles_and_invitations'),
+        ('accounts', '0006_organisation_roles_and_invitations'),
         ('catalog', '0007_annotation_records'),
         ('licensing', '0014_download_links'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
