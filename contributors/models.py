@@ -191,6 +191,7 @@ class RoyaltyEntry(AppendOnlyModel):
         REFUND = "refund", _("Refund")
         PAYOUT = "payout", _("Payout")
         PAYOUT_REVERSAL = "payout_reversal", _("Payout returned")
+        MISSION_BONUS = "mission_bonus", _("Mission bonus")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     contributor = models.ForeignKey(
@@ -207,6 +208,10 @@ class RoyaltyEntry(AppendOnlyModel):
     )
     split = models.ForeignKey(SaleSplit, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
     payout = models.ForeignKey(Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    # A mission bonus: the dataset request whose order paid it (``order_line`` is that order's line).
+    dataset_request = models.ForeignKey(
+        "licensing.DatasetRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     photo_count = models.PositiveIntegerField(_("your photos"), default=0)
     net_revenue = models.BigIntegerField(_("net revenue of the line (yen)"), default=0)
     share_bp = models.PositiveSmallIntegerField(_("contributor share (basis points)"), default=0)
@@ -225,6 +230,11 @@ class RoyaltyEntry(AppendOnlyModel):
                 fields=["order_line", "contributor", "kind"],
                 condition=models.Q(kind__in=["sale", "refund"]),
                 name="royalty_entry_once_per_line",
+            ),
+            models.UniqueConstraint(
+                fields=["dataset_request", "contributor"],
+                condition=models.Q(kind="mission_bonus"),
+                name="royalty_mission_bonus_once",
             ),
             models.UniqueConstraint(
                 fields=["payout", "kind"],

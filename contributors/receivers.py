@@ -1,5 +1,6 @@
 """Contributors' answers to what happens below them: a new contributor gets a profile, a paid
-line pays royalties, a refunded line reverses them.
+line pays royalties (and the bonuses of the mission it was made for), a refunded line reverses
+the royalties.
 
 Connected by ``ContributorsConfig.ready``; each runs inside the sender's transaction.
 """
@@ -19,6 +20,11 @@ def _profile_create(sender, *, user, display_name, **kwargs):
 @receiver(line_paid, dispatch_uid="contributors.royalties_record_sale")
 def _royalties_record_sale(sender, *, line, **kwargs):
     services.royalties_record_sale(line=line)
+
+
+@receiver(line_paid, dispatch_uid="contributors.mission_bonuses_record")
+def _mission_bonuses_record(sender, *, line, **kwargs):
+    services.mission_bonuses_record(line=line)
 
 
 @receiver(line_refunded, dispatch_uid="contributors.royalties_reverse_sale")

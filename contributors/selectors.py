@@ -44,7 +44,7 @@ def earnings_by_month(*, contributor_id: int, months: int = 12, today: date | No
         RoyaltyEntry.objects.filter(
             contributor_id=contributor_id,
             created_at__gte=start,
-            kind__in=[RoyaltyEntry.Kind.SALE, RoyaltyEntry.Kind.REFUND],
+            kind__in=[RoyaltyEntry.Kind.SALE, RoyaltyEntry.Kind.REFUND, RoyaltyEntry.Kind.MISSION_BONUS],
         )
         .annotate(month=TruncMonth("created_at", tzinfo=TOKYO))
         .values("month")
@@ -110,8 +110,8 @@ def payout_run_totals(*, run: PayoutRun) -> dict:
 
 
 def platform_revenue_by_month() -> list[dict]:
-    """Per month (Japan time): gross sales, tax, net, contributor pool, platform share (refunds
-    subtract), payouts sent and withholding to remit (by month paid)."""
+    """Per month (Japan time): gross sales, tax, net, contributor pool, mission bonuses, platform share
+    after the bonuses it pays (refunds subtract), payouts sent and withholding to remit (by month paid)."""
     months: OrderedDict = OrderedDict()
 
     def row(month):
@@ -124,6 +124,7 @@ def platform_revenue_by_month() -> list[dict]:
                 "net": 0,
                 "pool": 0,
                 "platform": 0,
+                "bonuses": 0,
                 "payouts_net": 0,
                 "withholding": 0,
                 "fees": 0,
@@ -140,6 +141,17 @@ def platform_revenue_by_month() -> list[dict]:
         r = row(s["month"])
         for k in ("gross", "tax", "net", "pool", "platform"):
             r[k] = int(s[k])
+    bonuses = (
+        RoyaltyEntry.objects.filter(kind=RoyaltyEntry.Kind.MISSION_BONUS)
+        .annotate(month=TruncMonth("created_at", tzinfo=TOKYO))
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by("month")
+    )
+    for b in bonuses:
+        r = row(b["month"])
+        r["bonuses"] = int(b["total"])
+        r["platform"] -= r["bonuses"]  # the platform pays the bonuses out of its share
     paid = (
         Payout.objects.filter(status=Payout.Status.PAID)
         .annotate(month=TruncMonth("paid_at", tzinfo=TOKYO))

@@ -29,7 +29,8 @@ from catalog.models import DatasetVersionItem
 from contributors.banking import BankAccount, BankAccountError, validate_bank_account
 from contributors.models import ContributorProfile, Payout, PayoutRun, RoyaltyEntry, SaleSplit
 from contributors.zengin import Payer, Transfer, zengin_transfer_write
-from licensing.commerce.selectors import order_line_taxes
+from licensing.commerce.models import DatasetRequest, MissionPhoto
+from licensing.commerce.selectors import mission_progress, order_line_taxes
 from stockdata.company import company
 from stockdata.csv_export import csv_writer
 from stockdata.errors import ApplicationError, Conflict, ErrorCode
@@ -144,6 +145,52 @@ def royalties_record_sale(*, line, at: datetime | None = None) -> SaleSplit:
         batch_size=2000,
     )
     return split
+
+
+@transaction.atomic
+def mission_bonuses_record(*, line, at: datetime | None = None) -> list[RoyaltyEntry]:
+    """Pay a mission's bonuses when the requesting organisation's line of the dataset delivered for it
+    is paid: each contributor gets the request's bonus for each of their photos in the version sold
+    that counts toward the mission now (approved, every person consenting), at most the number of
+    photos asked for, first entered first. Once per request and contributor, entries of their own
+    kind; the balance they join is withheld on at payout like any other."""
+    request = (
+        DatasetRequest.objects.select_for_update()
+        .filter(
+            dataset_id=line.dataset_id,
+            organisation_id=line.order.organisation_id,
+            status=DatasetRequest.Status.ACCEPTED,
+            bonus_per_photo__gt=0,
+        )
+        .first()
+    )
+    if (
+        request is None
+        or RoyaltyEntry.objects.filter(dataset_request=request, kind=RoyaltyEntry.Kind.MISSION_BONUS).exists()
+    ):
+        return []
+    counted = set(mission_progress(request).counted_photo_ids)
+    in_version = set(DatasetVersionItem.objects.filter(version_id=line.version_id).values_list("photo_id", flat=True))
+    entered = MissionPhoto.objects.filter(request=request, photo_id__in=counted & in_version).order_by("added_at", "id")
+    per_contributor: dict[int, int] = {}
+    for contributor_id in entered.values_list("photo__contributor_id", flat=True)[: request.photo_count]:
+        per_contributor[contributor_id] = per_contributor.get(contributor_id, 0) + 1
+    at = at or timezone.now()
+    return RoyaltyEntry.objects.bulk_create(
+        [
+            RoyaltyEntry(
+                kind=RoyaltyEntry.Kind.MISSION_BONUS,
+                contributor_id=contributor_id,
+                order_line_id=line.pk,
+                version_id=line.version_id,
+                dataset_request=request,
+                photo_count=count,
+                amount=count * request.bonus_per_photo,
+                created_at=at,
+            )
+            for contributor_id, count in sorted(per_contributor.items())
+        ]
+    )
 
 
 @transaction.atomic

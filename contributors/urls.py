@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contributors.views import earnings, payouts, portal
+from contributors.views import earnings, missions, payouts, portal
 
 app_name = "contributors"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("photos/<uuid:uuid>/submit/", portal.PhotoSubmitView.as_view(), name="photo_submit"),
     path("photos/<uuid:uuid>/delete/", portal.PhotoDeleteView.as_view(), name="photo_delete"),
     path("tags/suggest/", portal.TagSuggestView.as_view(), name="tag_suggest"),
+    path("missions/", missions.MissionListView.as_view(), name="missions"),
+    path("missions/<uuid:uuid>/", missions.MissionDetailView.as_view(), name="mission_detail"),
+    path("missions/<uuid:uuid>/progress/", missions.MissionProgressView.as_view(), name="mission_progress"),
     path("earnings/", earnings.EarningsView.as_view(), name="earnings"),
     path("earnings/account/", earnings.PayoutAccountView.as_view(), name="payout_account"),
     path("earnings/withholding/", earnings.WithholdingSummaryView.as_view(), name="withholding_summary"),

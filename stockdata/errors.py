@@ -42,6 +42,16 @@ class ErrorCode(StrEnum):
     SETUP_EXPIRED = "setup_expired"
     TWO_FACTOR_ALREADY_ON = "two_factor_already_on"
     TWO_FACTOR_SETUP_REQUIRED = "two_factor_setup_required"
+    # Organisation members and invitations.
+    INVITATION_INVALID = "invitation_invalid"
+    INVITATION_USED = "invitation_used"
+    INVITATION_EXPIRED = "invitation_expired"
+    INVITATION_WRONG_ADDRESS = "invitation_wrong_address"
+    EMAIL_DOMAIN = "email_domain"
+    ALREADY_MEMBER = "already_member"
+    LAST_OWNER = "last_owner"
+    # Dataset requests.
+    REQUEST_TRANSITION_REFUSED = "request_transition_refused"
     # Uploaded images and scans (catalog.imaging's rejection codes) and photo review.
     EMPTY = "empty"
     TOO_LARGE_BYTES = "too_large_bytes"

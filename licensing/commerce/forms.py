@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Edition
-from licensing.commerce.models import IntendedUse, Order
+from catalog.models import AgeBand, Angle, Edition, Gender, Lighting
+from licensing.commerce.models import DatasetRequest, IntendedUse, Order
 
 
 class CartAddForm(forms.Form):
@@ -65,3 +65,60 @@ class DemoCardForm(forms.Form):
 
 class BankStatementForm(forms.Form):
     statement = forms.FileField(label=_("Bank statement (CSV: date, amount, reference)"))
+
+
+def _scope_choices():
+    from licensing.consent.models import ConsentScope
+
+    return [(s.code, s.name) for s in ConsentScope.objects.order_by("pk")]
+
+
+class DatasetRequestForm(forms.Form):
+    """What a purchaser asks for; ``services.dataset_request_submit`` checks every value again."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, help_text=_("e.g. People over 60 wearing masks"))
+    photo_count = forms.IntegerField(label=_("Number of photos"), min_value=1, max_value=100_000)
+    age_bands = forms.MultipleChoiceField(
+        label=_("Age bands"), choices=AgeBand.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    genders = forms.MultipleChoiceField(
+        label=_("Genders"), choices=Gender.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    mask = forms.ChoiceField(label=_("Masks"), choices=DatasetRequest.Presence.choices, required=False)
+    glasses = forms.ChoiceField(label=_("Glasses"), choices=DatasetRequest.Presence.choices, required=False)
+    angles = forms.MultipleChoiceField(
+        label=_("Angles"), choices=Angle.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    lighting = forms.MultipleChoiceField(
+        label=_("Lighting"), choices=Lighting.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    setting = forms.CharField(label=_("Setting"), max_length=200, required=False)
+    required_scopes = forms.MultipleChoiceField(
+        label=_("Consent every person must give"), choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    deadline = forms.DateField(label=_("Wanted by"), widget=forms.DateInput(attrs={"type": "date"}))
+    budget = forms.IntegerField(label=_("Budget (yen, tax included)"), min_value=0, max_value=10**12)
+    annotated = forms.BooleanField(label=_("Annotated (every face boxed)"), required=False)
+    description = forms.CharField(
+        label=_("Anything else"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    show_buyer_name = forms.BooleanField(label=_("Contributors may see our organisation's name"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["required_scopes"].choices = _scope_choices()
+
+
+class DatasetRequestOfferForm(forms.Form):
+    price = forms.IntegerField(label=_("Price (yen, tax included)"), min_value=1, max_value=10**12)
+    delivery_on = forms.DateField(label=_("Delivery date"), widget=forms.DateInput(attrs={"type": "date"}))
+    bonus_per_photo = forms.IntegerField(
+        label=_("Contributor bonus per accepted photo (yen)"), min_value=0, max_value=1_000_000, initial=0
+    )
+    exclusive_days = forms.IntegerField(
+        label=_("Exclusive to the buyer for (days)"), min_value=0, max_value=3650, initial=0
+    )
+
+
+class DatasetRequestDeclineForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

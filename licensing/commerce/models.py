@@ -352,3 +352,125 @@ class Receipt(AppendOnlyModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class DatasetRequest(models.Model):
+    """A buyer's request for a dataset made to order: who must be in the photos, the consent
+    every person must give, how many, by when, for how much. Staff offer a price and a date (or
+    decline with a reason); the buyer accepts the offer as a quotation. An offered or accepted
+    request is a mission on the contributor portal."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted, awaiting review")
+        OFFERED = "offered", _("Offer made")
+        DECLINED = "declined", _("Declined")
+        ACCEPTED = "accepted", _("Offer accepted")
+
+    class Presence(models.TextChoices):
+        ANY = "", _("Either")
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="dataset_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    age_bands = models.JSONField(_("age bands"), default=list, blank=True)
+    genders = models.JSONField(_("genders"), default=list, blank=True)
+    mask = models.CharField(_("masks"), max_length=3, choices=Presence.choices, blank=True, default="")
+    glasses = models.CharField(_("glasses"), max_length=3, choices=Presence.choices, blank=True, default="")
+    angles = models.JSONField(_("angles"), default=list, blank=True)
+    lighting = models.JSONField(_("lighting"), default=list, blank=True)
+    setting = models.CharField(_("setting"), max_length=200, blank=True, help_text=_("e.g. office, street, home"))
+    required_scopes = models.JSONField(_("consent every person must give"), default=list)
+    photo_count = models.PositiveIntegerField(_("number of photos"))
+    deadline = models.DateField(_("deadline"))
+    budget = models.PositiveBigIntegerField(_("budget (yen, tax included)"))
+    annotated = models.BooleanField(_("annotated (every face boxed)"), default=False)
+    description = models.TextField(_("what you need it for, anything else"), max_length=4000, blank=True)
+    show_buyer_name = models.BooleanField(_("contributors may see our name"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    offer_price = models.PositiveBigIntegerField(_("offer price (yen, tax included)"), null=True, blank=True)
+    offer_delivery_on = models.DateField(_("delivery date"), null=True, blank=True)
+    bonus_per_photo = models.PositiveIntegerField(_("contributor bonus per accepted photo (yen)"), default=0)
+    exclusive_days = models.PositiveIntegerField(_("exclusive to the buyer for (days)"), default=0)
+    decline_reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    quotation = models.OneToOneField(
+        Quotation, on_delete=models.PROTECT, null=True, blank=True, related_name="dataset_request"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # The dataset staff froze from the mission's photos, which the organisation buys; when a line of
+    # it is paid, the mission's bonuses are paid (``contributors.services.mission_bonuses_record``).
+    dataset = models.ForeignKey(
+        "catalog.Dataset", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("dataset")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("dataset request")
+        verbose_name_plural = _("dataset requests")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(photo_count__gte=1), name="dataset_request_count_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["offered", "accepted"])
+                | models.Q(offer_price__gt=0, offer_delivery_on__isnull=False),
+                name="dataset_request_offer_priced",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_mission(self) -> bool:
+        return self.status in (self.Status.OFFERED, self.Status.ACCEPTED)
+
+    def _labels(self, choices, values) -> list[str]:
+        names = dict(choices)
+        return [str(names.get(value, value)) for value in values]
+
+    @property
+    def age_band_labels(self) -> list[str]:
+        from catalog.models import AgeBand
+
+        return self._labels(AgeBand.choices, self.age_bands)
+
+    @property
+    def gender_labels(self) -> list[str]:
+        from catalog.models import Gender
+
+        return self._labels(Gender.choices, self.genders)
+
+    @property
+    def angle_labels(self) -> list[str]:
+        from catalog.models import Angle
+
+        return self._labels(Angle.choices, self.angles)
+
+    @property
+    def lighting_labels(self) -> list[str]:
+        from catalog.models import Lighting
+
+        return self._labels(Lighting.choices, self.lighting)
+
+
+class MissionPhoto(models.Model):
+    """A contributor's photo entered for a mission (a dataset request on the portal). It counts
+    toward the mission only while approved and consented for the request's scopes
+    (``selectors.mission_progress``)."""
+
+    request = models.ForeignKey(DatasetRequest, on_delete=models.PROTECT, related_name="mission_photos")
+    photo = models.ForeignKey("catalog.Photo", on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["request", "photo"], name="mission_photo_once")]
+
+    def __str__(self) -> str:
+        return f"{self.photo_id} → {self.request_id}"

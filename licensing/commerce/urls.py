@@ -1,6 +1,6 @@
 from django.urls import path
 
-from licensing.commerce import views
+from licensing.commerce import request_views, views
 
 urlpatterns = [
     path("cart/", views.CartView.as_view(), name="cart"),
@@ -23,6 +23,23 @@ urlpatterns = [
     path("invoices/<str:number>/", views.InvoiceView.as_view(), name="invoice"),
     path("invoices/<str:number>/pdf/", views.InvoicePdfView.as_view(), name="invoice_pdf"),
     path("payments/stripe/webhook/", views.StripeWebhookView.as_view(), name="stripe_webhook"),
+    path("requests/", request_views.DatasetRequestListView.as_view(), name="dataset_requests"),
+    path("requests/new/", request_views.DatasetRequestCreateView.as_view(), name="dataset_request_create"),
+    path("requests/<uuid:uuid>/", request_views.DatasetRequestDetailView.as_view(), name="dataset_request"),
+    path(
+        "requests/<uuid:uuid>/progress/",
+        request_views.DatasetRequestProgressView.as_view(),
+        name="dataset_request_progress",
+    ),
+    path(
+        "requests/<uuid:uuid>/accept/", request_views.DatasetRequestAcceptView.as_view(), name="dataset_request_accept"
+    ),
+    path("review/requests/", request_views.StaffDatasetRequestListView.as_view(), name="staff_dataset_requests"),
+    path(
+        "review/requests/<uuid:uuid>/",
+        request_views.StaffDatasetRequestView.as_view(),
+        name="staff_dataset_request",
+    ),
     path("review/orders/", views.StaffOrderListView.as_view(), name="staff_orders"),
     path("review/orders/statement/", views.BankStatementView.as_view(), name="bank_statement"),
     path("review/orders/<uuid:uuid>/", views.StaffOrderDetailView.as_view(), name="staff_order_detail"),

@@ -28,7 +28,15 @@ from licensing.commerce.forms import BankStatementForm, CartAddForm, CheckoutFor
 from licensing.commerce.models import CartLine, Invoice, LicenceTerms, Order, OrderLine, Quotation
 from licensing.commerce.selectors import order_for_buyer, organisation_orders
 from stockdata.accounts.models import Role
-from stockdata.accounts.permissions import BuyerRequiredMixin, StaffRequiredMixin, user_has_role
+from stockdata.accounts.permissions import (
+    ANY_MEMBER,
+    PURCHASING,
+    OrgRoleRequiredMixin,
+    StaffRequiredMixin,
+    has_any_org_role,
+    org_roles_refused,
+    user_has_role,
+)
 from stockdata.client_ip import client_ip
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.storage import private_storage
@@ -54,6 +62,8 @@ class CartView(LoginRequiredMixin, View):
     def get(self, request):
         if not user_has_role(request.user, Role.BUYER):
             return render(request, "licensing/cart_not_buyer.html", status=403)
+        if not has_any_org_role(request.user, request.user.organisation_id, PURCHASING):
+            return org_roles_refused(request, PURCHASING)
         summary = selectors.cart_summary(services.cart_for(request.user))
         context = {
             "summary": summary,
@@ -84,7 +94,9 @@ class CartAddView(LoginRequiredMixin, View):
         return redirect(reverse("catalog:detail", args=[dataset.slug]) + "#buy")
 
 
-class DatasetOwnershipView(BuyerRequiredMixin, View):
+class DatasetOwnershipView(OrgRoleRequiredMixin, View):
+    org_roles = ANY_MEMBER
+
     """What the buyer's organisation owns of a dataset, for its page (loaded per request by
     htmx, since the rest of the page is cached for everyone): each owned edition with the
     order to download it from, the upgrade to the annotated edition and its price, and a
@@ -112,7 +124,9 @@ class DatasetOwnershipView(BuyerRequiredMixin, View):
         return render(request, "licensing/orders/_ownership.html", context)
 
 
-class CartLineView(BuyerRequiredMixin, View):
+class CartLineView(OrgRoleRequiredMixin, View):
+    org_roles = PURCHASING
+
     def post(self, request, line_id: int):
         get_object_or_404(CartLine, cart__user=request.user, pk=line_id)  # another buyer's line: 404
         try:
@@ -132,7 +146,9 @@ class CartLineView(BuyerRequiredMixin, View):
 # --- Quotations and receipts ------------------------------------------------------------
 
 
-class QuotationCreateView(BuyerRequiredMixin, View):
+class QuotationCreateView(OrgRoleRequiredMixin, View):
+    org_roles = PURCHASING
+
     def post(self, request):
         try:
             quotation = services.quotation_issue(user=request.user)
@@ -148,24 +164,31 @@ def _quotation_for_buyer(user, number: str) -> Quotation:
     return get_object_or_404(selectors.organisation_quotations(user), number=number)
 
 
-class QuotationView(BuyerRequiredMixin, View):
+class QuotationView(OrgRoleRequiredMixin, View):
+    org_roles = PURCHASING
+
     def get(self, request, number: str):
         quotation = _quotation_for_buyer(request.user, number)
         context = {
             **quotation_context(quotation),
             "expired": quotation.valid_until < timezone.localdate(),
             "orders": list(quotation.orders.all()),
+            "made_to_order": any(line.get("request") for line in quotation.lines),
         }
         return render(request, "licensing/orders/quotation.html", context)
 
 
-class QuotationPdfView(BuyerRequiredMixin, View):
+class QuotationPdfView(OrgRoleRequiredMixin, View):
+    org_roles = PURCHASING
+
     def get(self, request, number: str):
         quotation = _quotation_for_buyer(request.user, number)
         return _stored_pdf_response(quotation.pdf.name, quotation.number)
 
 
-class ReceiptPdfView(BuyerRequiredMixin, View):
+class ReceiptPdfView(OrgRoleRequiredMixin, View):
+    org_roles = PURCHASING
+
     """The paid order's receipt (issued on first request, then served as stored)."""
 
     def get(self, request, uuid):
@@ -188,7 +211,9 @@ def _stored_pdf_response(name: str, number: str):
 # --- Checkout --------------------------------------------------------------------------
 
 
-class CheckoutView(BuyerRequiredMixin, View):
+class CheckoutView(OrgRoleRequiredMixin, View):
+    org_roles = PURCHASING
+
     """Check out the cart, or (``?quotation=NUMBER``) a quotation of the buyer's organisation at
     its prices. The licence is shown in full and the version shown is the version recorded."""
 
@@ -296,7 +321,9 @@ class CheckoutView(BuyerRequiredMixin, View):
 # --- Orders ----------------------------------------------------------------------------
 
 
-class OrderListView(BuyerRequiredMixin, View):
+class OrderListView(OrgRoleRequiredMixin, View):
+    org_roles = ANY_MEMBER
+
     def get(self, request):
         orders = (
             organisation_orders(request.user)
@@ -308,7 +335,9 @@ class OrderListView(BuyerRequiredMixin, View):
         return render(request, "licensing/orders/order_list.html", {"page": page, "orders": page.object_list})
 
 
-class OrderDetailView(BuyerRequiredMixin, View):
+class OrderDetailView(OrgRoleRequiredMixin, View):
+    org_roles = ANY_MEMBER
+
     def get(self, request, uuid):
         order = order_for_buyer(request.user, uuid)
         lines = list(
@@ -329,7 +358,9 @@ class OrderDetailView(BuyerRequiredMixin, View):
         return render(request, "licensing/orders/order_detail.html", context)
 
 
-class OrderPayView(BuyerRequiredMixin, View):
+class OrderPayView(OrgRoleRequiredMixin, View):
+    org_roles = PURCHASING
+
     """Start the order's payment with its provider (card: Stripe's page; demo: the demo form)."""
 
     def post(self, request, uuid):
@@ -341,7 +372,9 @@ class OrderPayView(BuyerRequiredMixin, View):
         return redirect(start.redirect_url or reverse("licensing:order_detail", args=[order.uuid]))
 
 
-class DemoPayView(BuyerRequiredMixin, View):
+class DemoPayView(OrgRoleRequiredMixin, View):
+    org_roles = PURCHASING
+
     def _guard(self, request, uuid):
         if not settings.STOCKDATA_DEMO_PAYMENTS:
             raise Http404
@@ -370,7 +403,9 @@ class DemoPayView(BuyerRequiredMixin, View):
         return render(request, "licensing/orders/demo_pay.html", {"order": order, "form": form}, status=400)
 
 
-class OrderLicenceView(BuyerRequiredMixin, View):
+class OrderLicenceView(OrgRoleRequiredMixin, View):
+    org_roles = ANY_MEMBER
+
     def get(self, request, uuid):
         order = order_for_buyer(request.user, uuid)
         return render(request, "licensing/orders/order_licence.html", {"order": order})
@@ -413,7 +448,9 @@ def _invoice_for_buyer(user, number: str) -> Invoice:
     )
 
 
-class InvoiceView(BuyerRequiredMixin, View):
+class InvoiceView(OrgRoleRequiredMixin, View):
+    org_roles = PURCHASING
+
     """The invoice's HTML twin; ``?format=pdf`` (or the .pdf URL) serves the stored PDF."""
 
     def get(self, request, number: str):
@@ -421,7 +458,9 @@ class InvoiceView(BuyerRequiredMixin, View):
         return render(request, "licensing/orders/invoice.html", invoice_context(invoice))
 
 
-class InvoicePdfView(BuyerRequiredMixin, View):
+class InvoicePdfView(OrgRoleRequiredMixin, View):
+    org_roles = PURCHASING
+
     def get(self, request, number: str):
         return invoice_pdf_response(_invoice_for_buyer(request.user, number))
 

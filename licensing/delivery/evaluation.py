@@ -26,6 +26,7 @@ from licensing.delivery import archive as core
 from licensing.delivery.models import EvaluationPack
 from licensing.delivery.services import version_info, version_items
 from stockdata.accounts.models import Role
+from stockdata.accounts.permissions import DOWNLOADING, has_any_org_role
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.storage import public_storage
 
@@ -84,6 +85,12 @@ def evaluation_pack_issue(*, dataset: Dataset, user, accepted: bool, ip: str | N
     if not (user.is_authenticated and user.role == Role.BUYER and user.organisation_id and not user.is_staff):
         raise ApplicationError(
             _("Only buyer accounts can download an evaluation pack."), code=ErrorCode.NOT_A_BUYER, status=403
+        )
+    if not has_any_org_role(user, user.organisation_id, DOWNLOADING):
+        raise ApplicationError(
+            _("Your role in your organisation does not include downloading. Ask an owner of your organisation."),
+            code=ErrorCode.PERMISSION_DENIED,
+            status=403,
         )
     if not accepted:
         raise ApplicationError(

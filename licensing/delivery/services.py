@@ -52,6 +52,7 @@ from licensing.delivery.models import (
     DownloadLink,
     WithdrawalNotice,
 )
+from stockdata.accounts.permissions import COMPLIANCE, DOWNLOADING, has_any_org_role
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.i18n import language_of
 from stockdata.mail.services import email_send_template, email_send_to_admins, site_url
@@ -752,6 +753,12 @@ def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
     S3 the presigned URL is the download: it is logged as one now. A bundle holding a photo whose
     consent was withdrawn since it was built is rebuilt first (``bundle_refresh_after_withdrawal``).
     """
+    if not has_any_org_role(user, line.order.organisation_id, DOWNLOADING):
+        raise DownloadRefused(
+            _("Your role in your organisation does not include downloading. Ask an owner of your organisation."),
+            code=ErrorCode.PERMISSION_DENIED,
+            status=403,
+        )
     bundle = Bundle.objects.filter(order_line=line).first()
     active = bundle is not None and line.status == OrderLine.Status.ACTIVE and bundle.revoked_at is None
     if active and bundle_refresh_after_withdrawal(bundle=bundle):
@@ -831,7 +838,10 @@ def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> B
         raise gone
     if not getattr(user, "is_authenticated", False) or link.user_id != user.pk:
         raise gone
-    bundle = Bundle.objects.select_for_update().select_related("order_line").get(pk=link.bundle_id)
+    bundle = Bundle.objects.select_for_update().select_related("order_line__order").get(pk=link.bundle_id)
+    # Only while they are still a member who may download (removed, or moved to another role: gone).
+    if not has_any_org_role(user, bundle.order_line.order.organisation_id, DOWNLOADING):
+        raise gone
     try:
         download_check(bundle, bundle.order_line, counting=False)
     except DownloadRefused:
@@ -870,6 +880,13 @@ def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> B
         bundle=bundle, user=user, ip=ip or None, link=link, range_start=range_start, resumed=range_start > 0
     )
     return bundle
+
+
+def download_links_expire(*, user) -> int:
+    """Every link issued to ``user`` stops working now (a member removed from their organisation);
+    the links stay as the record of what was issued. The number ended."""
+    now = timezone.now()
+    return DownloadLink.objects.filter(user_id=user.pk, expires_at__gt=now).update(expires_at=now)
 
 
 # --- Consent withdrawn after delivery -------------------------------------------------------------
@@ -1048,13 +1065,14 @@ def _email_notice(notice: WithdrawalNotice, *, reminder: int = 0) -> None:
 
 
 def can_confirm_deletion(user, notice: WithdrawalNotice) -> bool:
-    """Who may see a notice and confirm its deletion: a member of the recipient organisation (the
-    buyer who took an evaluation pack). The one place to narrow it (e.g. to a compliance role)."""
+    """Who may see a notice and confirm its deletion: a member of the recipient organisation whose
+    role covers compliance (its owners and compliance members), or the buyer who took an
+    evaluation pack."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if notice.evaluation_pack_id:
         return notice.evaluation_pack.buyer_id == user.pk
-    return user.organisation_id is not None and notice.order_line.order.organisation_id == user.organisation_id
+    return has_any_org_role(user, notice.order_line.order.organisation_id, COMPLIANCE)
 
 
 @transaction.atomic

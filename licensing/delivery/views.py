@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from licensing.delivery import selectors, services
 from stockdata.accounts.models import Role
-from stockdata.accounts.permissions import user_has_role
+from stockdata.accounts.permissions import DOWNLOADING, has_any_org_role, org_roles_refused, user_has_role
 from stockdata.client_ip import client_ip
 
 
@@ -138,6 +138,8 @@ def evaluation_pack(request, slug: str):
                 {"message": _("Only buyer accounts can download an evaluation pack.")},
                 status=403,
             )
+        if not has_any_org_role(request.user, request.user.organisation_id, DOWNLOADING):
+            return org_roles_refused(request, DOWNLOADING)
         return render(
             request,
             "licensing/evaluation_pack.html",

@@ -5,7 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from stockdata.accounts import services
-from stockdata.accounts.models import Organisation
+from stockdata.accounts.models import Organisation, OrgRole
+from stockdata.errors import ApplicationError
 
 
 def _email_widget(field) -> None:
@@ -75,7 +76,15 @@ class ContributorSignupForm(SignupFieldsMixin, TermsAcceptanceMixin, SignupForm)
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "billing_name", "billing_address", "country", "invoice_registration_number"]
+        fields = [
+            "name",
+            "kind",
+            "billing_name",
+            "billing_address",
+            "country",
+            "invoice_registration_number",
+            "email_domains",
+        ]
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -87,6 +96,7 @@ class BuyerSignupForm(SignupFieldsMixin, TermsAcceptanceMixin, SignupForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation_form = OrganisationForm(data=self.data or None, prefix="org")
+        del self.organisation_form.fields["email_domains"]  # set later by the owner, once there are members
         for name, field in self.organisation_form.fields.items():
             self.fields[f"org-{name}"] = field
         self.fields["org-name"].label = _("Organisation name")
@@ -117,3 +127,38 @@ class TermsAcceptForm(forms.Form):
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=OrgRole.choices, initial=OrgRole.PURCHASER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=OrgRole.choices)
+
+
+class InvitedSignupForm(TermsAcceptanceMixin, SignupForm):
+    """Someone invited to an organisation: an account at the invited address that joins it."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+
+    def __init__(self, *args, token: str = "", **kwargs):
+        self.token = token
+        super().__init__(*args, **kwargs)
+        self.fields["accept_terms"] = self.fields.pop("accept_terms")
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            invitation = services.invitation_from_token(self.token)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
+        email = (cleaned.get("email") or "").lower()
+        if email and email != invitation.email.lower():
+            self.add_error("email", _("This invitation is for %(email)s.") % {"email": invitation.email})
+        return cleaned
+
+    def register(self, user):
+        user.full_name = self.cleaned_data["full_name"]
+        return services.invitation_accept(token=self.token, user=user)

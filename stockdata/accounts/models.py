@@ -19,6 +19,16 @@ class Role(models.TextChoices):
     STAFF = "staff", _("Reviewer / staff")
 
 
+class OrgRole(models.TextChoices):
+    """What a member does for their organisation. An owner holds every role (a one-person buyer
+    does everything); the others hold one part each."""
+
+    OWNER = "owner", _("Owner")
+    PURCHASER = "purchaser", _("Purchaser")
+    DOWNLOADER = "downloader", _("Downloader")
+    COMPLIANCE = "compliance", _("Compliance")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -60,6 +70,12 @@ class Organisation(models.Model):
         blank=True,
         validators=[invoice_registration_number_validator],
     )
+    email_domains = models.CharField(
+        _("member e-mail domains"),
+        max_length=300,
+        blank=True,
+        help_text=_("Only addresses at these domains may join, separated by spaces (e.g. kit.ac.jp). Empty: any."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -90,6 +106,11 @@ class User(AbstractUser):
     )
     # The language they chose (sign-up, the switcher, a /ja/ or /en/ address): their e-mails' language.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    # Read only through ``permissions.has_org_role`` (meaningless without an organisation). The
+    # default is owner so that a buyer made the way buyers were made before roles keeps every right.
+    organisation_role = models.CharField(
+        _("role in the organisation"), max_length=20, choices=OrgRole.choices, default=OrgRole.OWNER
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -173,3 +194,52 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name or self.public_id}"
+
+
+class OrganisationInvitation(models.Model):
+    """An owner's invitation to join the organisation in one role, for one address.
+
+    The link carries a signed token naming the invitation; it works until ``expires_at``, once,
+    and only for a signed-in account with the invited address.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=OrgRole.choices)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation_id} ({self.role})"
+
+
+class MembershipEvent(models.Model):
+    """Who joined, changed role or was removed, by whom and when: the organisation's member history."""
+
+    class Kind(models.TextChoices):
+        JOINED = "joined", _("Joined")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        REMOVED = "removed", _("Removed")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="membership_events")
+    member = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    role = models.CharField(max_length=20, choices=OrgRole.choices, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kind} {self.role}"

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -10,9 +11,18 @@ from django.views.generic import TemplateView
 from knox.settings import knox_settings
 
 from stockdata.accounts import services, tokens
-from stockdata.accounts.forms import BuyerSignupForm, ContributorSignupForm, OrganisationForm, ProfileForm
-from stockdata.accounts.models import ApiToken, Role
-from stockdata.accounts.permissions import role_required
+from stockdata.accounts.forms import (
+    BuyerSignupForm,
+    ContributorSignupForm,
+    InvitationForm,
+    InvitedSignupForm,
+    MemberRoleForm,
+    OrganisationForm,
+    ProfileForm,
+)
+from stockdata.accounts.models import ApiToken, MembershipEvent, OrganisationInvitation, User
+from stockdata.accounts.permissions import MEMBERS, org_role_required
+from stockdata.errors import ApplicationError
 from stockdata.royalty_terms import royalty_terms
 
 
@@ -80,12 +90,136 @@ def api_tokens_revoke_all(request):
     return redirect("accounts:profile")
 
 
-@role_required(Role.BUYER)
+@org_role_required(*MEMBERS)
 def organisation(request):
+    """The owner's page: billing details, members and their roles, invitations."""
     org = request.user.organisation
     form = OrganisationForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
         services.organisation_update(organisation=org, **{f: form.cleaned_data[f] for f in form.changed_data})
         messages.success(request, _("Billing details saved. They apply to your next orders."))
         return redirect("accounts:organisation")
-    return render(request, "accounts/organisation.html", {"form": form, "organisation": org})
+    now = timezone.now()
+    context = {
+        "form": form,
+        "organisation": org,
+        "members": User.objects.filter(organisation=org, is_active=True).order_by("email"),
+        "invitations": OrganisationInvitation.objects.filter(
+            organisation=org, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        ).select_related("invited_by"),
+        "events": MembershipEvent.objects.filter(organisation=org).select_related("member", "actor")[:20],
+        "invite_form": InvitationForm(),
+        "role_form": MemberRoleForm(),
+    }
+    return render(request, "accounts/organisation.html", context)
+
+
+@org_role_required(*MEMBERS)
+@require_POST
+def member_invite(request):
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give an e-mail address and a role."))
+        return redirect("accounts:organisation")
+    try:
+        invitation = services.invitation_send(
+            organisation=request.user.organisation,
+            invited_by=request.user,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:organisation")
+    messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+    return redirect("accounts:organisation")
+
+
+@org_role_required(*MEMBERS)
+@require_POST
+def member_role(request, pk: int):
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("accounts:organisation")
+    try:
+        member = services.member_role_change(
+            organisation=request.user.organisation, member_id=pk, role=form.cleaned_data["role"], actor=request.user
+        )
+    except User.DoesNotExist:
+        raise Http404 from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:organisation")
+    messages.success(
+        request,
+        _("%(email)s is now %(role)s.") % {"email": member.email, "role": member.get_organisation_role_display()},
+    )
+    return redirect("accounts:organisation")
+
+
+@org_role_required(*MEMBERS)
+@require_POST
+def member_remove(request, pk: int):
+    try:
+        member = services.member_remove(organisation=request.user.organisation, member_id=pk, actor=request.user)
+    except User.DoesNotExist:
+        raise Http404 from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:organisation")
+    messages.success(
+        request,
+        _("%(email)s was removed; their sign-in, API tokens and download links no longer work.")
+        % {"email": member.email},
+    )
+    if member.pk == request.user.pk:
+        return redirect("home")
+    return redirect("accounts:organisation")
+
+
+def invitation(request, token: str):
+    """The invitation link: who invites whom to what; a signed-in invitee accepts it (POST), anyone
+    else signs in or signs up with the invited address first."""
+    try:
+        invitation = services.invitation_from_token(token)
+    except ApplicationError as exc:
+        return render(request, "accounts/invitation.html", {"error": exc.message}, status=exc.status)
+    context = {"invitation": invitation, "token": token}
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            services.invitation_accept(token=token, user=request.user)
+        except ApplicationError as exc:
+            context["error"] = exc.message
+            return render(request, "accounts/invitation.html", context, status=exc.status)
+        messages.success(request, _("You joined %(organisation)s.") % {"organisation": invitation.organisation.name})
+        return redirect("licensing:order_list")
+    return render(request, "accounts/invitation.html", context)
+
+
+class InvitedSignupView(SignupView):
+    """Sign up at the invited address and join the organisation in one step."""
+
+    template_name = "accounts/signup.html"
+    form_class = InvitedSignupForm
+    extra_context = {"signup_role": "buyer"}
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.invitation = services.invitation_from_token(kwargs["token"])
+        except ApplicationError as exc:
+            return render(request, "accounts/invitation.html", {"error": exc.message}, status=exc.status)
+        if request.user.is_authenticated:
+            return redirect("accounts:invitation", token=kwargs["token"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["token"] = self.kwargs["token"]
+        return kwargs
+
+    def get_initial(self):
+        return super().get_initial() | {"email": self.invitation.email}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"invitation": self.invitation}

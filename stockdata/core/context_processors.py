@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from stockdata.accounts.models import Role
-from stockdata.accounts.permissions import user_has_role
+from stockdata.accounts.permissions import MEMBERS, PURCHASING, has_any_org_role, user_has_role
 from stockdata.company import company
 from stockdata.i18n import language_codes, split_language_prefix
 from stockdata.money import CONSUMPTION_TAX_RATE_PERCENT
@@ -16,21 +16,25 @@ def _items(user):
         items += [
             (_("Portal"), reverse("contributors:dashboard")),
             (_("Upload"), reverse("contributors:upload")),
+            (_("Missions"), reverse("contributors:missions")),
             (_("My photos"), reverse("contributors:photo_list")),
             (_("Releases"), reverse("licensing:release_list")),
             (_("Notifications"), reverse("notifications:list")),
             (_("Earnings"), reverse("contributors:earnings")),
         ]
     if user_has_role(user, Role.BUYER):
-        items += [
-            (_("Cart"), reverse("licensing:cart")),
-            (_("Orders"), reverse("licensing:order_list")),
-            (_("Organisation"), reverse("accounts:organisation")),
-        ]
+        # Each member sees the parts their role in the organisation covers (``has_org_role``).
+        org = user.organisation_id
+        if has_any_org_role(user, org, PURCHASING):
+            items += [(_("Cart"), reverse("licensing:cart")), (_("Requests"), reverse("licensing:dataset_requests"))]
+        items.append((_("Orders"), reverse("licensing:order_list")))
+        if has_any_org_role(user, org, MEMBERS):
+            items.append((_("Organisation"), reverse("accounts:organisation")))
     if user_has_role(user, Role.STAFF):
         items += [
             (_("Review queue"), reverse("licensing:review_queue")),
             (_("Orders"), reverse("licensing:staff_orders")),
+            (_("Requests"), reverse("licensing:staff_dataset_requests")),
             (_("Staff"), reverse("core:staff_dashboard")),
             (_("Payouts"), reverse("payouts:run_list")),
             (_("Admin"), reverse("admin:index")),

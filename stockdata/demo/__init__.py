@@ -17,6 +17,7 @@ from stockdata.demo.orders import (
 from stockdata.demo.payouts import seed_payouts
 from stockdata.demo.photos import seed_datasets, seed_photos, seed_reviews
 from stockdata.demo.releases import seed_releases
+from stockdata.demo.requests import seed_dataset_requests
 
 __all__ = ["ACCOUNTS", "DEMO_PASSWORD", "print_logins", "seed"]
 
@@ -34,6 +35,7 @@ def _steps():
         ("contact message", seed_contact_message),
         ("consent withdrawal", seed_withdrawal),
         ("payouts", seed_payouts),
+        ("dataset requests and a mission", seed_dataset_requests),
     ]
 
 
@@ -48,4 +50,5 @@ def seed(out=print) -> None:
 def print_logins(out=print) -> None:
     out(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
     for spec in ACCOUNTS:
-        out(f"    {spec.role:<12} {spec.email}")
+        role = f"{spec.role} ({spec.organisation_role})" if spec.role == "buyer" else spec.role
+        out(f"    {role:<22} {spec.email}")

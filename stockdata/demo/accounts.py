@@ -1,4 +1,5 @@
-"""Demo accounts: a contributor pair, two buyer organisations, a reviewer, an annotator and an admin."""
+"""Demo accounts: a contributor pair, two buyer organisations (one with a member in each role), a reviewer,
+an annotator and an admin."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from stockdata.accounts import services as account_services
-from stockdata.accounts.models import Organisation, User
+from stockdata.accounts.models import Organisation, OrgRole, User
 
 DEMO_PASSWORD = "stockdata-demo-2026"
 
@@ -20,6 +21,7 @@ class DemoAccount:
     role: str  # contributor | buyer | reviewer | admin
     organisation: str = ""
     language: str = ""  # their e-mails' language (User.language); "" reads English
+    organisation_role: str = OrgRole.OWNER
 
 
 ACCOUNTS = [
@@ -30,6 +32,31 @@ ACCOUNTS = [
     DemoAccount("contributor2@demo.stockdata.jp", "Kenji Takahashi", "contributor", language="en"),
     DemoAccount("buyer@demo.stockdata.jp", "Taro Tanaka", "buyer", "Tokyo Vision Labs K.K.", language="ja"),
     DemoAccount("buyer2@demo.stockdata.jp", "Prof. Yuki Ito", "buyer", "Kansai Institute of Technology", language="en"),
+    # Tokyo Vision Labs' colleagues, one in each of the other roles (Taro Tanaka is its owner).
+    DemoAccount(
+        "purchaser@demo.stockdata.jp",
+        "Mika Kobayashi",
+        "buyer",
+        "Tokyo Vision Labs K.K.",
+        language="ja",
+        organisation_role=OrgRole.PURCHASER,
+    ),
+    DemoAccount(
+        "downloader@demo.stockdata.jp",
+        "Sho Watanabe",
+        "buyer",
+        "Tokyo Vision Labs K.K.",
+        language="en",
+        organisation_role=OrgRole.DOWNLOADER,
+    ),
+    DemoAccount(
+        "compliance@demo.stockdata.jp",
+        "Aya Nakamura",
+        "buyer",
+        "Tokyo Vision Labs K.K.",
+        language="ja",
+        organisation_role=OrgRole.COMPLIANCE,
+    ),
 ]
 
 ORGANISATIONS = {
@@ -62,7 +89,7 @@ def _account(spec: DemoAccount) -> tuple[User, bool]:
         if org is None:
             account_services.buyer_register(user=user, name=spec.organisation, **ORGANISATIONS[spec.organisation])
         else:
-            account_services.buyer_register(user=user, organisation=org)
+            account_services.buyer_register(user=user, organisation=org, organisation_role=spec.organisation_role)
     else:
         account_services.staff_register(user=user, superuser=spec.role == "admin")
     EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})

@@ -5,8 +5,11 @@ Outcomes: ``"ok"`` (any 2xx), ``"login"`` (a redirect to the login page), ``"red
 accepts any of its outcomes (only for a page whose answer depends on the environment).
 
 The roles, in this order in every ``E(...)``: anonymous, contributor A, contributor B,
-buyer A, buyer B (another organisation), reviewer (``is_staff``, not a superuser), admin
-(superuser). In this codebase "reviewer" and "admin" are the same role (``Role.STAFF``,
+buyer A (the owner of organisation A), buyer B (the owner of another organisation), reviewer
+(``is_staff``, not a superuser), admin (superuser), then organisation A's other members:
+purchaser A, downloader A, compliance A. A row of seven outcomes gives those three members
+buyer A's outcome (pages that are not about the organisation's work: public pages, the
+profile, other roles' pages); every buyer page and operation names all ten (``org(...)``). In this codebase "reviewer" and "admin" are the same role (``Role.STAFF``,
 ``user_has_role(staff)`` is ``is_staff``); the admin differs only inside Django's admin
 (a superuser has every model permission; the reviewer has none unless granted).
 
@@ -21,10 +24,19 @@ from dataclasses import dataclass, field
 
 from stockdata.tests.access_world import ROLES
 
+MEMBER_ROLES = ("purchaser_a", "downloader_a", "compliance_a")
+
 
 def E(*outcomes) -> dict:
+    if len(outcomes) == len(ROLES) - len(MEMBER_ROLES):
+        outcomes = (*outcomes, *[outcomes[ROLES.index("buyer_a")]] * len(MEMBER_ROLES))
     assert len(outcomes) == len(ROLES), outcomes
     return dict(zip(ROLES, outcomes, strict=True))
+
+
+def org(base: dict, purchaser, downloader, compliance) -> dict:
+    """``base`` with the outcomes of organisation A's purchaser, downloader and compliance member."""
+    return base | dict(zip(MEMBER_ROLES, (purchaser, downloader, compliance), strict=True))
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,9 @@ CONTRIBUTOR_A = E("login", "ok", 404, 404, 404, 404, 404)
 BUYER = E("login", 404, 404, "ok", "ok", 404, 404)
 BUYER_A = E("login", 404, 404, "ok", 404, 404, 404)
 STAFF = E("login", 404, 404, 404, 404, "ok", "ok")
+# Buying (cart, quotations, checkout, invoices): owners and purchasers; the other members get 403.
+PURCHASER = org(BUYER, "ok", 403, 403)
+PURCHASER_A = org(BUYER_A, "ok", 403, 403)
 ANON_ONLY = E("ok", *["redirect"] * 6)  # a signed-in user is sent on
 CONTRIBUTOR_REDIRECT = E("login", "redirect", "redirect", 404, 404, 404, 404)
 CONTRIBUTOR_A_REDIRECT = E("login", "redirect", 404, 404, 404, 404, 404)
@@ -80,7 +95,25 @@ URL_ROWS: dict[str, Row] = {
     "photo_derived": Row(
         E(404, "ok", 404, 404, 404, "ok", "ok"), kwargs={"uuid": "draft_photo_a.uuid", "kind": "preview"}
     ),
-    "accounts:organisation": Row(BUYER),
+    # The organisation's own page (billing, members, invitations): its owners only.
+    "accounts:organisation": Row(org(BUYER, 403, 403, 403)),
+    "accounts:member_invite": Row(
+        org(E("login", 404, 404, "redirect", "redirect", 404, 404), 403, 403, 403), method="POST", data={}
+    ),
+    "accounts:member_role": Row(
+        org(E("login", 404, 404, "redirect", 404, 404, 404), 403, 403, 403),
+        method="POST",
+        data={"role": "downloader"},
+        kwargs={"pk": "member_a.pk"},
+    ),
+    "accounts:member_remove": Row(
+        org(E("login", 404, 404, "redirect", 404, 404, 404), 403, 403, 403),
+        method="POST",
+        kwargs={"pk": "member_a.pk"},
+    ),
+    # A link that is not an invitation: "not valid", to anyone.
+    "accounts:invitation": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "accounts:invitation_signup": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
     # Contributor A's API token: only A may revoke it; revoking all one's own is anyone's.
     "accounts:api_token_revoke": Row(
         E("login", "redirect", 404, 404, 404, 404, 404), method="POST", kwargs={"public_id": "api_token_a.public_id"}
@@ -143,7 +176,7 @@ URL_ROWS: dict[str, Row] = {
     # --- Bundles
     "licensing:bundle_status": Row(BUYER_A_ONLY_404, kwargs={"order_uuid": "order_a.uuid", "line_id": "line_a.pk"}),
     "licensing:bundle_download": Row(
-        E(404, 404, 404, 409, 404, 404, 404),
+        org(E(404, 404, 404, 409, 404, 404, 404), 403, 409, 403),
         method="POST",
         kwargs={"order_uuid": "order_a.uuid", "line_id": "line_a.pk"},
     ),
@@ -154,35 +187,58 @@ URL_ROWS: dict[str, Row] = {
     "licensing:withdrawal_notice_tombstone": Row(BUYER_A_ONLY_404, kwargs={"pk": "notice_a.pk", "fmt": "csv"}),
     "licensing:withdrawal_notices_overdue": Row(STAFF_ONLY_404),
     # The free evaluation pack's licence page: buyers only (a POST accepts it and downloads the pack).
-    "licensing:evaluation_pack": Row(E("login", 403, 403, "ok", "ok", 403, 403), kwargs={"slug": "dataset.slug"}),
+    "licensing:evaluation_pack": Row(
+        org(E("login", 403, 403, "ok", "ok", 403, 403), 403, "ok", 403), kwargs={"slug": "dataset.slug"}
+    ),
     # --- Cart, orders, invoices
-    "licensing:cart": Row(E("login", 403, 403, "ok", "ok", 403, 403)),  # "only buyers buy" page
+    "licensing:cart": Row(org(E("login", 403, 403, "ok", "ok", 403, 403), "ok", 403, 403)),  # "only buyers buy" page
     "licensing:cart_add": Row(E("login", *["redirect"] * 6), method="POST", data={}),  # "choose an edition"
-    "licensing:cart_line": Row(
-        E("login", 404, 404, "redirect", 404, 404, 404),
+    "licensing:cart_line": Row(  # the owner's own cart line: another member's cart is not theirs
+        org(E("login", 404, 404, "redirect", 404, 404, 404), 404, 403, 403),
         method="POST",
         data={"action": "update"},
         kwargs={"line_id": "cart_line_a.pk"},
     ),
     "licensing:dataset_ownership": Row(BUYER, kwargs={"slug": "dataset.slug"}),
-    "licensing:checkout": Row(BUYER),
-    "licensing:quotation_create": Row(E("login", 404, 404, "redirect", "redirect", 404, 404), method="POST"),
-    "licensing:quotation": Row(BUYER_A, kwargs={"number": "quotation_a.number"}),
-    "licensing:quotation_pdf": Row(BUYER_A, kwargs={"number": "quotation_a.number"}),
-    "licensing:receipt_pdf": Row(BUYER_A, kwargs={"uuid": "order_a.uuid"}),
+    "licensing:checkout": Row(org(BUYER, "redirect", 403, 403)),  # the purchaser's own cart is empty: to the cart
+    "licensing:quotation_create": Row(
+        org(E("login", 404, 404, "redirect", "redirect", 404, 404), "redirect", 403, 403), method="POST"
+    ),
+    "licensing:quotation": Row(PURCHASER_A, kwargs={"number": "quotation_a.number"}),
+    "licensing:quotation_pdf": Row(PURCHASER_A, kwargs={"number": "quotation_a.number"}),
+    "licensing:receipt_pdf": Row(PURCHASER_A, kwargs={"uuid": "order_a.uuid"}),
     "licensing:licence_current": Row(E(*["redirect"] * 7)),
     "licensing:licence": Row(PUBLIC, kwargs={"code": "licence.code"}),
     "licensing:licence_pdf": Row(PUBLIC, kwargs={"code": "licence.code"}),
     "licensing:order_list": Row(BUYER),
     "licensing:order_detail": Row(BUYER_A, kwargs={"uuid": "order_a.uuid"}),
     "licensing:order_pay": Row(  # already paid: "cannot be paid now"
-        E("login", 404, 404, "redirect", 404, 404, 404), method="POST", kwargs={"uuid": "order_a.uuid"}
+        org(E("login", 404, 404, "redirect", 404, 404, 404), "redirect", 403, 403),
+        method="POST",
+        kwargs={"uuid": "order_a.uuid"},
     ),
-    "licensing:order_pay_demo": Row(E("login", 404, 404, "redirect", 404, 404, 404), kwargs={"uuid": "order_a.uuid"}),
+    "licensing:order_pay_demo": Row(
+        org(E("login", 404, 404, "redirect", 404, 404, 404), "redirect", 403, 403), kwargs={"uuid": "order_a.uuid"}
+    ),
     "licensing:order_licence": Row(BUYER_A, kwargs={"uuid": "order_a.uuid"}),
-    "licensing:invoice": Row(BUYER_A, kwargs={"number": "invoice_a.number"}),
-    "licensing:invoice_pdf": Row(BUYER_A, kwargs={"number": "invoice_a.number"}),
+    "licensing:invoice": Row(PURCHASER_A, kwargs={"number": "invoice_a.number"}),
+    "licensing:invoice_pdf": Row(PURCHASER_A, kwargs={"number": "invoice_a.number"}),
     "licensing:stripe_webhook": Row(E(*[400] * 7), method="POST", data={"type": "payment_intent.succeeded"}),
+    # Datasets made to order: A's request (offered, so also a mission on the contributor portal).
+    "licensing:dataset_requests": Row(PURCHASER),
+    "licensing:dataset_request_create": Row(PURCHASER),
+    "licensing:dataset_request": Row(PURCHASER_A, kwargs={"uuid": "dataset_request_a.uuid"}),
+    "licensing:dataset_request_progress": Row(PURCHASER_A, kwargs={"uuid": "dataset_request_a.uuid"}),
+    "licensing:dataset_request_accept": Row(  # to the quotation it issues
+        org(E("login", 404, 404, "redirect", 404, 404, 404), "redirect", 403, 403),
+        method="POST",
+        kwargs={"uuid": "dataset_request_a.uuid"},
+    ),
+    "licensing:staff_dataset_requests": Row(STAFF),
+    "licensing:staff_dataset_request": Row(STAFF, kwargs={"uuid": "dataset_request_a.uuid"}),
+    "contributors:missions": Row(CONTRIBUTOR),
+    "contributors:mission_detail": Row(CONTRIBUTOR, kwargs={"uuid": "dataset_request_a.uuid"}),
+    "contributors:mission_progress": Row(CONTRIBUTOR, kwargs={"uuid": "dataset_request_a.uuid"}),
     "licensing:staff_orders": Row(STAFF),
     "licensing:bank_statement": Row(STAFF_REDIRECT, method="POST", data={}),
     "licensing:staff_order_detail": Row(STAFF, kwargs={"uuid": "order_a.uuid"}),
@@ -246,6 +302,9 @@ API_BUYER_A = E(403, 403, 403, "ok", 404, 403, 403)
 API_STAFF = E(403, 403, 403, 403, 403, "ok", "ok")
 API_CONTRIBUTOR_INVALID = E(403, 400, 400, 403, 403, 403, 403)
 API_BUYER_INVALID = E(403, 403, 403, 400, 400, 403, 403)
+API_PURCHASER = org(API_BUYER, "ok", 403, 403)
+API_PURCHASER_A = org(API_BUYER_A, "ok", 403, 403)
+API_PURCHASER_INVALID = org(API_BUYER_INVALID, 400, 403, 403)
 API_STAFF_INVALID = E(403, 403, 403, 403, 403, 400, 400)
 
 
@@ -357,13 +416,14 @@ API_ROWS: dict[str, Row] = {
         API_STAFF, method="POST", kwargs={"uuid": "photo_a.uuid"}, url_name="api:curation-photo-boxes-propose"
     ),
     # Cart, orders, invoices (buyers)
-    "GET /api/v1/cart/": Row(API_BUYER, url_name="api:cart"),
-    "POST /api/v1/cart/": Row(API_BUYER_INVALID, method="POST", data={}, url_name="api:cart"),
-    "DELETE /api/v1/cart/lines/{line_id}/": Row(
-        API_BUYER_A, method="DELETE", kwargs={"line_id": "cart_line_a.pk"}, url_name="api:cart-line"
+    "GET /api/v1/cart/": Row(API_PURCHASER, url_name="api:cart"),
+    "POST /api/v1/cart/": Row(API_PURCHASER_INVALID, method="POST", data={}, url_name="api:cart"),
+    "DELETE /api/v1/cart/lines/{line_id}/": Row(  # the owner's own line: not the purchaser's cart
+        org(API_BUYER_A, 404, 403, 403), method="DELETE", kwargs={"line_id": "cart_line_a.pk"}, url_name="api:cart-line"
     ),
+    # Every member reads the organisation's orders; only owners and purchasers place one.
     "GET /api/v1/orders/": Row(API_BUYER, url_name="api:order-list"),
-    "POST /api/v1/orders/": Row(API_BUYER_INVALID, method="POST", data={}, url_name="api:order-list"),
+    "POST /api/v1/orders/": Row(API_PURCHASER_INVALID, method="POST", data={}, url_name="api:order-list"),
     "GET /api/v1/orders/{uuid}/": Row(API_BUYER_A, kwargs={"uuid": "order_a.uuid"}, url_name="api:order-detail"),
     "GET /api/v1/withdrawal-notices/": Row(API_SIGNED_IN, url_name="api:withdrawal-notice-list"),
     "POST /api/v1/withdrawal-notices/{notice_id}/confirmation/": Row(
@@ -374,7 +434,7 @@ API_ROWS: dict[str, Row] = {
         url_name="api:withdrawal-notice-confirm",
     ),
     "GET /api/v1/invoices/{number}/": Row(
-        API_BUYER_A, kwargs={"number": "invoice_a.number"}, url_name="api:invoice-detail"
+        API_PURCHASER_A, kwargs={"number": "invoice_a.number"}, url_name="api:invoice-detail"
     ),
     # Earnings (contributors)
     "GET /api/v1/earnings/balance/": Row(API_CONTRIBUTOR, url_name="api:earnings-balance"),

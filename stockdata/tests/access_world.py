@@ -16,7 +16,20 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-ROLES = ("anonymous", "contributor_a", "contributor_b", "buyer_a", "buyer_b", "reviewer", "admin")
+# Buyer A is the owner of organisation A; purchaser A, downloader A and compliance A are its other
+# members, one in each of the other organisation roles (``OrgRole``).
+ROLES = (
+    "anonymous",
+    "contributor_a",
+    "contributor_b",
+    "buyer_a",
+    "buyer_b",
+    "reviewer",
+    "admin",
+    "purchaser_a",
+    "downloader_a",
+    "compliance_a",
+)
 
 EMAILS = {
     "contributor_a": "contributor@demo.stockdata.jp",
@@ -25,6 +38,9 @@ EMAILS = {
     "buyer_b": "buyer2@demo.stockdata.jp",
     "reviewer": "reviewer@demo.stockdata.jp",
     "admin": "admin@demo.stockdata.jp",
+    "purchaser_a": "purchaser@demo.stockdata.jp",
+    "downloader_a": "downloader@demo.stockdata.jp",
+    "compliance_a": "compliance@demo.stockdata.jp",
 }
 
 
@@ -89,7 +105,7 @@ def build_world() -> World:
     from contributors import services as payout_services
     from contributors.models import Payout, PayoutRun
     from licensing.commerce import selectors, services
-    from licensing.models import Invoice, ModelRelease, Order, OrderLine, Quotation
+    from licensing.models import DatasetRequest, Invoice, ModelRelease, Order, OrderLine, Quotation
     from stockdata.accounts.models import User
     from stockdata.accounts.tokens import api_token_issue
     from stockdata.core.models import ContactMessage
@@ -147,6 +163,11 @@ def build_world() -> World:
         .first()
     )
     o["api_token_a"] = api_token_issue(user=u["contributor_a"], name="access matrix")[0]
+    o["member_a"] = u["downloader_a"]
+    # Organisation A's request that staff offered on (the demo's): a mission on the portal.
+    o["dataset_request_a"] = DatasetRequest.objects.filter(
+        organisation=u["buyer_a"].organisation, status=DatasetRequest.Status.OFFERED
+    ).first()
     o["dataset"] = dataset
     o["licence"] = selectors.checkout_licence()
     o["contact_message"] = ContactMessage.objects.order_by("pk").first()

@@ -14,7 +14,7 @@ from catalog.models import Dataset, Edition
 from licensing.commerce import selectors, services
 from licensing.commerce.models import CartLine, IntendedUse, Invoice, Order
 from licensing.commerce.selectors import organisation_orders
-from stockdata.accounts.permissions import IsBuyer
+from stockdata.accounts.permissions import IsMember, IsPurchaser
 from stockdata.client_ip import client_ip
 from stockdata.errors import ApplicationError, ErrorCode
 
@@ -150,7 +150,7 @@ def _orders(user):
     ),
 )
 class CartApiView(APIView):
-    permission_classes = [IsBuyer]
+    permission_classes = [IsPurchaser]
 
     @extend_schema(responses=CartSerializer, summary="The buyer's cart with tax-inclusive totals")
     def get(self, request):
@@ -171,7 +171,7 @@ class CartApiView(APIView):
     delete=extend_schema(description="Take one line out of the buyer's cart. Another buyer's line is a 404."),
 )
 class CartLineApiView(APIView):
-    permission_classes = [IsBuyer]
+    permission_classes = [IsPurchaser]
 
     @extend_schema(responses={204: None}, summary="Remove a cart line")
     def delete(self, request, line_id: int):
@@ -189,7 +189,11 @@ class CartLineApiView(APIView):
     ),
 )
 class OrderListApiView(APIView):
-    permission_classes = [IsBuyer]
+    # Every member reads the orders (downloaders fetch bundles, compliance audits); only purchasers place one.
+    permission_classes = [IsMember]
+
+    def get_permissions(self):
+        return [IsPurchaser()] if self.request.method == "POST" else [IsMember()]
 
     @extend_schema(responses=OrderSerializer(many=True), summary="The organisation's orders")
     def get(self, request):
@@ -251,7 +255,7 @@ class OrderListApiView(APIView):
     ),
 )
 class OrderDetailApiView(APIView):
-    permission_classes = [IsBuyer]
+    permission_classes = [IsMember]
 
     @extend_schema(responses=OrderSerializer, summary="One of the organisation's orders")
     def get(self, request, uuid):
@@ -264,7 +268,7 @@ class OrderDetailApiView(APIView):
     ),
 )
 class InvoiceApiView(APIView):
-    permission_classes = [IsBuyer]
+    permission_classes = [IsPurchaser]
 
     @extend_schema(responses=InvoiceSerializer, summary="An invoice or credit note of the organisation")
     def get(self, request, number: str):

@@ -9,6 +9,14 @@ from licensing.commerce.services.cart import (
     cart_line_update_version,
     cart_remove,
 )
+from licensing.commerce.services.dataset_requests import (
+    dataset_request_accept,
+    dataset_request_decline,
+    dataset_request_deliver,
+    dataset_request_offer,
+    dataset_request_submit,
+    mission_photos_add,
+)
 from licensing.commerce.services.invoices import credit_note_issue, invoice_issue
 from licensing.commerce.services.numbers import number_next
 from licensing.commerce.services.orders import (
@@ -37,7 +45,13 @@ __all__ = [
     "cart_line_update_version",
     "cart_remove",
     "credit_note_issue",
+    "dataset_request_accept",
+    "dataset_request_decline",
+    "dataset_request_deliver",
+    "dataset_request_offer",
+    "dataset_request_submit",
     "invoice_issue",
+    "mission_photos_add",
     "number_next",
     "order_approve",
     "order_decline",

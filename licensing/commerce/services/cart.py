@@ -11,12 +11,13 @@ from catalog.models import Dataset, Edition
 from licensing.commerce.models import Cart, CartLine, OrderLine
 from licensing.commerce.selectors import line_price, owned_line, upgrade_source
 from stockdata.accounts.models import Role
-from stockdata.accounts.permissions import user_has_role
+from stockdata.accounts.permissions import PURCHASING, has_any_org_role, user_has_role
 from stockdata.errors import ApplicationError, ErrorCode
 
 
 def buyer_check(user) -> None:
-    """Only a buyer account with an organisation can buy: contributors and staff cannot."""
+    """Only a buyer account with an organisation, as its owner or a purchaser, can buy: contributors,
+    staff and the organisation's other members cannot."""
     if not user_has_role(user, Role.BUYER):
         raise ApplicationError(
             _("Only buyer accounts can buy datasets. Sign in with (or create) a buyer account for your organisation."),
@@ -27,6 +28,12 @@ def buyer_check(user) -> None:
         raise ApplicationError(
             _("Your account has no organisation. Add your organisation's details before buying."),
             code=ErrorCode.NO_ORGANISATION,
+            status=403,
+        )
+    if not has_any_org_role(user, user.organisation_id, PURCHASING):
+        raise ApplicationError(
+            _("Your role in your organisation does not include buying. Ask an owner of your organisation."),
+            code=ErrorCode.PERMISSION_DENIED,
             status=403,
         )
 

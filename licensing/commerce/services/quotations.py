@@ -142,6 +142,12 @@ def quotation_check(*, user, quotation: Quotation) -> list[QuotedItem]:
             % {"number": quotation.number, "order": ordered.first().number},
             code=ErrorCode.QUOTATION_USED,
         )
+    if any(line.get("request") for line in quotation.lines):
+        raise ApplicationError(
+            _("Quotation %(number)s is for a made-to-order dataset; you can order it when we deliver the dataset.")
+            % {"number": quotation.number},
+            code=ErrorCode.NOT_ON_SALE,
+        )
     datasets = Dataset.objects.in_bulk([line["dataset_id"] for line in quotation.lines])
     versions = DatasetVersion.objects.in_bulk([line["version_id"] for line in quotation.lines])
     result = []

@@ -14,13 +14,14 @@ CONTRIBUTOR_NAV = [
     "/datasets/",
     "/portal/",
     "/portal/upload/",
+    "/portal/missions/",
     "/portal/photos/",
     "/portal/releases/",
     "/portal/notifications/",
     "/portal/earnings/",
 ]
-BUYER_NAV = ["/datasets/", "/cart/", "/orders/", "/accounts/organisation/"]
-STAFF_NAV = ["/datasets/", "/review/", "/review/orders/", "/staff/", "/staff/payouts/", "/admin/"]
+BUYER_NAV = ["/datasets/", "/cart/", "/requests/", "/orders/", "/accounts/organisation/"]
+STAFF_NAV = ["/datasets/", "/review/", "/review/orders/", "/review/requests/", "/staff/", "/staff/payouts/", "/admin/"]
 
 ROLE_PAGES = {
     "contributor": "/portal/",
