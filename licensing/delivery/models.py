@@ -46,6 +46,9 @@ class BundleBase(models.Model):
     # one per (version, edition, what is left out), so buyers after a withdrawal get a new one.
     excluded = models.JSONField(default=list, blank=True)
     excluded_key = models.CharField(max_length=64, default="", blank=True)
+    # The SHA-256 state after the base's local records (the prefix of every buyer's archive),
+    # kept so a buyer's whole-archive hash costs only their tail (archive.digest).
+    prefix_sha256_state = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -70,6 +73,11 @@ class Bundle(models.Model):
     base = models.ForeignKey(BundleBase, on_delete=models.PROTECT, null=True, blank=True, related_name="bundles")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     archive = models.CharField(max_length=300, blank=True)
+    # A buyer costs kilobytes: ``archive`` may hold only the buyer's tail, served after the first
+    # ``base_prefix`` bytes of ``base.archive`` (0: ``archive`` is the whole file).
+    base_prefix = models.PositiveBigIntegerField(
+        default=0, help_text=_("Bytes of the base archive served before the stored archive (0: whole file)")
+    )
     file_name = models.CharField(max_length=200, blank=True)
     byte_size = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)

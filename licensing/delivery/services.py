@@ -3,7 +3,11 @@
 Services (every write to ``Bundle``, ``BundleBase``, ``DownloadEvent`` and ``WithdrawalNotice``)
 and the few selectors the views need. The heavy, buyer-independent part of an archive (the
 ``BundleBase`` of a version+edition) is built once, under a lease, and every buyer's bundle is
-that base copied byte for byte plus their own ``LICENSE.txt`` and ``MANIFEST.sha256``.
+that base's local records plus their own tail (``LICENSE.txt``, ``MANIFEST.sha256``, central
+directory). Only the tail is stored per buyer (kilobytes): on local disk the download view
+streams base prefix + tail as one file (``bundle_read``); on S3 the buyer's object is assembled
+inside S3 from ``UploadPartCopy`` ranges of the base and the tail (``bundle_compose``), because a
+presigned URL must name one object and S3 then serves ranges and resumes natively.
 
 Storage: archives are written through the storage API. ``storage.open(name, "wb")`` streams:
 on local disk it is a plain file, and on S3 django-storages' ``S3File`` sends a multipart
@@ -15,6 +19,7 @@ deletes the partial object first and starts clean.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -42,6 +47,7 @@ from licensing.commerce.models import OrderLine
 from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
 from licensing.consent.selectors import photos_consent_scopes
 from licensing.delivery import archive as core
+from licensing.delivery.archive import digest
 from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, DownloadLink, WithdrawalNotice
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.i18n import language_of
@@ -183,7 +189,7 @@ class _HashingWriter:
 
     def __init__(self, out, *, sha256=None, known: int = 0):
         self.out = out
-        self.sha256 = sha256 if sha256 is not None else hashlib.sha256()
+        self.sha256 = sha256 if sha256 is not None else digest.sha256()
         self.known = known
         self.size = 0
         self._fd = _regular_file_descriptor(out)
@@ -247,24 +253,29 @@ class _PrefixSnapshot:
 _prefix_hashes: dict[tuple[int, str], object] = {}
 
 
-def _prefix_sha256(base: BundleBase, src, index) -> object:
-    """The SHA-256 state after the base's first ``index.local_end`` bytes: remembered from the
-    build in this process, else read from the stored base once (never written anywhere)."""
+def _prefix_sha256(base: BundleBase, index) -> object:
+    """The SHA-256 state after the base's first ``index.local_end`` bytes: resumed from the state
+    saved with the base (costs nothing), else remembered from the build in this process, else
+    read from the stored base once."""
+    state = base.prefix_sha256_state or None
+    if state and int(state.get("length", -1)) == index.local_end:
+        resumed = digest.resume(state)
+        if resumed is not None:
+            return resumed
     known = _prefix_hashes.pop((base.pk, base.archive), None)
     if known is not None:
         return known
-    sha = hashlib.sha256()
+    sha = digest.sha256()
     left = index.local_end
     buf = bytearray(core.CHUNK_SIZE)
     view = memoryview(buf)
-    src.seek(0)
-    while left:
-        n = src.readinto(view[: min(left, len(buf))]) if hasattr(src, "readinto") else 0
-        if not n:
-            raise ValueError(f"base {base.archive} ended {left} bytes early")
-        sha.update(view[:n])
-        left -= n
-    src.seek(0)
+    with default_storage.open(base.archive, "rb") as src:
+        while left:
+            n = src.readinto(view[: min(left, len(buf))]) if hasattr(src, "readinto") else 0
+            if not n:
+                raise ValueError(f"base {base.archive} ended {left} bytes early")
+            sha.update(view[:n])
+            left -= n
     return sha
 
 
@@ -442,15 +453,18 @@ def _base_build(base: BundleBase, bundle_id: int) -> None:
         out = _HashingWriter(fh)
         snapshot = _PrefixSnapshot(out, _Progress(BundleBase, base.pk, heartbeat=True))
         index = core.build_base(out, entries, date_time=core.bundle_date_time(info), progress=snapshot)
+    prefix_state = {}
     if snapshot.size == index.local_end:
         _prefix_hashes.clear()  # one at a time: the buyer whose task built it uses it next
         _prefix_hashes[(base.pk, base.partial)] = snapshot.sha256
+        prefix_state = snapshot.sha256.state() if isinstance(snapshot.sha256, digest.Sha256) else {}
     with transaction.atomic():
         updated = BundleBase.objects.filter(pk=base.pk, builder=bundle_id, partial=base.partial).update(
             status=BundleBase.Status.READY,
             archive=base.partial,
             partial="",
             index=index.to_json(),
+            prefix_sha256_state=prefix_state,
             byte_size=out.size,
             files_done=len(entries),
             files_total=len(entries),
@@ -552,36 +566,48 @@ def bundle_build(*, bundle_id: int) -> Bundle:
         pk=bundle.order_line_id
     )
     info = version_info(line.version, excluded=base.excluded)
+    index = core.BaseIndex.from_json(base.index)
+    # The buyer's own bytes only: LICENSE.txt, manifest and central directory (kilobytes).
     partial = _reserve(f"bundles/orders/{line.order.uuid}/{line.pk}/partial")
     Bundle.objects.filter(pk=bundle.pk).update(partial=partial)
-    index = core.BaseIndex.from_json(base.index)
-    progress = _Progress(Bundle, bundle.pk)
-    with default_storage.open(base.archive, "rb") as src, default_storage.open(partial, "wb") as fh:
-        # The prefix (the base's local records) is hashed once: during the base build when this
-        # task built it, else read once here; it is then copied (in the kernel on local disk).
-        out = _HashingWriter(fh, sha256=_prefix_sha256(base, src, index), known=index.local_end)
-        records = core.personalise_bundle(
-            src, index, out, info=info, edition=line.edition, license=licence_text(line), progress=progress
-        )
+    tail = bundle_tail_write(
+        base=base,
+        index=index,
+        name=partial,
+        info=info,
+        edition=line.edition,
+        license=licence_text(line),
+        progress=_Progress(Bundle, bundle.pk),
+    )
+    archive, base_prefix = partial, index.local_end
+    if _is_s3(default_storage):
+        # A presigned URL names one object: S3 assembles it from the base (server-side copy) + tail.
+        archive = _reserve(f"bundles/orders/{line.order.uuid}/{line.pk}/partial")
+        Bundle.objects.filter(pk=bundle.pk).update(partial=archive)
+        bundle_compose(base=base, index=index, tail=tail, name=archive)
+        _delete_quietly(partial)  # the tail is inside the composed object now
+        base_prefix = 0
     with transaction.atomic():
         bundle = Bundle.objects.select_for_update().get(pk=bundle.pk)
         if bundle.status == Bundle.Status.READY:  # a duplicate delivery finished first
-            _delete_quietly(partial)
+            _delete_quietly(archive)
             return bundle
         bundle.status = Bundle.Status.READY
-        bundle.archive = partial
+        bundle.archive = archive
+        bundle.base_prefix = base_prefix
         bundle.partial = ""
         bundle.base = base
         bundle.file_name = bundle_file_name(line)
-        bundle.byte_size = out.size
-        bundle.sha256 = out.sha256.hexdigest()
-        bundle.files_total = bundle.files_done = len(records)
+        bundle.byte_size = index.local_end + tail.size
+        bundle.sha256 = tail.sha256
+        bundle.files_total = bundle.files_done = tail.files
         bundle.error = ""
         bundle.ready_at = timezone.now()
         bundle.save(
             update_fields=[
                 "status",
                 "archive",
+                "base_prefix",
                 "partial",
                 "base",
                 "file_name",
@@ -595,6 +621,122 @@ def bundle_build(*, bundle_id: int) -> Bundle:
         )
         _email_ready(bundle)
     return bundle
+
+
+@dataclasses.dataclass(frozen=True)
+class TailWritten:
+    name: str  # storage name of the tail
+    size: int  # bytes of the tail
+    sha256: str  # hex, of the whole archive (base prefix + tail)
+    files: int  # entries in the whole archive
+
+
+def bundle_tail_write(
+    *, base: BundleBase, index, name: str, info: dict, edition: str, license: bytes, progress=None
+) -> TailWritten:
+    """Write one buyer's personal tail to storage ``name``.
+
+    The buyer's archive is ``base.archive[:index.local_end]`` followed by these bytes, byte for
+    byte what the one-pass writer gives for the same inputs; its SHA-256 continues from the
+    prefix state saved with the base, so nothing of the base is read or copied.
+    """
+    sha = _prefix_sha256(base, index)
+    with default_storage.open(name, "wb") as fh:
+        out = _HashingWriter(fh, sha256=sha)
+        records = core.personal_tail_bundle(index, out, info=info, edition=edition, license=license, progress=progress)
+    return TailWritten(name=name, size=out.size, sha256=out.sha256.hexdigest(), files=len(records))
+
+
+def _is_s3(storage) -> bool:
+    return hasattr(storage, "bucket_name")  # django-storages' S3 backends, whatever the subclass
+
+
+#: S3's multipart limits: every part but the last is 5 MiB .. 5 GiB.
+S3_PART_MIN = 5 * 1024 * 1024
+S3_COPY_PART_MAX = 5 * 1024**3
+
+
+def bundle_compose(*, base: BundleBase, index, tail: TailWritten, name: str) -> None:
+    """On S3, store the whole archive as ``name``: a multipart upload whose parts are
+    ``UploadPartCopy`` ranges of the base object (copied inside S3, never through the worker)
+    and whose last part is the tail. A base prefix under S3's 5 MiB part minimum is small: it is
+    read and uploaded with the tail as one part."""
+    storage = default_storage
+    client = storage.connection.meta.client
+    bucket = storage.bucket_name
+    key = storage._normalize_name(name)
+    source_key = storage._normalize_name(base.archive)
+    prefix = index.local_end
+    params = {k: v for k, v in storage._get_write_parameters(name).items() if k in ("ACL", "ContentType")}
+    upload = client.create_multipart_upload(Bucket=bucket, Key=key, **params)
+    upload_id = upload["UploadId"]
+    parts: list[dict] = []
+    try:
+        copied = 0
+        if prefix >= S3_PART_MIN:
+            count = -(-prefix // S3_COPY_PART_MAX)
+            step = -(-prefix // count)
+            while copied < prefix:
+                last = min(copied + step, prefix) - 1
+                result = client.upload_part_copy(
+                    Bucket=bucket,
+                    Key=key,
+                    UploadId=upload_id,
+                    PartNumber=len(parts) + 1,
+                    CopySource={"Bucket": bucket, "Key": source_key},
+                    CopySourceRange=f"bytes={copied}-{last}",
+                )
+                parts.append({"PartNumber": len(parts) + 1, "ETag": result["CopyPartResult"]["ETag"]})
+                copied = last + 1
+        body = b""
+        if copied < prefix:
+            with storage.open(base.archive, "rb") as src:
+                body = src.read(prefix)
+        with storage.open(tail.name, "rb") as fh:
+            body += fh.read()
+        result = client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=len(parts) + 1, Body=body)
+        parts.append({"PartNumber": len(parts) + 1, "ETag": result["ETag"]})
+        client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
+    except Exception:
+        client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        raise
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    name: str  # storage name
+    length: int  # bytes of it, from its start
+
+
+def bundle_segments(bundle: Bundle) -> list[Segment]:
+    """What the buyer's archive is made of, in order: the base prefix (when only the tail is
+    stored), then the stored archive."""
+    if bundle.base_prefix:
+        return [
+            Segment(bundle.base.archive, bundle.base_prefix),
+            Segment(bundle.archive, bundle.byte_size - bundle.base_prefix),
+        ]
+    return [Segment(bundle.archive, bundle.byte_size)]
+
+
+def bundle_read(bundle: Bundle, start: int = 0, end: int | None = None, *, chunk_size: int = core.CHUNK_SIZE):
+    """Yield the bytes ``start..end`` (inclusive; ``None``: to the last byte) of a buyer's archive,
+    as served: base prefix then tail, read in chunks, one storage file open at a time."""
+    end = bundle.byte_size - 1 if end is None else end
+    offset = 0
+    for segment in bundle_segments(bundle):
+        lo, hi = max(start, offset), min(end + 1, offset + segment.length)
+        if lo < hi:
+            with default_storage.open(segment.name, "rb") as fh:
+                fh.seek(lo - offset)
+                left = hi - lo
+                while left:
+                    data = fh.read(min(chunk_size, left))
+                    if not data:
+                        raise ValueError(f"{segment.name} ended {left} bytes early")
+                    left -= len(data)
+                    yield data
+        offset += segment.length
 
 
 def bundle_build_failed(*, bundle_id: int, error: str, final: bool) -> None:
@@ -697,7 +839,7 @@ def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
     expires_at = timezone.now() + dt.timedelta(seconds=max_age)
     selector, secret = secrets.token_hex(16), secrets.token_urlsafe(32)
     storage = default_storage
-    if hasattr(storage, "bucket_name"):  # django-storages' S3 backends, whatever the subclass
+    if _is_s3(storage):
         link = DownloadLink.objects.create(
             selector=selector,
             bundle=bundle,
@@ -733,15 +875,49 @@ def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def bundle_etag(bundle: Bundle) -> str:
+    """The archive's entity tag: its SHA-256 (a rebuilt archive has another)."""
+    return f'"{bundle.sha256}"'
+
+
+def if_range_holds(bundle: Bundle, if_range: str) -> bool:
+    """``If-Range``: a range applies only to the archive the client already has part of: the same
+    entity tag (strong comparison) or, given a date, the time the archive was made. Otherwise the
+    client gets (and is counted for) the whole archive."""
+    value = (if_range or "").strip()
+    if not value:
+        return True
+    if value.startswith(('"', "W/")):
+        return value == bundle_etag(bundle)
+    from django.utils.http import parse_http_date_safe
+
+    since = parse_http_date_safe(value)
+    return since is not None and bundle.ready_at is not None and int(bundle.ready_at.timestamp()) == since
+
+
+#: More ranges than this in one request is refused (416) rather than served as a huge multipart body.
+MAX_RANGES = 16
+
+
 @transaction.atomic
-def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> Bundle:
+def bundle_fetch(
+    *,
+    token: str,
+    user,
+    ip: str | None,
+    range_start: int = 0,
+    byte_ranges: list[tuple[int | None, int | None]] | None = None,
+    if_range: str = "",
+) -> Bundle:
     """Check and log one fetch of a local download link; the bundle to stream.
 
     Raises ``DownloadRefused`` with status 404 for a link that does not exist, is not ``user``'s,
     or names a bundle that may no longer be downloaded (as if there were no such link); 403 when
-    the link expired or the download limit is reached. A fetch from byte 0 is a new download
-    (counted against the limit, only while the link is fresh); a fetch from a later byte resumes a
-    download this link started (not counted again, for ``RESUME_GRACE`` after expiry).
+    the link expired or the download limit is reached; 416 when no requested range is inside the
+    archive. A fetch from byte 0 is a new download (counted against the limit, only while the link
+    is fresh); a fetch from a later byte resumes a download this link started (not counted again,
+    for ``RESUME_GRACE`` after expiry). ``byte_ranges`` are a Range header's (first, last) pairs
+    (``None`` where left out); with an ``If-Range`` that no longer holds they are ignored.
     """
     selector, _dot, secret = (token or "").partition(".")
     link = (
@@ -754,19 +930,34 @@ def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> B
         raise gone
     if not getattr(user, "is_authenticated", False) or link.user_id != user.pk:
         raise gone
-    bundle = Bundle.objects.select_for_update().select_related("order_line").get(pk=link.bundle_id)
+    bundle = Bundle.objects.select_for_update().select_related("order_line", "base").get(pk=link.bundle_id)
     try:
         download_check(bundle, bundle.order_line, counting=False)
     except DownloadRefused:
         raise gone from None
     now = timezone.now()
-    if range_start and bundle.byte_size is not None and range_start >= bundle.byte_size:
-        raise DownloadRefused(
-            _("That part of the file does not exist."),
-            code=ErrorCode.RANGE_NOT_SATISFIABLE,
-            status=416,
-            extra={"size": bundle.byte_size},
-        )
+    size = bundle.byte_size
+    unsatisfiable = DownloadRefused(
+        _("That part of the file does not exist."),
+        code=ErrorCode.RANGE_NOT_SATISFIABLE,
+        status=416,
+        extra={"size": size},
+    )
+    if byte_ranges and if_range_holds(bundle, if_range):
+        if len(byte_ranges) > MAX_RANGES:
+            raise unsatisfiable
+        starts = [
+            (max(0, size - last) if first is None else first)
+            for first, last in byte_ranges
+            if (first is None and last) or (first is not None and first < size)
+        ]
+        if not starts:
+            raise unsatisfiable
+        range_start = min(starts)
+    elif byte_ranges:
+        range_start = 0
+    if range_start and size is not None and range_start >= size:
+        raise unsatisfiable
     if range_start > 0:
         started = link.fetches.filter(resumed=False).exists()
         if not started or now > link.expires_at + RESUME_GRACE:

@@ -96,6 +96,7 @@ __all__ = [
     "metadata_jsonl",
     "personal_entries",
     "personal_tail",
+    "personal_tail_bundle",
     "personalise",
     "personalise_bundle",
     "readme_txt",
@@ -239,6 +240,27 @@ def personalise_bundle(
     root = bundle_root(info, edition)
     return personalise(
         base,
+        index,
+        personal_entries(root=root, license=license),
+        out,
+        manifest_name=manifest_name(root),
+        progress=progress,
+    )
+
+
+def personal_tail_bundle(
+    index: BaseIndex,
+    out: BinaryIO,
+    *,
+    info: Mapping,
+    edition: str,
+    license: bytes,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> list[EntryRecord]:
+    """Only what follows the base's local records in a buyer's bundle (LICENSE.txt, manifest, new
+    central directory): ``base[:index.local_end] + tail`` is byte for byte ``personalise_bundle``'s output."""
+    root = bundle_root(info, edition)
+    return personal_tail(
         index,
         personal_entries(root=root, license=license),
         out,
