@@ -930,7 +930,7 @@ def bundle_fetch(
         raise gone
     if not getattr(user, "is_authenticated", False) or link.user_id != user.pk:
         raise gone
-    bundle = Bundle.objects.select_for_update().select_related("order_line", "base").get(pk=link.bundle_id)
+    bundle = Bundle.objects.select_for_update(of=("self",)).select_related("order_line", "base").get(pk=link.bundle_id)
     try:
         download_check(bundle, bundle.order_line, counting=False)
     except DownloadRefused:
