@@ -48,7 +48,15 @@ from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
 from licensing.consent.selectors import photos_consent_scopes
 from licensing.delivery import archive as core
 from licensing.delivery.archive import digest
-from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, DownloadLink, WithdrawalNotice
+from licensing.delivery.models import (
+    Bundle,
+    BundleBase,
+    BundleBasePart,
+    BundlePart,
+    DownloadEvent,
+    DownloadLink,
+    WithdrawalNotice,
+)
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.i18n import language_of
 from stockdata.mail.services import email_send_template, email_send_to_admins, site_url
@@ -146,6 +154,14 @@ def bundle_rebuild(*, bundle: Bundle) -> Bundle:
     BundleBase.objects.filter(bundles=bundle, status=BundleBase.Status.FAILED).update(
         status=BundleBase.Status.PENDING, error="", builder=None
     )
+    failed_parts = list(
+        BundleBasePart.objects.filter(base__bundles=bundle, status=BundleBase.Status.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    if failed_parts:  # only the parts that failed are built again
+        BundleBasePart.objects.filter(pk__in=failed_parts).update(status=BundleBase.Status.PENDING, error="")
+        transaction.on_commit(lambda: bundle_base_parts_enqueue(failed_parts))
     bundle.status = Bundle.Status.PENDING
     bundle.attempts = 0
     bundle.error = ""
@@ -412,6 +428,8 @@ def _base_claim(base_id: int, bundle_id: int) -> tuple[str, BundleBase]:
         base = BundleBase.objects.select_for_update().get(pk=base_id)
         if base.status == BundleBase.Status.READY:
             return "ready", base
+        if base.part_count:
+            return "parts", base  # its parts are built by their own tasks; the last one queues us again
         now = timezone.now()
         stale = base.heartbeat_at is None or now - base.heartbeat_at > lease
         if base.status == BundleBase.Status.BUILDING and base.builder != bundle_id and not stale:
@@ -447,6 +465,11 @@ def _base_build(base: BundleBase, bundle_id: int) -> None:
             _("Every photo of this version was left out: consent was withdrawn for all of them."),
             code=ErrorCode.NOTHING_TO_DELIVER,
         )
+    sizes = _image_sizes(version)
+    part_bytes = int(_setting("STOCKDATA_BUNDLE_PART_BYTES", 4 * 1024**3))
+    if sum(sizes.get(item["file_name"], 0) for item in items) > part_bytes:
+        _base_parts_start(base, bundle_id, core.part_plan(items, sizes, part_bytes=part_bytes))
+        return
     entries = core.base_entries(items, info, edition=base.edition, open_image=_image_opener(version))
     BundleBase.objects.filter(pk=base.pk).update(files_total=len(entries))
     with default_storage.open(base.partial, "wb") as fh:
@@ -501,7 +524,160 @@ def _base_choose(line: OrderLine) -> BundleBase:
     return base
 
 
-def _base_ready(bundle: Bundle) -> BundleBase:
+def _image_sizes(version) -> dict[str, int]:
+    """Bytes of each item's cleaned copy, as stored (what the archive will hold)."""
+    return {
+        name: default_storage.size(cleaned)
+        for name, cleaned in version.items.values_list("file_name", "photo__cleaned")
+        if cleaned
+    }
+
+
+def _base_parts_start(base: BundleBase, bundle_id: int, plan: list[list[dict]]) -> None:
+    """Turn a claimed base into ``len(plan)`` parts and queue one build task per part (a Celery
+    group); the last part to finish completes the base and queues its buyers (``base_parts_finish``)."""
+    with transaction.atomic():
+        claimed = BundleBase.objects.select_for_update().filter(pk=base.pk, builder=bundle_id, partial=base.partial)
+        if not claimed.exists():
+            return  # our lease was taken over meanwhile
+        parts = [
+            BundleBasePart.objects.get_or_create(
+                base=base, number=number, defaults={"file_names": [item["file_name"] for item in items]}
+            )[0]
+            for number, items in enumerate(plan, start=1)
+        ]
+        claimed.update(part_count=len(parts), partial="", builder=None, files_done=0, files_total=0)
+        ids = [part.pk for part in parts]
+        transaction.on_commit(lambda: bundle_base_parts_enqueue(ids))
+    _delete_quietly(base.partial)
+
+
+def bundle_base_parts_enqueue(part_ids: list[int]) -> None:
+    """Queue the parts' builds as one Celery group: as many workers as there are build them at once."""
+    from celery import group
+
+    from licensing.delivery.tasks import bundle_base_part_build_task  # tasks import this module
+
+    group(bundle_base_part_build_task.si(pk) for pk in part_ids).apply_async()
+
+
+def bundle_base_part_build(*, part_id: int) -> BundleBasePart:
+    """Build one part of a parted base: its images with their own annotations, metadata rows and
+    Croissant under ``<root>/part-NNN/``. Idempotent: a ready part is left alone; an attempt
+    killed mid-way left a partial object, which the next attempt deletes before starting clean.
+    Other parts are never touched."""
+    with transaction.atomic():
+        part = BundleBasePart.objects.select_for_update().select_related("base__version__dataset").get(pk=part_id)
+        if part.status == BundleBase.Status.READY:
+            return part
+        old_partial = part.partial
+        base = part.base
+        part.partial = _reserve(f"bundles/bases/v{base.version_id}-{base.edition}/partial")
+        part.status = BundleBase.Status.BUILDING
+        part.attempts += 1
+        part.files_done = 0
+        part.error = ""
+        part.save(update_fields=["partial", "status", "attempts", "files_done", "error"])
+    _delete_quietly(old_partial)
+    version = base.version
+    info = version_info(version, excluded=base.excluded)
+    wanted = set(part.file_names)
+    items = [
+        i for i in version_items(version, edition=base.edition, excluded=base.excluded) if i["file_name"] in wanted
+    ]
+    root = core.part_root(info, base.edition, part.number)
+    entries = core.base_entries(items, info, edition=base.edition, open_image=_image_opener(version), root=root)
+    BundleBasePart.objects.filter(pk=part.pk).update(files_total=len(entries))
+    _base_parts_progress(base.pk)
+    progress = _PartProgress(part.pk, base.pk)
+    with default_storage.open(part.partial, "wb") as fh:
+        out = _HashingWriter(fh)
+        snapshot = _PrefixSnapshot(out, progress)
+        index = core.build_base(out, entries, date_time=core.bundle_date_time(info), progress=snapshot)
+    state = snapshot.sha256.state() if isinstance(snapshot.sha256, digest.Sha256) else {}
+    BundleBasePart.objects.filter(pk=part.pk, partial=part.partial).update(
+        status=BundleBase.Status.READY,
+        archive=part.partial,
+        partial="",
+        index=index.to_json(),
+        prefix_sha256_state=state if snapshot.size == index.local_end else {},
+        byte_size=out.size,
+        files_done=len(entries),
+        finished_at=timezone.now(),
+    )
+    base_parts_finish(base_id=base.pk)
+    part.refresh_from_db()
+    return part
+
+
+class _PartProgress:
+    def __init__(self, part_id: int, base_id: int):
+        self.part = _Progress(BundleBasePart, part_id)
+        self.base_id = base_id
+
+    def __call__(self, done: int, total: int, nbytes: int) -> None:
+        before = self.part.last
+        self.part(done, total, nbytes)
+        if self.part.last != before:
+            _base_parts_progress(self.base_id)
+
+
+def _base_parts_progress(base_id: int) -> None:
+    """The base's progress is the sum of its parts' (what the buyer's page shows)."""
+    from django.db.models import Sum
+
+    totals = BundleBasePart.objects.filter(base_id=base_id).aggregate(done=Sum("files_done"), total=Sum("files_total"))
+    BundleBase.objects.filter(pk=base_id).update(
+        files_done=totals["done"] or 0, files_total=totals["total"] or 0, heartbeat_at=timezone.now()
+    )
+
+
+def bundle_base_part_failed(*, part_id: int, error: str, final: bool) -> None:
+    """Record a failed part; when it failed for good, its base and every bundle waiting for it fail
+    too (staff are told through ``bundle_build_failed``; 'Rebuild' starts the failed parts over)."""
+    error = error[:500]
+    with transaction.atomic():
+        part = BundleBasePart.objects.select_for_update().get(pk=part_id)
+        if part.status == BundleBase.Status.READY:
+            return
+        part.status = BundleBase.Status.FAILED if final else BundleBase.Status.RETRYING
+        part.error = error
+        part.save(update_fields=["status", "error"])
+        if not final:
+            return
+        BundleBase.objects.filter(pk=part.base_id).update(status=BundleBase.Status.FAILED, error=error)
+        waiting = list(
+            Bundle.objects.filter(base_id=part.base_id).exclude(status=Bundle.Status.READY).values_list("pk", flat=True)
+        )
+    for pk in waiting:
+        bundle_build_failed(bundle_id=pk, error=f"part {part.number}: {error}", final=True)
+
+
+def base_parts_finish(*, base_id: int) -> bool:
+    """The join of the parts' group (what a chord's callback does, kept in the database so that a
+    redelivered part still counts, and without a result backend): once every part is ready the
+    base is ready and every bundle waiting for it is queued to write its tails and index part."""
+    with transaction.atomic():
+        base = BundleBase.objects.select_for_update().get(pk=base_id)
+        parts = list(BundleBasePart.objects.filter(base=base))
+        if base.status == BundleBase.Status.READY or any(p.status != BundleBase.Status.READY for p in parts):
+            return False
+        base.status = BundleBase.Status.READY
+        base.byte_size = sum(p.byte_size for p in parts)
+        base.files_done = base.files_total = sum(p.files_total for p in parts)
+        base.finished_at = timezone.now()
+        base.error = ""
+        base.save(update_fields=["status", "byte_size", "files_done", "files_total", "finished_at", "error"])
+        waiting = list(
+            Bundle.objects.filter(base=base, revoked_at__isnull=True)
+            .exclude(status=Bundle.Status.READY)
+            .values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: [bundle_build_enqueue(pk) for pk in waiting])
+    return True
+
+
+def _base_ready(bundle: Bundle) -> BundleBase | None:
     line = OrderLine.objects.select_related("version__dataset", "dataset").get(pk=bundle.order_line_id)
     base = _base_choose(line)
     if bundle.base_id != base.pk:
@@ -511,8 +687,13 @@ def _base_ready(bundle: Bundle) -> BundleBase:
         state, base = _base_claim(base.pk, bundle.pk)
         if state == "ready":
             return base
+        if state == "parts":
+            return None
         if state == "claimed":
             _base_build(base, bundle.pk)
+            base.refresh_from_db()
+            if base.part_count:
+                return None
             continue
         if time.monotonic() > deadline:
             raise TimeoutError("the shared base of this version is still being built")
@@ -562,10 +743,14 @@ def bundle_build(*, bundle_id: int) -> Bundle:
     _delete_quietly(old_partial)
 
     base = _base_ready(bundle)
+    if base is None:  # a parted base: its parts' tasks build it, the last one queues this bundle again
+        return Bundle.objects.get(pk=bundle.pk)
     line = OrderLine.objects.select_related("order__organisation", "order__licence", "version__dataset__licence").get(
         pk=bundle.order_line_id
     )
     info = version_info(line.version, excluded=base.excluded)
+    if base.part_count:
+        return _bundle_build_parts(bundle, base, line, info)
     index = core.BaseIndex.from_json(base.index)
     # The buyer's own bytes only: LICENSE.txt, manifest and central directory (kilobytes).
     partial = _reserve(f"bundles/orders/{line.order.uuid}/{line.pk}/partial")
@@ -708,18 +893,21 @@ class Segment:
     length: int  # bytes of it, from its start
 
 
-def bundle_segments(bundle: Bundle) -> list[Segment]:
-    """What the buyer's archive is made of, in order: the base prefix (when only the tail is
-    stored), then the stored archive."""
+def bundle_segments(bundle: Bundle | BundlePart) -> list[Segment]:
+    """What a buyer's archive (or one part of it) is made of, in order: the base prefix (when only
+    the tail is stored), then the stored archive."""
     if bundle.base_prefix:
+        source = bundle.base_part.archive if isinstance(bundle, BundlePart) else bundle.base.archive
         return [
-            Segment(bundle.base.archive, bundle.base_prefix),
+            Segment(source, bundle.base_prefix),
             Segment(bundle.archive, bundle.byte_size - bundle.base_prefix),
         ]
     return [Segment(bundle.archive, bundle.byte_size)]
 
 
-def bundle_read(bundle: Bundle, start: int = 0, end: int | None = None, *, chunk_size: int = core.CHUNK_SIZE):
+def bundle_read(
+    bundle: Bundle | BundlePart, start: int = 0, end: int | None = None, *, chunk_size: int = core.CHUNK_SIZE
+):
     """Yield the bytes ``start..end`` (inclusive; ``None``: to the last byte) of a buyer's archive,
     as served: base prefix then tail, read in chunks, one storage file open at a time."""
     end = bundle.byte_size - 1 if end is None else end
@@ -737,6 +925,106 @@ def bundle_read(bundle: Bundle, start: int = 0, end: int | None = None, *, chunk
                     left -= len(data)
                     yield data
         offset += segment.length
+
+
+def _bundle_build_parts(bundle: Bundle, base: BundleBase, line: OrderLine, info: dict) -> Bundle:
+    """A parted buyer's bundle: a tail per base part (base part prefix + tail = that part's ZIP,
+    with the buyer's LICENSE.txt and the part's manifest), then the index part with the combined
+    manifest. Kilobytes per part are written; nothing of the images is copied."""
+    license = licence_text(line)
+    folder = f"bundles/orders/{line.order.uuid}/{line.pk}"
+    count = base.part_count
+    written: list[dict] = []
+    records: list[list] = []
+    try:
+        for base_part in BundleBasePart.objects.filter(base=base).order_by("number"):
+            index = core.BaseIndex.from_json(base_part.index)
+            name = _reserve(f"{folder}/partial")
+            written.append({"archive": name})
+            sha = _prefix_sha256(base_part, index)
+            with default_storage.open(name, "wb") as fh:
+                out = _HashingWriter(fh, sha256=sha)
+                part_records = core.personal_tail_bundle(
+                    index,
+                    out,
+                    info=info,
+                    edition=line.edition,
+                    license=license,
+                    root=core.part_root(info, line.edition, base_part.number),
+                )
+            records.append(part_records)
+            written[-1].update(
+                number=base_part.number,
+                base_part=base_part,
+                base_prefix=index.local_end,
+                byte_size=index.local_end + out.size,
+                sha256=out.sha256.hexdigest(),
+            )
+            if _is_s3(default_storage):
+                tail = TailWritten(name=name, size=out.size, sha256="", files=0)
+                composed = _reserve(f"{folder}/partial")
+                bundle_compose(base=base_part, index=index, tail=tail, name=composed)
+                _delete_quietly(name)
+                written[-1].update(archive=composed, base_prefix=0)
+        name = _reserve(f"{folder}/partial")
+        written.append({"archive": name})
+        with default_storage.open(name, "wb") as fh:
+            out = _HashingWriter(fh)
+            core.index_part(out, info, edition=line.edition, license=license, parts=records)
+        written[-1].update(number=0, base_part=None, base_prefix=0, byte_size=out.size, sha256=out.sha256.hexdigest())
+    except Exception:
+        for row in written:
+            _delete_quietly(row["archive"])
+        raise
+    with transaction.atomic():
+        locked = Bundle.objects.select_for_update().get(pk=bundle.pk)
+        if locked.status == Bundle.Status.READY:
+            for row in written:
+                _delete_quietly(row["archive"])
+            return locked
+        for row in written:
+            BundlePart.objects.update_or_create(
+                bundle=locked,
+                number=row["number"],
+                defaults={
+                    "archive": row["archive"],
+                    "base_part": row["base_part"],
+                    "base_prefix": row["base_prefix"],
+                    "byte_size": row["byte_size"],
+                    "sha256": row["sha256"],
+                    "file_name": core.part_file_name(info, line.edition, row["number"], count, f"-{line.order.number}"),
+                },
+            )
+        index_row = written[-1]
+        locked.status = Bundle.Status.READY
+        locked.archive = index_row["archive"]
+        locked.base_prefix = 0
+        locked.partial = ""
+        locked.base = base
+        locked.file_name = bundle_file_name(line)
+        locked.byte_size = sum(row["byte_size"] for row in written)
+        locked.sha256 = ""  # several files: each part shows its own
+        locked.files_total = locked.files_done = sum(len(r) for r in records) + 2
+        locked.error = ""
+        locked.ready_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "status",
+                "archive",
+                "base_prefix",
+                "partial",
+                "base",
+                "file_name",
+                "byte_size",
+                "sha256",
+                "files_total",
+                "files_done",
+                "error",
+                "ready_at",
+            ]
+        )
+        _email_ready(locked)
+    return locked
 
 
 def bundle_build_failed(*, bundle_id: int, error: str, final: bool) -> None:
@@ -826,7 +1114,7 @@ def downloads_counted(bundle: Bundle) -> int:
 
 
 @transaction.atomic
-def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
+def bundle_download(*, line: OrderLine, user, ip: str | None, part: int | None = None) -> str:
     """Issue one member a fresh, short-lived link to the archive, and log the issue.
 
     Only a ready bundle of a line not refunded, within its download limit. On local disk the
@@ -835,6 +1123,15 @@ def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
     """
     bundle = Bundle.objects.select_for_update().filter(order_line=line).first()
     download_check(bundle, line)
+    target = bundle
+    if part is not None:  # one part of a parted bundle (number 0: the index part)
+        target = bundle.parts.filter(number=part).first()
+        if target is None:
+            raise DownloadRefused(_("This bundle has no such part."), code=ErrorCode.NOT_FOUND, status=404)
+    elif bundle.parts.exists():
+        raise DownloadRefused(
+            _("This bundle comes in parts: download each part."), code=ErrorCode.NOT_FOUND, status=404
+        )
     max_age = download_url_max_age()
     expires_at = timezone.now() + dt.timedelta(seconds=max_age)
     selector, secret = secrets.token_hex(16), secrets.token_urlsafe(32)
@@ -847,12 +1144,13 @@ def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
             ip=ip or None,
             kind=DownloadLink.Kind.PRESIGNED,
             expires_at=expires_at,
+            part=target if part is not None else None,
         )
         DownloadEvent.objects.create(bundle=bundle, user=user, ip=ip or None, link=link)
         logger.info("download link issued", extra={"bundle": bundle.pk, "link": selector, "user_id": user.pk})
         return storage.url(
-            bundle.archive,
-            parameters={"ResponseContentDisposition": f'attachment; filename="{bundle.file_name}"'},
+            target.archive,
+            parameters={"ResponseContentDisposition": f'attachment; filename="{target.file_name}"'},
             expire=max_age,
         )
     DownloadLink.objects.create(
@@ -863,6 +1161,7 @@ def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
         ip=ip or None,
         kind=DownloadLink.Kind.LOCAL,
         expires_at=expires_at,
+        part=target if part is not None else None,
     )
     return reverse("licensing:bundle_file", kwargs={"token": f"{selector}.{secret}"})
 
@@ -875,12 +1174,12 @@ def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def bundle_etag(bundle: Bundle) -> str:
+def bundle_etag(bundle: Bundle | BundlePart) -> str:
     """The archive's entity tag: its SHA-256 (a rebuilt archive has another)."""
     return f'"{bundle.sha256}"'
 
 
-def if_range_holds(bundle: Bundle, if_range: str) -> bool:
+def if_range_holds(bundle: Bundle | BundlePart, if_range: str) -> bool:
     """``If-Range``: a range applies only to the archive the client already has part of: the same
     entity tag (strong comparison) or, given a date, the time the archive was made. Otherwise the
     client gets (and is counted for) the whole archive."""
@@ -892,7 +1191,8 @@ def if_range_holds(bundle: Bundle, if_range: str) -> bool:
     from django.utils.http import parse_http_date_safe
 
     since = parse_http_date_safe(value)
-    return since is not None and bundle.ready_at is not None and int(bundle.ready_at.timestamp()) == since
+    ready_at = bundle.bundle.ready_at if isinstance(bundle, BundlePart) else bundle.ready_at
+    return since is not None and ready_at is not None and int(ready_at.timestamp()) == since
 
 
 #: More ranges than this in one request is refused (416) rather than served as a huge multipart body.
@@ -908,8 +1208,9 @@ def bundle_fetch(
     range_start: int = 0,
     byte_ranges: list[tuple[int | None, int | None]] | None = None,
     if_range: str = "",
-) -> Bundle:
-    """Check and log one fetch of a local download link; the bundle to stream.
+) -> Bundle | BundlePart:
+    """Check and log one fetch of a local download link; the bundle (or the part of it the link
+    names) to stream.
 
     Raises ``DownloadRefused`` with status 404 for a link that does not exist, is not ``user``'s,
     or names a bundle that may no longer be downloaded (as if there were no such link); 403 when
@@ -936,14 +1237,17 @@ def bundle_fetch(
     except DownloadRefused:
         raise gone from None
     now = timezone.now()
-    size = bundle.byte_size
+    target = bundle
+    if link.part_id:
+        target = BundlePart.objects.select_related("base_part", "bundle").get(pk=link.part_id, bundle=bundle)
+    size = target.byte_size
     unsatisfiable = DownloadRefused(
         _("That part of the file does not exist."),
         code=ErrorCode.RANGE_NOT_SATISFIABLE,
         status=416,
         extra={"size": size},
     )
-    if byte_ranges and if_range_holds(bundle, if_range):
+    if byte_ranges and if_range_holds(target, if_range):
         if len(byte_ranges) > MAX_RANGES:
             raise unsatisfiable
         starts = [
@@ -977,7 +1281,7 @@ def bundle_fetch(
     DownloadEvent.objects.create(
         bundle=bundle, user=user, ip=ip or None, link=link, range_start=range_start, resumed=range_start > 0
     )
-    return bundle
+    return target
 
 
 # --- Consent withdrawn after delivery -------------------------------------------------------------

@@ -40,7 +40,10 @@ def bundle_download(request, order_uuid, line_id):
     """Log the download and send the buyer to a fresh link that works for a few minutes."""
     line = _line_or_404(request, order_uuid, line_id)
     try:
-        url = services.bundle_download(line=line, user=request.user, ip=client_ip(request))
+        part = request.POST.get("part", "")
+        url = services.bundle_download(
+            line=line, user=request.user, ip=client_ip(request), part=int(part) if part.isdigit() else None
+        )
     except services.DownloadRefused as exc:
         return render(
             request,
@@ -133,8 +136,9 @@ def bundle_file(request, token):
         "ETag": _etag(bundle),
         "Content-Disposition": content_disposition_header(True, bundle.file_name),
     }
-    if bundle.ready_at is not None:
-        headers["Last-Modified"] = http_date(bundle.ready_at.timestamp())
+    ready_at = bundle.bundle.ready_at if hasattr(bundle, "bundle") else bundle.ready_at  # a part, or a bundle
+    if ready_at is not None:
+        headers["Last-Modified"] = http_date(ready_at.timestamp())
     accel = getattr(settings, "STOCKDATA_DOWNLOAD_X_ACCEL_PREFIX", "")
     if accel and not bundle.base_prefix:
         # nginx sends the file (and answers Range itself); the check and the log entry were ours.

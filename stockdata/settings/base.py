@@ -534,6 +534,9 @@ STOCKDATA_BUNDLE_LEASE_SECONDS = env.int("STOCKDATA_BUNDLE_LEASE_SECONDS", defau
 # that Django hands single-file archives to with X-Accel-Redirect, so nginx streams them and
 # answers Range itself. Empty: Django streams every download (base prefix + tail bundles always).
 STOCKDATA_DOWNLOAD_X_ACCEL_PREFIX = env.str("STOCKDATA_DOWNLOAD_X_ACCEL_PREFIX", default="")
+# A bundle whose images pass this many bytes is built as self-contained parts of at most this
+# size (one Celery task per part, so several workers build one dataset at once) + an index part.
+STOCKDATA_BUNDLE_PART_BYTES = env.int("STOCKDATA_BUNDLE_PART_BYTES", default=4 * 1024**3)
 # Tests only: sleep this long per image while building, so a worker can be killed mid-build.
 STOCKDATA_BUNDLE_THROTTLE_SECONDS = env.float("STOCKDATA_BUNDLE_THROTTLE_SECONDS", default=0.0)
 
