@@ -30,13 +30,19 @@ What is measured:
   request answered 206 from the base prefix + tail). ``resume_ok=1`` when the resumed file's
   SHA-256 equals the archive's (as the order page shows it) and the server logged one counted
   download and one resumed fetch.
-* parts - a parted bundle built by one worker and by two is **not built** in this version
-  (``parts=0 two_workers_vs_one=nan``): see the README.
+* parts - the same version built as a parted bundle (``--part-gb`` GB per part, default 1.25:
+  4 parts of the 5 GB base) by real Celery workers (prefork, Redis broker ``--broker``) with
+  ``--concurrency 1`` and then ``2``: from queueing the first buyer's ``bundle_build_task`` to the
+  bundle being ready (the part tasks as a group, the join, the buyer's tails and index part),
+  bases deleted between runs; medians of ``--part-reps``. ``two_workers_vs_one`` = one worker's
+  time / two workers' time. Bounded on this machine by its 2 cores (each part is CRC-32 +
+  SHA-256 + a disk write of its bytes, one core per part) and by the one disk both write to;
+  the other sessions' load takes cores away from the second worker.
 
 Last line::
 
     RESULT delivery personalise_ms=<ms> personal_mb=<MB> resume_ok=<0|1> parts=<n> two_workers_vs_one=<x>
-        copy_ms=<ms> base_gb=<GB>
+        copy_ms=<ms> personalise_cpu_ms=<ms> base_gb=<GB> one_worker_s=<s> two_workers_s=<s>
 """
 
 from __future__ import annotations
@@ -57,7 +63,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bundle.run import Product, django_setup, make_corpus
+from bench.bundle.run import Product, django_setup, fsync_path, make_corpus
 from bench.common import database_create, database_drop, free_port, log, wait_for
 
 BIN = Path(sys.executable).parent
@@ -103,6 +109,81 @@ def personalise_reference(bundle, work: Path) -> float:
     wall = time.perf_counter() - t0
     out_path.unlink()
     return wall
+
+
+def worker_env(database: str, media_root: Path, broker: str, part_bytes: int) -> dict:
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "stockdata.settings.base",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "STOCKDATA_MEDIA_ROOT": str(media_root),
+        "DJANGO_DEBUG": "false",
+        "CELERY_BROKER_URL": broker,
+        "STOCKDATA_BUNDLE_PART_BYTES": str(part_bytes),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+
+
+def parted_build(product, work: Path, *, concurrency: int, env: dict) -> tuple[float, int]:
+    """Seconds from queueing a first buyer's build to their parted bundle being ready, with one
+    worker process of ``concurrency`` children; and the number of parts."""
+    from licensing.delivery import services
+    from licensing.delivery.tests.test_bundles import make_line
+    from licensing.models import Bundle, BundleBasePart
+    from stockdata.celery import app
+
+    product.reset_bases()
+    with app.connection_for_write(env["CELERY_BROKER_URL"]) as conn:
+        conn.default_channel.queue_purge("celery")
+    log_path = work / f"worker-{concurrency}.log"
+    worker = subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "stockdata",
+            "worker",
+            "-l",
+            "info",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"bench{free_port()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(log_path, "wb"),  # noqa: SIM115 - closed with the process
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while b" ready." not in log_path.read_bytes():
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError("worker did not start:\n" + log_path.read_text()[-3000:])
+            time.sleep(0.2)
+        line = make_line(product.version)
+        subprocess.run(["sync"], check=True)
+        t0 = time.perf_counter()
+        services.bundle_request(line=line)  # autocommit: queued at once
+        bundle = Bundle.objects.get(order_line=line)
+        while True:
+            bundle.refresh_from_db()
+            if bundle.status == Bundle.Status.READY:
+                break
+            if bundle.status == Bundle.Status.FAILED or time.perf_counter() - t0 > 3600:
+                raise RuntimeError(f"parted build failed: {bundle.error}\n" + log_path.read_text()[-3000:])
+            time.sleep(0.1)
+        for part in BundleBasePart.objects.filter(base=bundle.base):
+            fsync_path(Path(product.storage.path(part.archive)))
+        wall = time.perf_counter() - t0
+        parts = BundleBasePart.objects.filter(base=bundle.base).count()
+        assert parts >= 2 and bundle.parts.count() == parts + 1, "the bundle was not built in parts"
+        return wall, parts
+    finally:
+        worker.terminate()
+        worker.wait(60)
 
 
 def resume_check(bundle, work: Path, database: str, media_root: Path) -> tuple[int, str]:
@@ -177,6 +258,10 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5, help="buyers after the first (median)")
     ap.add_argument("--workdir", default=tempfile.gettempdir())
     ap.add_argument("--database", default="stockdata_bench_delivery", help="throw-away PostgreSQL database")
+    ap.add_argument("--part-gb", type=float, default=1.25, help="GB of images per part in the parted runs")
+    ap.add_argument("--part-reps", type=int, default=1, help="runs of each worker count (median)")
+    ap.add_argument("--broker", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    ap.add_argument("--no-parts", action="store_true", help="skip the parted builds")
     args = ap.parse_args()
 
     n = max(2, round(args.gb * 1000 / args.mb))
@@ -213,11 +298,13 @@ def main() -> None:
 
         first_s, first = product.deliver()
         log(f"first buyer: {first_s:.1f}s (base + tail), {first.byte_size / 1e9:.2f} GB archive")
-        personalise, written, copies = [], [], []
+        personalise, written, copies, cpu = [], [], [], []
         bundle = first
         for rep in range(args.reps):
             before = storage_files(media)
+            c0 = time.process_time()
             wall, bundle = product.deliver()
+            cpu.append(time.process_time() - c0)
             after = storage_files(media)
             grew = sum(size for name, size in after.items() if name not in before) + sum(
                 max(0, after[name] - before[name]) for name in before if name in after
@@ -234,20 +321,32 @@ def main() -> None:
         personalise_ms = statistics.median(personalise) * 1000
         personal_mb = max(written) / 1e6
         copy_ms = statistics.median(copies) * 1000
+        cpu_ms = statistics.median(cpu) * 1000
         log(
             f"personalise median {personalise_ms:.1f} ms vs full copy {copy_ms:.0f} ms ({copy_ms / personalise_ms:.0f}x)"
         )
 
         resume_ok, detail = resume_check(bundle, work, args.database, media)
         log(f"resume: {detail}")
-        log("parts: a parted bundle built by one vs two workers is not built in this version (parts=0)")
+        parts, one_s, two_s = 0, float("nan"), float("nan")
+        if not args.no_parts:
+            env = worker_env(args.database, media, args.broker, int(args.part_gb * 1e9))
+            runs: dict[int, list[float]] = {1: [], 2: []}
+            for _rep in range(args.part_reps):
+                for concurrency in (1, 2):
+                    wall, parts = parted_build(product, work, concurrency=concurrency, env=env)
+                    runs[concurrency].append(wall)
+                    log(f"  parted build, {parts} parts, {concurrency} worker(s): {wall:.1f}s")
+            one_s, two_s = statistics.median(runs[1]), statistics.median(runs[2])
+            log(f"parted: one worker {one_s:.1f}s, two workers {two_s:.1f}s ({one_s / two_s:.2f}x)")
     finally:
         if created_db:
             database_drop(args.database)
         shutil.rmtree(work, ignore_errors=True)
     print(
         f"RESULT delivery personalise_ms={personalise_ms:.1f} personal_mb={personal_mb:.3f} resume_ok={resume_ok} "
-        f"parts=0 two_workers_vs_one=nan copy_ms={copy_ms:.0f} base_gb={total / 1e9:.2f}",
+        f"parts={parts} two_workers_vs_one={one_s / two_s:.2f} copy_ms={copy_ms:.0f} "
+        f"personalise_cpu_ms={cpu_ms:.0f} base_gb={total / 1e9:.2f} one_worker_s={one_s:.1f} two_workers_s={two_s:.1f}",
         flush=True,
     )
 
