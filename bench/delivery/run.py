@@ -14,7 +14,8 @@ What is measured:
 * first buyer (not a target, context) - ``licensing.delivery.services.bundle_build`` (what
   ``bundle_build_task`` runs) for the first order line: the shared base written once + the
   buyer's tail, + fsync.
-* personalise - ``bundle_build`` for each of ``--reps`` more buyers of the same edition: the base
+* personalise - ``bundle_build`` for each of ``--reps`` more buyers of the same edition (the
+  base as one archive: ``STOCKDATA_BUNDLE_PART_BYTES`` raised above its size for these runs): the base
   is reused untouched and only the buyer's tail is written (LICENSE.txt, MANIFEST.sha256, the
   central directory; the whole-archive SHA-256 resumed from the base prefix's saved state),
   + fsync of what it wrote. ``personalise_ms`` is the median wall time; ``personal_mb`` the
@@ -280,6 +281,9 @@ def main() -> None:
         database_create(args.database)
         created_db = True
         media = work / "media"
+        os.environ["CELERY_BROKER_URL"] = args.broker  # the parted runs queue through the workers' broker
+        # One archive for the personalise runs (the parted runs give the workers their own part size).
+        os.environ["STOCKDATA_BUNDLE_PART_BYTES"] = str(int(args.gb * 4e9))
         django_setup(args.database, media)
         from django.core.management import call_command
 
