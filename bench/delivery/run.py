@@ -310,7 +310,7 @@ def main() -> None:
         )
 
         personalise_ms = personal_mb = copy_ms = cpu_ms = float("nan")
-        resume_ok = 0
+        resume_ok = "skipped" if args.parts_only else 0
         first_s, first = product.deliver() if not args.parts_only else (0.0, None)
         personalise, written, copies, cpu = [], [], [], []
         bundle = first
