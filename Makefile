@@ -9,7 +9,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-dev migrate seed worker web check bench-ingest bench-bundle bench-catalogue bench-royalties bench-load bench-detector clean
+.PHONY: run test lint install install-dev migrate seed worker web check bench-ingest bench-bundle bench-delivery bench-catalogue bench-royalties bench-load bench-detector clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ bench-catalogue: install-dev
 bench-bundle: install-dev
 	./scripts/system-deps.sh bench-bundle
 	$(PY) bench/bundle/run.py
+
+# SIZE: GB of images in the shared base (the issue's figure is 5; smaller for a quick look).
+bench-delivery: install-dev
+	./scripts/system-deps.sh bench-delivery
+	$(PY) bench/delivery/run.py --gb $(or $(SIZE),5) $(BENCH_ARGS)
 
 bench-royalties: install-dev
 	./scripts/system-deps.sh bench-royalties

@@ -3,7 +3,7 @@
 # CI does); otherwise the target stops here with the exact command to run. Never skipped
 # silently: `make test` without Chromium would pass without its browser tests.
 #
-#   scripts/system-deps.sh test | bench-ingest | bench-catalogue | bench-bundle | bench-load | bench-royalties
+#   scripts/system-deps.sh test | bench-ingest | bench-catalogue | bench-bundle | bench-delivery | bench-load | bench-royalties
 #
 # STOCKDATA_NO_APT=1 only names the command, without installing.
 set -euo pipefail
@@ -17,6 +17,7 @@ case "$target" in
   bench-ingest) checks=("vipsthumbnail:libvips-tools") ;;
   bench-catalogue) checks=("wrk:wrk" "psql:postgresql-client") ;;
   bench-bundle) checks=("zip:zip" "unzip:unzip") ;;
+  bench-delivery) checks=("curl:curl" "unzip:unzip") ;;
   bench-load) checks=("psql:postgresql-client" "redis-server:redis-server") ;;
   bench-royalties) checks=("psql:postgresql-client") ;;
   *) echo "scripts/system-deps.sh: unknown target '$target'" >&2; exit 2 ;;

@@ -25,15 +25,15 @@ What is timed (medians of ``--reps`` runs, interleaved):
             line.  Includes: the base lease and progress rows, ``version_info`` /
             ``version_items`` queries, the base ZIP (annotations generated, every
             image STORED with CRC-32 and SHA-256 computed while copying, written to
-            storage), then the buyer's archive (base prefix copied, LICENSE.txt,
-            MANIFEST.sha256, central directory, the archive's SHA-256) and the row
-            updates; plus an fsync of both files (the base and the buyer's copy:
-            2x the bytes zip writes).  Excludes: the broker round trip and worker
-            start-up, the e-mail (locmem backend), S3.
+            storage), then the buyer's tail (LICENSE.txt, MANIFEST.sha256, central
+            directory; the archive's SHA-256 resumed from the base prefix's saved
+            state) and the row updates; plus an fsync of both files (the base and
+            the tail: the buyer's archive is served as base prefix + tail).
+            Excludes: the broker round trip and worker start-up, the e-mail
+            (locmem backend), S3.
 * second buyer - ``bundle_build`` for another order line of the same
-            version+edition: the stored base is reused; its prefix is hashed by
-            reading it once and copied to the buyer's file (``copy_file_range``),
-            then LICENSE, manifest and central directory; + fsync of the copy.
+            version+edition: the stored base is reused untouched; only the
+            buyer's tail is written (+ fsync).
 * zip -0  - ``zip -q -0 -r out.zip <folder>`` over the same files + fsync.
 * ceiling - ``cat <files> > out`` + fsync: the bytes copied once, no ZIP, no hash.
 
@@ -329,14 +329,19 @@ class Product:
         """The delivered file is what the row says: SHA-256, size, and unzip -t."""
         import hashlib
 
-        path = self.storage.path(bundle.archive)
+        from licensing.delivery import services
+
+        # The archive as served: the base's prefix + this buyer's stored tail, written out once to check it.
+        path = Path(self.storage.path(bundle.archive)).with_suffix(".served.zip")
         h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
+        with open(path, "wb") as f:
+            for chunk in services.bundle_read(bundle):
                 h.update(chunk)
+                f.write(chunk)
         assert h.hexdigest() == bundle.sha256, "the stored SHA-256 is not the file's"
         assert os.path.getsize(path) == bundle.byte_size
         subprocess.run(["unzip", "-tq", path], check=True, capture_output=True)
+        path.unlink()
         return f"{bundle.byte_size / 1e9:.2f} GB, {bundle.files_total} entries, SHA-256 and unzip -t OK"
 
 

@@ -3,13 +3,25 @@ from django.utils.translation import gettext_lazy as _
 
 from licensing.consent.admin import ReadOnlyInline
 from licensing.delivery import services as bundle_services
-from licensing.delivery.models import Bundle, BundleBase, DownloadEvent, WithdrawalNotice
+from licensing.delivery.models import Bundle, BundleBase, BundleBasePart, BundlePart, DownloadEvent, WithdrawalNotice
 from stockdata.errors import ApplicationError
 
 
 class DownloadEventInline(ReadOnlyInline):
     model = DownloadEvent
     fields = ["at", "user", "ip"]
+    readonly_fields = fields
+
+
+class BundlePartInline(ReadOnlyInline):
+    model = BundlePart
+    fields = ["number", "file_name", "byte_size", "base_prefix", "sha256"]
+    readonly_fields = fields
+
+
+class BundleBasePartInline(ReadOnlyInline):
+    model = BundleBasePart
+    fields = ["number", "status", "files_done", "files_total", "byte_size", "attempts", "error", "finished_at"]
     readonly_fields = fields
 
 
@@ -36,6 +48,7 @@ class BundleAdmin(admin.ModelAdmin):
         "base",
         "status",
         "archive",
+        "base_prefix",
         "partial",
         "file_name",
         "byte_size",
@@ -49,7 +62,7 @@ class BundleAdmin(admin.ModelAdmin):
         "revoked_at",
     ]
     fields = [*readonly_fields[:2], "download_limit", *readonly_fields[2:]]
-    inlines = [DownloadEventInline]
+    inlines = [BundlePartInline, DownloadEventInline]
     actions = ["rebuild"]
 
     def has_add_permission(self, request):
@@ -91,7 +104,8 @@ class BundleBaseAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "edition"]
     list_select_related = ["version__dataset"]
-    exclude = ["index"]
+    exclude = ["index", "prefix_sha256_state"]
+    inlines = [BundleBasePartInline]
 
     @admin.display(description=_("photos left out (consent withdrawn)"))
     def left_out(self, obj) -> int:

@@ -46,6 +46,12 @@ class BundleBase(models.Model):
     # one per (version, edition, what is left out), so buyers after a withdrawal get a new one.
     excluded = models.JSONField(default=list, blank=True)
     excluded_key = models.CharField(max_length=64, default="", blank=True)
+    # The SHA-256 state after the base's local records (the prefix of every buyer's archive),
+    # kept so a buyer's whole-archive hash costs only their tail (archive.digest).
+    prefix_sha256_state = models.JSONField(default=dict, blank=True)
+    # A base whose images pass STOCKDATA_BUNDLE_PART_BYTES is built as this many self-contained
+    # parts (BundleBasePart), one Celery task each; 0: one archive (``archive``).
+    part_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -54,6 +60,33 @@ class BundleBase(models.Model):
 
     def __str__(self) -> str:
         return f"base of version {self.version_id} ({self.edition}, {self.status})"
+
+
+class BundleBasePart(models.Model):
+    """One part of a parted base: the images of a run of items with their own annotations and
+    metadata, built by its own task (a killed worker's part is rebuilt alone)."""
+
+    base = models.ForeignKey(BundleBase, on_delete=models.PROTECT, related_name="parts")
+    number = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, choices=BundleBase.Status.choices, default=BundleBase.Status.PENDING)
+    file_names = models.JSONField(default=list)
+    archive = models.CharField(max_length=300, blank=True)
+    partial = models.CharField(max_length=300, blank=True)
+    index = models.JSONField(default=dict, blank=True)
+    prefix_sha256_state = models.JSONField(default=dict, blank=True)
+    byte_size = models.PositiveBigIntegerField(default=0)
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["base", "number"], name="bundle_base_part_once")]
+        ordering = ["base", "number"]
+
+    def __str__(self) -> str:
+        return f"part {self.number} of base {self.base_id} ({self.status})"
 
 
 class Bundle(models.Model):
@@ -70,6 +103,11 @@ class Bundle(models.Model):
     base = models.ForeignKey(BundleBase, on_delete=models.PROTECT, null=True, blank=True, related_name="bundles")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     archive = models.CharField(max_length=300, blank=True)
+    # A buyer costs kilobytes: ``archive`` may hold only the buyer's tail, served after the first
+    # ``base_prefix`` bytes of ``base.archive`` (0: ``archive`` is the whole file).
+    base_prefix = models.PositiveBigIntegerField(
+        default=0, help_text=_("Bytes of the base archive served before the stored archive (0: whole file)")
+    )
     file_name = models.CharField(max_length=200, blank=True)
     byte_size = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
@@ -108,6 +146,27 @@ class Bundle(models.Model):
         return f"bundle of order line {self.order_line_id} ({self.status})"
 
 
+class BundlePart(models.Model):
+    """One downloadable part of a parted buyer's bundle: the base part's prefix + the buyer's tail
+    (``number`` >= 1), or the small index part (``number`` 0, one whole file)."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="parts")
+    number = models.PositiveSmallIntegerField()
+    base_part = models.ForeignKey(BundleBasePart, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    archive = models.CharField(max_length=300)
+    base_prefix = models.PositiveBigIntegerField(default=0)
+    byte_size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bundle", "number"], name="bundle_part_once")]
+        ordering = ["bundle", "number"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
 class DownloadLink(models.Model):
     """One link to a bundle's archive, issued to one member of the buying organisation; the issue
     itself is the log entry (who asked, when, from where, until when).
@@ -128,6 +187,7 @@ class DownloadLink(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     ip = models.GenericIPAddressField(null=True, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    part = models.ForeignKey(BundlePart, on_delete=models.PROTECT, null=True, blank=True, related_name="links")
     issued_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
 

@@ -3,7 +3,11 @@
 Services (every write to ``Bundle``, ``BundleBase``, ``DownloadEvent`` and ``WithdrawalNotice``)
 and the few selectors the views need. The heavy, buyer-independent part of an archive (the
 ``BundleBase`` of a version+edition) is built once, under a lease, and every buyer's bundle is
-that base copied byte for byte plus their own ``LICENSE.txt`` and ``MANIFEST.sha256``.
+that base's local records plus their own tail (``LICENSE.txt``, ``MANIFEST.sha256``, central
+directory). Only the tail is stored per buyer (kilobytes): on local disk the download view
+streams base prefix + tail as one file (``bundle_read``); on S3 the buyer's object is assembled
+inside S3 from ``UploadPartCopy`` ranges of the base and the tail (``bundle_compose``), because a
+presigned URL must name one object and S3 then serves ranges and resumes natively.
 
 Storage: archives are written through the storage API. ``storage.open(name, "wb")`` streams:
 on local disk it is a plain file, and on S3 django-storages' ``S3File`` sends a multipart
@@ -15,6 +19,7 @@ deletes the partial object first and starts clean.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -43,10 +48,13 @@ from licensing.consent.models import ConsentWithdrawal, ProvisionRecord
 from licensing.consent.selectors import photos_consent_scopes
 from licensing.consent.services import provision_records_create
 from licensing.delivery import archive as core
+from licensing.delivery.archive import digest
 from licensing.delivery.models import (
     DELETION_DAYS,
     Bundle,
     BundleBase,
+    BundleBasePart,
+    BundlePart,
     DeletionConfirmation,
     DownloadEvent,
     DownloadLink,
@@ -150,6 +158,14 @@ def bundle_rebuild(*, bundle: Bundle) -> Bundle:
     BundleBase.objects.filter(bundles=bundle, status=BundleBase.Status.FAILED).update(
         status=BundleBase.Status.PENDING, error="", builder=None
     )
+    failed_parts = list(
+        BundleBasePart.objects.filter(base__bundles=bundle, status=BundleBase.Status.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    if failed_parts:  # only the parts that failed are built again
+        BundleBasePart.objects.filter(pk__in=failed_parts).update(status=BundleBase.Status.PENDING, error="")
+        transaction.on_commit(lambda: bundle_base_parts_enqueue(failed_parts))
     bundle.status = Bundle.Status.PENDING
     bundle.attempts = 0
     bundle.error = ""
@@ -193,7 +209,7 @@ class _HashingWriter:
 
     def __init__(self, out, *, sha256=None, known: int = 0):
         self.out = out
-        self.sha256 = sha256 if sha256 is not None else hashlib.sha256()
+        self.sha256 = sha256 if sha256 is not None else digest.sha256()
         self.known = known
         self.size = 0
         self._fd = _regular_file_descriptor(out)
@@ -257,24 +273,29 @@ class _PrefixSnapshot:
 _prefix_hashes: dict[tuple[int, str], object] = {}
 
 
-def _prefix_sha256(base: BundleBase, src, index) -> object:
-    """The SHA-256 state after the base's first ``index.local_end`` bytes: remembered from the
-    build in this process, else read from the stored base once (never written anywhere)."""
+def _prefix_sha256(base: BundleBase, index) -> object:
+    """The SHA-256 state after the base's first ``index.local_end`` bytes: resumed from the state
+    saved with the base (costs nothing), else remembered from the build in this process, else
+    read from the stored base once."""
+    state = base.prefix_sha256_state or None
+    if state and int(state.get("length", -1)) == index.local_end:
+        resumed = digest.resume(state)
+        if resumed is not None:
+            return resumed
     known = _prefix_hashes.pop((base.pk, base.archive), None)
     if known is not None:
         return known
-    sha = hashlib.sha256()
+    sha = digest.sha256()
     left = index.local_end
     buf = bytearray(core.CHUNK_SIZE)
     view = memoryview(buf)
-    src.seek(0)
-    while left:
-        n = src.readinto(view[: min(left, len(buf))]) if hasattr(src, "readinto") else 0
-        if not n:
-            raise ValueError(f"base {base.archive} ended {left} bytes early")
-        sha.update(view[:n])
-        left -= n
-    src.seek(0)
+    with default_storage.open(base.archive, "rb") as src:
+        while left:
+            n = src.readinto(view[: min(left, len(buf))]) if hasattr(src, "readinto") else 0
+            if not n:
+                raise ValueError(f"base {base.archive} ended {left} bytes early")
+            sha.update(view[:n])
+            left -= n
     return sha
 
 
@@ -411,6 +432,8 @@ def _base_claim(base_id: int, bundle_id: int) -> tuple[str, BundleBase]:
         base = BundleBase.objects.select_for_update().get(pk=base_id)
         if base.status == BundleBase.Status.READY:
             return "ready", base
+        if base.part_count:
+            return "parts", base  # its parts are built by their own tasks; the last one queues us again
         now = timezone.now()
         stale = base.heartbeat_at is None or now - base.heartbeat_at > lease
         if base.status == BundleBase.Status.BUILDING and base.builder != bundle_id and not stale:
@@ -446,21 +469,29 @@ def _base_build(base: BundleBase, bundle_id: int) -> None:
             _("Every photo of this version was left out: consent was withdrawn for all of them."),
             code=ErrorCode.NOTHING_TO_DELIVER,
         )
+    sizes = _image_sizes(version)
+    part_bytes = int(_setting("STOCKDATA_BUNDLE_PART_BYTES", 4 * 1024**3))
+    if sum(sizes.get(item["file_name"], 0) for item in items) > part_bytes:
+        _base_parts_start(base, bundle_id, core.part_plan(items, sizes, part_bytes=part_bytes))
+        return
     entries = core.base_entries(items, info, edition=base.edition, open_image=_image_opener(version))
     BundleBase.objects.filter(pk=base.pk).update(files_total=len(entries))
     with default_storage.open(base.partial, "wb") as fh:
         out = _HashingWriter(fh)
         snapshot = _PrefixSnapshot(out, _Progress(BundleBase, base.pk, heartbeat=True))
         index = core.build_base(out, entries, date_time=core.bundle_date_time(info), progress=snapshot)
+    prefix_state = {}
     if snapshot.size == index.local_end:
         _prefix_hashes.clear()  # one at a time: the buyer whose task built it uses it next
         _prefix_hashes[(base.pk, base.partial)] = snapshot.sha256
+        prefix_state = snapshot.sha256.state() if isinstance(snapshot.sha256, digest.Sha256) else {}
     with transaction.atomic():
         updated = BundleBase.objects.filter(pk=base.pk, builder=bundle_id, partial=base.partial).update(
             status=BundleBase.Status.READY,
             archive=base.partial,
             partial="",
             index=index.to_json(),
+            prefix_sha256_state=prefix_state,
             byte_size=out.size,
             files_done=len(entries),
             files_total=len(entries),
@@ -497,7 +528,160 @@ def _base_choose(line: OrderLine) -> BundleBase:
     return base
 
 
-def _base_ready(bundle: Bundle) -> BundleBase:
+def _image_sizes(version) -> dict[str, int]:
+    """Bytes of each item's cleaned copy, as stored (what the archive will hold)."""
+    return {
+        name: default_storage.size(cleaned)
+        for name, cleaned in version.items.values_list("file_name", "photo__cleaned")
+        if cleaned
+    }
+
+
+def _base_parts_start(base: BundleBase, bundle_id: int, plan: list[list[dict]]) -> None:
+    """Turn a claimed base into ``len(plan)`` parts and queue one build task per part (a Celery
+    group); the last part to finish completes the base and queues its buyers (``base_parts_finish``)."""
+    with transaction.atomic():
+        claimed = BundleBase.objects.select_for_update().filter(pk=base.pk, builder=bundle_id, partial=base.partial)
+        if not claimed.exists():
+            return  # our lease was taken over meanwhile
+        parts = [
+            BundleBasePart.objects.get_or_create(
+                base=base, number=number, defaults={"file_names": [item["file_name"] for item in items]}
+            )[0]
+            for number, items in enumerate(plan, start=1)
+        ]
+        claimed.update(part_count=len(parts), partial="", builder=None, files_done=0, files_total=0)
+        ids = [part.pk for part in parts]
+        transaction.on_commit(lambda: bundle_base_parts_enqueue(ids))
+    _delete_quietly(base.partial)
+
+
+def bundle_base_parts_enqueue(part_ids: list[int]) -> None:
+    """Queue the parts' builds as one Celery group: as many workers as there are build them at once."""
+    from celery import group
+
+    from licensing.delivery.tasks import bundle_base_part_build_task  # tasks import this module
+
+    group(bundle_base_part_build_task.si(pk) for pk in part_ids).apply_async()
+
+
+def bundle_base_part_build(*, part_id: int) -> BundleBasePart:
+    """Build one part of a parted base: its images with their own annotations, metadata rows and
+    Croissant under ``<root>/part-NNN/``. Idempotent: a ready part is left alone; an attempt
+    killed mid-way left a partial object, which the next attempt deletes before starting clean.
+    Other parts are never touched."""
+    with transaction.atomic():
+        part = BundleBasePart.objects.select_for_update().select_related("base__version__dataset").get(pk=part_id)
+        if part.status == BundleBase.Status.READY:
+            return part
+        old_partial = part.partial
+        base = part.base
+        part.partial = _reserve(f"bundles/bases/v{base.version_id}-{base.edition}/partial")
+        part.status = BundleBase.Status.BUILDING
+        part.attempts += 1
+        part.files_done = 0
+        part.error = ""
+        part.save(update_fields=["partial", "status", "attempts", "files_done", "error"])
+    _delete_quietly(old_partial)
+    version = base.version
+    info = version_info(version, excluded=base.excluded)
+    wanted = set(part.file_names)
+    items = [
+        i for i in version_items(version, edition=base.edition, excluded=base.excluded) if i["file_name"] in wanted
+    ]
+    root = core.part_root(info, base.edition, part.number)
+    entries = core.base_entries(items, info, edition=base.edition, open_image=_image_opener(version), root=root)
+    BundleBasePart.objects.filter(pk=part.pk).update(files_total=len(entries))
+    _base_parts_progress(base.pk)
+    progress = _PartProgress(part.pk, base.pk)
+    with default_storage.open(part.partial, "wb") as fh:
+        out = _HashingWriter(fh)
+        snapshot = _PrefixSnapshot(out, progress)
+        index = core.build_base(out, entries, date_time=core.bundle_date_time(info), progress=snapshot)
+    state = snapshot.sha256.state() if isinstance(snapshot.sha256, digest.Sha256) else {}
+    BundleBasePart.objects.filter(pk=part.pk, partial=part.partial).update(
+        status=BundleBase.Status.READY,
+        archive=part.partial,
+        partial="",
+        index=index.to_json(),
+        prefix_sha256_state=state if snapshot.size == index.local_end else {},
+        byte_size=out.size,
+        files_done=len(entries),
+        finished_at=timezone.now(),
+    )
+    base_parts_finish(base_id=base.pk)
+    part.refresh_from_db()
+    return part
+
+
+class _PartProgress:
+    def __init__(self, part_id: int, base_id: int):
+        self.part = _Progress(BundleBasePart, part_id)
+        self.base_id = base_id
+
+    def __call__(self, done: int, total: int, nbytes: int) -> None:
+        before = self.part.last
+        self.part(done, total, nbytes)
+        if self.part.last != before:
+            _base_parts_progress(self.base_id)
+
+
+def _base_parts_progress(base_id: int) -> None:
+    """The base's progress is the sum of its parts' (what the buyer's page shows)."""
+    from django.db.models import Sum
+
+    totals = BundleBasePart.objects.filter(base_id=base_id).aggregate(done=Sum("files_done"), total=Sum("files_total"))
+    BundleBase.objects.filter(pk=base_id).update(
+        files_done=totals["done"] or 0, files_total=totals["total"] or 0, heartbeat_at=timezone.now()
+    )
+
+
+def bundle_base_part_failed(*, part_id: int, error: str, final: bool) -> None:
+    """Record a failed part; when it failed for good, its base and every bundle waiting for it fail
+    too (staff are told through ``bundle_build_failed``; 'Rebuild' starts the failed parts over)."""
+    error = error[:500]
+    with transaction.atomic():
+        part = BundleBasePart.objects.select_for_update().get(pk=part_id)
+        if part.status == BundleBase.Status.READY:
+            return
+        part.status = BundleBase.Status.FAILED if final else BundleBase.Status.RETRYING
+        part.error = error
+        part.save(update_fields=["status", "error"])
+        if not final:
+            return
+        BundleBase.objects.filter(pk=part.base_id).update(status=BundleBase.Status.FAILED, error=error)
+        waiting = list(
+            Bundle.objects.filter(base_id=part.base_id).exclude(status=Bundle.Status.READY).values_list("pk", flat=True)
+        )
+    for pk in waiting:
+        bundle_build_failed(bundle_id=pk, error=f"part {part.number}: {error}", final=True)
+
+
+def base_parts_finish(*, base_id: int) -> bool:
+    """The join of the parts' group (what a chord's callback does, kept in the database so that a
+    redelivered part still counts, and without a result backend): once every part is ready the
+    base is ready and every bundle waiting for it is queued to write its tails and index part."""
+    with transaction.atomic():
+        base = BundleBase.objects.select_for_update().get(pk=base_id)
+        parts = list(BundleBasePart.objects.filter(base=base))
+        if base.status == BundleBase.Status.READY or any(p.status != BundleBase.Status.READY for p in parts):
+            return False
+        base.status = BundleBase.Status.READY
+        base.byte_size = sum(p.byte_size for p in parts)
+        base.files_done = base.files_total = sum(p.files_total for p in parts)
+        base.finished_at = timezone.now()
+        base.error = ""
+        base.save(update_fields=["status", "byte_size", "files_done", "files_total", "finished_at", "error"])
+        waiting = list(
+            Bundle.objects.filter(base=base, revoked_at__isnull=True)
+            .exclude(status=Bundle.Status.READY)
+            .values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: [bundle_build_enqueue(pk) for pk in waiting])
+    return True
+
+
+def _base_ready(bundle: Bundle) -> BundleBase | None:
     line = OrderLine.objects.select_related("version__dataset", "dataset").get(pk=bundle.order_line_id)
     base = _base_choose(line)
     if bundle.base_id != base.pk:
@@ -507,8 +691,13 @@ def _base_ready(bundle: Bundle) -> BundleBase:
         state, base = _base_claim(base.pk, bundle.pk)
         if state == "ready":
             return base
+        if state == "parts":
+            return None
         if state == "claimed":
             _base_build(base, bundle.pk)
+            base.refresh_from_db()
+            if base.part_count:
+                return None
             continue
         if time.monotonic() > deadline:
             raise TimeoutError("the shared base of this version is still being built")
@@ -558,34 +747,49 @@ def bundle_build(*, bundle_id: int) -> Bundle:
     _delete_quietly(old_partial)
 
     base = _base_ready(bundle)
+    if base is None:  # a parted base: its parts' tasks build it, the last one queues this bundle again
+        return Bundle.objects.get(pk=bundle.pk)
     line = OrderLine.objects.select_related("order__organisation", "order__licence", "version__dataset__licence").get(
         pk=bundle.order_line_id
     )
     info = version_info(line.version, excluded=base.excluded)
+    if base.part_count:
+        return _bundle_build_parts(bundle, base, line, info)
+    index = core.BaseIndex.from_json(base.index)
+    # The buyer's own bytes only: LICENSE.txt, manifest and central directory (kilobytes).
     partial = _reserve(f"bundles/orders/{line.order.uuid}/{line.pk}/partial")
     Bundle.objects.filter(pk=bundle.pk).update(partial=partial)
-    index = core.BaseIndex.from_json(base.index)
-    progress = _Progress(Bundle, bundle.pk)
-    with default_storage.open(base.archive, "rb") as src, default_storage.open(partial, "wb") as fh:
-        # The prefix (the base's local records) is hashed once: during the base build when this
-        # task built it, else read once here; it is then copied (in the kernel on local disk).
-        out = _HashingWriter(fh, sha256=_prefix_sha256(base, src, index), known=index.local_end)
-        records = core.personalise_bundle(
-            src, index, out, info=info, edition=line.edition, license=licence_text(line), progress=progress
-        )
+    tail = bundle_tail_write(
+        base=base,
+        index=index,
+        name=partial,
+        info=info,
+        edition=line.edition,
+        license=licence_text(line),
+        progress=_Progress(Bundle, bundle.pk),
+    )
+    archive, base_prefix = partial, index.local_end
+    if _is_s3(default_storage):
+        # A presigned URL names one object: S3 assembles it from the base (server-side copy) + tail.
+        archive = _reserve(f"bundles/orders/{line.order.uuid}/{line.pk}/partial")
+        Bundle.objects.filter(pk=bundle.pk).update(partial=archive)
+        bundle_compose(base=base, index=index, tail=tail, name=archive)
+        _delete_quietly(partial)  # the tail is inside the composed object now
+        base_prefix = 0
     with transaction.atomic():
         bundle = Bundle.objects.select_for_update().get(pk=bundle.pk)
         if bundle.status == Bundle.Status.READY:  # a duplicate delivery finished first
-            _delete_quietly(partial)
+            _delete_quietly(archive)
             return bundle
         bundle.status = Bundle.Status.READY
-        bundle.archive = partial
+        bundle.archive = archive
+        bundle.base_prefix = base_prefix
         bundle.partial = ""
         bundle.base = base
         bundle.file_name = bundle_file_name(line)
-        bundle.byte_size = out.size
-        bundle.sha256 = out.sha256.hexdigest()
-        bundle.files_total = bundle.files_done = len(records)
+        bundle.byte_size = index.local_end + tail.size
+        bundle.sha256 = tail.sha256
+        bundle.files_total = bundle.files_done = tail.files
         bundle.error = ""
         bundle.ready_at = timezone.now()
         # APPI: the record of this provision names exactly what the archive holds, written as it is delivered.
@@ -595,6 +799,7 @@ def bundle_build(*, bundle_id: int) -> Bundle:
             update_fields=[
                 "status",
                 "archive",
+                "base_prefix",
                 "partial",
                 "base",
                 "file_name",
@@ -608,6 +813,228 @@ def bundle_build(*, bundle_id: int) -> Bundle:
         )
         _email_ready(bundle)
     return bundle
+
+
+@dataclasses.dataclass(frozen=True)
+class TailWritten:
+    name: str  # storage name of the tail
+    size: int  # bytes of the tail
+    sha256: str  # hex, of the whole archive (base prefix + tail)
+    files: int  # entries in the whole archive
+
+
+def bundle_tail_write(
+    *, base: BundleBase, index, name: str, info: dict, edition: str, license: bytes, progress=None
+) -> TailWritten:
+    """Write one buyer's personal tail to storage ``name``.
+
+    The buyer's archive is ``base.archive[:index.local_end]`` followed by these bytes, byte for
+    byte what the one-pass writer gives for the same inputs; its SHA-256 continues from the
+    prefix state saved with the base, so nothing of the base is read or copied.
+    """
+    sha = _prefix_sha256(base, index)
+    with default_storage.open(name, "wb") as fh:
+        out = _HashingWriter(fh, sha256=sha)
+        records = core.personal_tail_bundle(index, out, info=info, edition=edition, license=license, progress=progress)
+    return TailWritten(name=name, size=out.size, sha256=out.sha256.hexdigest(), files=len(records))
+
+
+def _is_s3(storage) -> bool:
+    return hasattr(storage, "bucket_name")  # django-storages' S3 backends, whatever the subclass
+
+
+#: S3's multipart limits: every part but the last is 5 MiB .. 5 GiB.
+S3_PART_MIN = 5 * 1024 * 1024
+S3_COPY_PART_MAX = 5 * 1024**3
+
+
+def bundle_compose(*, base: BundleBase, index, tail: TailWritten, name: str) -> None:
+    """On S3, store the whole archive as ``name``: a multipart upload whose parts are
+    ``UploadPartCopy`` ranges of the base object (copied inside S3, never through the worker)
+    and whose last part is the tail. A base prefix under S3's 5 MiB part minimum is small: it is
+    read and uploaded with the tail as one part."""
+    storage = default_storage
+    client = storage.connection.meta.client
+    bucket = storage.bucket_name
+    key = storage._normalize_name(name)
+    source_key = storage._normalize_name(base.archive)
+    prefix = index.local_end
+    params = {k: v for k, v in storage._get_write_parameters(name).items() if k in ("ACL", "ContentType")}
+    upload = client.create_multipart_upload(Bucket=bucket, Key=key, **params)
+    upload_id = upload["UploadId"]
+    parts: list[dict] = []
+    try:
+        copied = 0
+        if prefix >= S3_PART_MIN:
+            count = -(-prefix // S3_COPY_PART_MAX)
+            step = -(-prefix // count)
+            while copied < prefix:
+                last = min(copied + step, prefix) - 1
+                result = client.upload_part_copy(
+                    Bucket=bucket,
+                    Key=key,
+                    UploadId=upload_id,
+                    PartNumber=len(parts) + 1,
+                    CopySource={"Bucket": bucket, "Key": source_key},
+                    CopySourceRange=f"bytes={copied}-{last}",
+                )
+                parts.append({"PartNumber": len(parts) + 1, "ETag": result["CopyPartResult"]["ETag"]})
+                copied = last + 1
+        body = b""
+        if copied < prefix:
+            with storage.open(base.archive, "rb") as src:
+                body = src.read(prefix)
+        with storage.open(tail.name, "rb") as fh:
+            body += fh.read()
+        result = client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=len(parts) + 1, Body=body)
+        parts.append({"PartNumber": len(parts) + 1, "ETag": result["ETag"]})
+        client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
+    except Exception:
+        client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        raise
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    name: str  # storage name
+    length: int  # bytes of it, from its start
+
+
+def bundle_segments(bundle: Bundle | BundlePart) -> list[Segment]:
+    """What a buyer's archive (or one part of it) is made of, in order: the base prefix (when only
+    the tail is stored), then the stored archive."""
+    if bundle.base_prefix:
+        source = bundle.base_part.archive if isinstance(bundle, BundlePart) else bundle.base.archive
+        return [
+            Segment(source, bundle.base_prefix),
+            Segment(bundle.archive, bundle.byte_size - bundle.base_prefix),
+        ]
+    return [Segment(bundle.archive, bundle.byte_size)]
+
+
+def bundle_read(
+    bundle: Bundle | BundlePart, start: int = 0, end: int | None = None, *, chunk_size: int = core.CHUNK_SIZE
+):
+    """Yield the bytes ``start..end`` (inclusive; ``None``: to the last byte) of a buyer's archive,
+    as served: base prefix then tail, read in chunks, one storage file open at a time."""
+    end = bundle.byte_size - 1 if end is None else end
+    offset = 0
+    for segment in bundle_segments(bundle):
+        lo, hi = max(start, offset), min(end + 1, offset + segment.length)
+        if lo < hi:
+            with default_storage.open(segment.name, "rb") as fh:
+                fh.seek(lo - offset)
+                left = hi - lo
+                while left:
+                    data = fh.read(min(chunk_size, left))
+                    if not data:
+                        raise ValueError(f"{segment.name} ended {left} bytes early")
+                    left -= len(data)
+                    yield data
+        offset += segment.length
+
+
+def _bundle_build_parts(bundle: Bundle, base: BundleBase, line: OrderLine, info: dict) -> Bundle:
+    """A parted buyer's bundle: a tail per base part (base part prefix + tail = that part's ZIP,
+    with the buyer's LICENSE.txt and the part's manifest), then the index part with the combined
+    manifest. Kilobytes per part are written; nothing of the images is copied."""
+    license = licence_text(line)
+    folder = f"bundles/orders/{line.order.uuid}/{line.pk}"
+    count = base.part_count
+    written: list[dict] = []
+    records: list[list] = []
+    try:
+        for base_part in BundleBasePart.objects.filter(base=base).order_by("number"):
+            index = core.BaseIndex.from_json(base_part.index)
+            name = _reserve(f"{folder}/partial")
+            written.append({"archive": name})
+            sha = _prefix_sha256(base_part, index)
+            with default_storage.open(name, "wb") as fh:
+                out = _HashingWriter(fh, sha256=sha)
+                part_records = core.personal_tail_bundle(
+                    index,
+                    out,
+                    info=info,
+                    edition=line.edition,
+                    license=license,
+                    root=core.part_root(info, line.edition, base_part.number),
+                )
+            records.append(part_records)
+            written[-1].update(
+                number=base_part.number,
+                base_part=base_part,
+                base_prefix=index.local_end,
+                byte_size=index.local_end + out.size,
+                sha256=out.sha256.hexdigest(),
+            )
+            if _is_s3(default_storage):
+                tail = TailWritten(name=name, size=out.size, sha256="", files=0)
+                composed = _reserve(f"{folder}/partial")
+                bundle_compose(base=base_part, index=index, tail=tail, name=composed)
+                _delete_quietly(name)
+                written[-1].update(archive=composed, base_prefix=0)
+        name = _reserve(f"{folder}/partial")
+        written.append({"archive": name})
+        with default_storage.open(name, "wb") as fh:
+            out = _HashingWriter(fh)
+            core.index_part(out, info, edition=line.edition, license=license, parts=records)
+        written[-1].update(number=0, base_part=None, base_prefix=0, byte_size=out.size, sha256=out.sha256.hexdigest())
+    except Exception:
+        for row in written:
+            _delete_quietly(row["archive"])
+        raise
+    with transaction.atomic():
+        locked = Bundle.objects.select_for_update().get(pk=bundle.pk)
+        if locked.status == Bundle.Status.READY:
+            for row in written:
+                _delete_quietly(row["archive"])
+            return locked
+        for row in written:
+            BundlePart.objects.update_or_create(
+                bundle=locked,
+                number=row["number"],
+                defaults={
+                    "archive": row["archive"],
+                    "base_part": row["base_part"],
+                    "base_prefix": row["base_prefix"],
+                    "byte_size": row["byte_size"],
+                    "sha256": row["sha256"],
+                    "file_name": core.part_file_name(info, line.edition, row["number"], count, f"-{line.order.number}"),
+                },
+            )
+        index_row = written[-1]
+        locked.status = Bundle.Status.READY
+        locked.archive = index_row["archive"]
+        locked.base_prefix = 0
+        locked.partial = ""
+        locked.base = base
+        locked.file_name = bundle_file_name(line)
+        locked.byte_size = sum(row["byte_size"] for row in written)
+        locked.sha256 = ""  # several files: each part shows its own
+        locked.files_total = locked.files_done = sum(len(r) for r in records) + 2
+        locked.error = ""
+        locked.ready_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "status",
+                "archive",
+                "base_prefix",
+                "partial",
+                "base",
+                "file_name",
+                "byte_size",
+                "sha256",
+                "files_total",
+                "files_done",
+                "error",
+                "ready_at",
+            ]
+        )
+        # APPI: as for a single archive, the record names exactly what the parts hold.
+        delivered = set(line.version.items.values_list("file_name", flat=True)) - set(base.excluded)
+        provision_records_create(line=line, files=delivered)
+        _email_ready(locked)
+    return locked
 
 
 def bundle_build_failed(*, bundle_id: int, error: str, final: bool) -> None:
@@ -716,6 +1143,7 @@ def bundle_refresh_after_withdrawal(*, bundle: Bundle) -> bool:
     if not gone:
         return False
     old_archive = bundle.archive
+    old_parts = [part.archive for part in bundle.parts.all() if part.archive and part.archive != old_archive]
     bundle.withdrawn_files = sorted(set(bundle.withdrawn_files) | set(gone))
     bundle.rebuilt_at = timezone.now()
     bundle.status = Bundle.Status.PENDING
@@ -741,11 +1169,13 @@ def bundle_refresh_after_withdrawal(*, bundle: Bundle) -> bool:
         ]
     )
     transaction.on_commit(lambda: _delete_quietly(old_archive))
+    for part_archive in old_parts:  # a parted bundle's parts are rebuilt in place (same numbers)
+        transaction.on_commit(lambda part_archive=part_archive: _delete_quietly(part_archive))
     transaction.on_commit(lambda: bundle_build_enqueue(bundle.pk))
     return True
 
 
-def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
+def bundle_download(*, line: OrderLine, user, ip: str | None, part: int | None = None) -> str:
     """Issue one member a fresh, short-lived link to the archive, and log the issue.
 
     Only a ready bundle of a line not refunded, within its download limit. On local disk the
@@ -770,18 +1200,27 @@ def bundle_download(*, line: OrderLine, user, ip: str | None) -> str:
             code=ErrorCode.NOT_READY,
             status=409,
         )
-    return _bundle_download_issue(line=line, user=user, ip=ip)
+    return _bundle_download_issue(line=line, user=user, ip=ip, part=part)
 
 
 @transaction.atomic
-def _bundle_download_issue(*, line: OrderLine, user, ip: str | None) -> str:
+def _bundle_download_issue(*, line: OrderLine, user, ip: str | None, part: int | None) -> str:
     bundle = Bundle.objects.select_for_update().filter(order_line=line).first()
     download_check(bundle, line)
+    target = bundle
+    if part is not None:  # one part of a parted bundle (number 0: the index part)
+        target = bundle.parts.filter(number=part).first()
+        if target is None:
+            raise DownloadRefused(_("This bundle has no such part."), code=ErrorCode.NOT_FOUND, status=404)
+    elif bundle.parts.exists():
+        raise DownloadRefused(
+            _("This bundle comes in parts: download each part."), code=ErrorCode.NOT_FOUND, status=404
+        )
     max_age = download_url_max_age()
     expires_at = timezone.now() + dt.timedelta(seconds=max_age)
     selector, secret = secrets.token_hex(16), secrets.token_urlsafe(32)
     storage = default_storage
-    if hasattr(storage, "bucket_name"):  # django-storages' S3 backends, whatever the subclass
+    if _is_s3(storage):
         link = DownloadLink.objects.create(
             selector=selector,
             bundle=bundle,
@@ -789,12 +1228,13 @@ def _bundle_download_issue(*, line: OrderLine, user, ip: str | None) -> str:
             ip=ip or None,
             kind=DownloadLink.Kind.PRESIGNED,
             expires_at=expires_at,
+            part=target if part is not None else None,
         )
         DownloadEvent.objects.create(bundle=bundle, user=user, ip=ip or None, link=link)
         logger.info("download link issued", extra={"bundle": bundle.pk, "link": selector, "user_id": user.pk})
         return storage.url(
-            bundle.archive,
-            parameters={"ResponseContentDisposition": f'attachment; filename="{bundle.file_name}"'},
+            target.archive,
+            parameters={"ResponseContentDisposition": f'attachment; filename="{target.file_name}"'},
             expire=max_age,
         )
     DownloadLink.objects.create(
@@ -805,6 +1245,7 @@ def _bundle_download_issue(*, line: OrderLine, user, ip: str | None) -> str:
         ip=ip or None,
         kind=DownloadLink.Kind.LOCAL,
         expires_at=expires_at,
+        part=target if part is not None else None,
     )
     return reverse("licensing:bundle_file", kwargs={"token": f"{selector}.{secret}"})
 
@@ -817,15 +1258,51 @@ def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def bundle_etag(bundle: Bundle | BundlePart) -> str:
+    """The archive's entity tag: its SHA-256 (a rebuilt archive has another)."""
+    return f'"{bundle.sha256}"'
+
+
+def if_range_holds(bundle: Bundle | BundlePart, if_range: str) -> bool:
+    """``If-Range``: a range applies only to the archive the client already has part of: the same
+    entity tag (strong comparison) or, given a date, the time the archive was made. Otherwise the
+    client gets (and is counted for) the whole archive."""
+    value = (if_range or "").strip()
+    if not value:
+        return True
+    if value.startswith(('"', "W/")):
+        return value == bundle_etag(bundle)
+    from django.utils.http import parse_http_date_safe
+
+    since = parse_http_date_safe(value)
+    ready_at = bundle.bundle.ready_at if isinstance(bundle, BundlePart) else bundle.ready_at
+    return since is not None and ready_at is not None and int(ready_at.timestamp()) == since
+
+
+#: More ranges than this in one request is refused (416) rather than served as a huge multipart body.
+MAX_RANGES = 16
+
+
 @transaction.atomic
-def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> Bundle:
-    """Check and log one fetch of a local download link; the bundle to stream.
+def bundle_fetch(
+    *,
+    token: str,
+    user,
+    ip: str | None,
+    range_start: int = 0,
+    byte_ranges: list[tuple[int | None, int | None]] | None = None,
+    if_range: str = "",
+) -> Bundle | BundlePart:
+    """Check and log one fetch of a local download link; the bundle (or the part of it the link
+    names) to stream.
 
     Raises ``DownloadRefused`` with status 404 for a link that does not exist, is not ``user``'s,
     or names a bundle that may no longer be downloaded (as if there were no such link); 403 when
-    the link expired or the download limit is reached. A fetch from byte 0 is a new download
-    (counted against the limit, only while the link is fresh); a fetch from a later byte resumes a
-    download this link started (not counted again, for ``RESUME_GRACE`` after expiry).
+    the link expired or the download limit is reached; 416 when no requested range is inside the
+    archive. A fetch from byte 0 is a new download (counted against the limit, only while the link
+    is fresh); a fetch from a later byte resumes a download this link started (not counted again,
+    for ``RESUME_GRACE`` after expiry). ``byte_ranges`` are a Range header's (first, last) pairs
+    (``None`` where left out); with an ``If-Range`` that no longer holds they are ignored.
     """
     selector, _dot, secret = (token or "").partition(".")
     link = (
@@ -838,7 +1315,11 @@ def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> B
         raise gone
     if not getattr(user, "is_authenticated", False) or link.user_id != user.pk:
         raise gone
-    bundle = Bundle.objects.select_for_update().select_related("order_line__order").get(pk=link.bundle_id)
+    bundle = (
+        Bundle.objects.select_for_update(of=("self",))
+        .select_related("order_line__order", "base")
+        .get(pk=link.bundle_id)
+    )
     # Only while they are still a member who may download (removed, or moved to another role: gone).
     if not has_any_org_role(user, bundle.order_line.order.organisation_id, DOWNLOADING):
         raise gone
@@ -853,13 +1334,31 @@ def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> B
             status=403,
         )
     now = timezone.now()
-    if range_start and bundle.byte_size is not None and range_start >= bundle.byte_size:
-        raise DownloadRefused(
-            _("That part of the file does not exist."),
-            code=ErrorCode.RANGE_NOT_SATISFIABLE,
-            status=416,
-            extra={"size": bundle.byte_size},
-        )
+    target = bundle
+    if link.part_id:
+        target = BundlePart.objects.select_related("base_part", "bundle").get(pk=link.part_id, bundle=bundle)
+    size = target.byte_size
+    unsatisfiable = DownloadRefused(
+        _("That part of the file does not exist."),
+        code=ErrorCode.RANGE_NOT_SATISFIABLE,
+        status=416,
+        extra={"size": size},
+    )
+    if byte_ranges and if_range_holds(target, if_range):
+        if len(byte_ranges) > MAX_RANGES:
+            raise unsatisfiable
+        starts = [
+            (max(0, size - last) if first is None else first)
+            for first, last in byte_ranges
+            if (first is None and last) or (first is not None and first < size)
+        ]
+        if not starts:
+            raise unsatisfiable
+        range_start = min(starts)
+    elif byte_ranges:
+        range_start = 0
+    if range_start and size is not None and range_start >= size:
+        raise unsatisfiable
     if range_start > 0:
         started = link.fetches.filter(resumed=False).exists()
         if not started or now > link.expires_at + RESUME_GRACE:
@@ -879,7 +1378,7 @@ def bundle_fetch(*, token: str, user, ip: str | None, range_start: int = 0) -> B
     DownloadEvent.objects.create(
         bundle=bundle, user=user, ip=ip or None, link=link, range_start=range_start, resumed=range_start > 0
     )
-    return bundle
+    return target
 
 
 def download_links_expire(*, user) -> int:

@@ -41,6 +41,34 @@ def bundle_build_task(self, bundle_id: int) -> None:
         raise self.retry(exc=exc, countdown=min(2**self.request.retries * base, 600)) from exc
 
 
+# One part of a parted base. A worker killed mid-part gives the message back (acks_late +
+# reject_on_worker_lost); the redelivered task deletes that part's partial object and builds it
+# again, leaving the other parts alone.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    soft_time_limit=90 * 60,
+    time_limit=100 * 60,
+)
+def bundle_base_part_build_task(self, part_id: int) -> None:
+    """Idempotent: a ready part is left alone; failures are recorded on the part, then retried."""
+    try:
+        services.bundle_base_part_build(part_id=part_id)
+    except Reject:
+        raise
+    except Exception as exc:
+        final = self.request.retries >= self.max_retries
+        if not connection.in_atomic_block:
+            close_old_connections()
+        services.bundle_base_part_failed(part_id=part_id, error=f"{type(exc).__name__}: {exc}", final=final)
+        if final:
+            return
+        base = int(getattr(settings, "STOCKDATA_BUNDLE_RETRY_SECONDS", 30))
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * base, 600)) from exc
+
+
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
 def bundles_requeue_stalled_task(older_than_seconds: int | None = None) -> int:
     """Beat, every few minutes: queue bundles whose build was never queued (broker down at payment)."""

@@ -6,11 +6,12 @@ Anyone but a member of the buying organisation gets 404, as if the order did not
 from __future__ import annotations
 
 import re
+import secrets
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -39,7 +40,10 @@ def bundle_download(request, order_uuid, line_id):
     """Log the download and send the buyer to a fresh link that works for a few minutes."""
     line = _line_or_404(request, order_uuid, line_id)
     try:
-        url = services.bundle_download(line=line, user=request.user, ip=client_ip(request))
+        part = request.POST.get("part", "")
+        url = services.bundle_download(
+            line=line, user=request.user, ip=client_ip(request), part=int(part) if part.isdigit() else None
+        )
     except services.DownloadRefused as exc:
         return render(
             request,
@@ -50,68 +54,133 @@ def bundle_download(request, order_uuid, line_id):
     return HttpResponseRedirect(url)
 
 
-_RANGE = re.compile(r"^bytes=([0-9]{1,19})-([0-9]{0,19})$", re.ASCII)
+_RANGE_SPEC = re.compile(r"^\s*([0-9]{0,19})\s*-\s*([0-9]{0,19})\s*$", re.ASCII)
+
+
+def parse_range_header(header: str) -> list[tuple[int | None, int | None]] | None:
+    """The byte ranges of a ``Range`` header as (first, last) pairs (``None`` where the header left
+    it out: ``-500`` is the last 500 bytes, ``9500-`` from byte 9500 on); ``None`` when the header is
+    absent or not a bytes range we understand (RFC 9110: the request is then answered whole)."""
+    unit, _eq, spec = (header or "").partition("=")
+    if unit.strip().lower() != "bytes" or not spec.strip():
+        return None
+    ranges = []
+    for part in spec.split(","):
+        match = _RANGE_SPEC.match(part)
+        if not match or (not match.group(1) and not match.group(2)):
+            return None
+        first = int(match.group(1)) if match.group(1) else None
+        last = int(match.group(2)) if match.group(2) else None
+        if first is not None and last is not None and last < first:
+            return None  # invalid syntax: ignored, as RFC 9110 says
+        ranges.append((first, last))
+    return ranges
+
+
+def resolve_ranges(ranges, size: int) -> list[tuple[int, int]]:
+    """The satisfiable ranges as inclusive (start, end) offsets into ``size`` bytes; empty when none is."""
+    resolved = []
+    for first, last in ranges:
+        if first is None:  # suffix: the last `last` bytes
+            if not last or not size:
+                continue
+            resolved.append((max(0, size - last), size - 1))
+        elif first < size:
+            resolved.append((first, size - 1 if last is None else min(last, size - 1)))
+    return resolved
+
+
+def _etag(bundle) -> str:
+    return services.bundle_etag(bundle)
+
+
+def _not_satisfiable(size: int) -> HttpResponse:
+    response = HttpResponse(status=416)
+    response["Content-Range"] = f"bytes */{size}"
+    return response
 
 
 @require_GET
 def bundle_file(request, token):
     """Local storage only: stream the archive, to the signed-in member the link was issued to.
 
-    Every fetch is logged (``services.bundle_fetch``); ``Range: bytes=N-`` resumes an interrupted
-    download (206) without counting it again. Anyone else, or a bad link, gets 404.
+    Every fetch is logged (``services.bundle_fetch``). ``Range`` (one range, a suffix, an open end,
+    or several as ``multipart/byteranges``) and ``If-Range`` resume an interrupted download with
+    206 without counting it again; a range past the end gets 416. Anyone else, or a bad link, gets
+    404. The archive may be the shared base's prefix + this buyer's tail: it is served as one file.
     """
     if not request.user.is_authenticated:
         # Not a login redirect: its ?next= would carry the secret into more logs.
         raise Http404
-    header = request.headers.get("Range", "")
-    match = _RANGE.match(header.strip()) if header else None
-    start = int(match.group(1)) if match else 0
+    ranges = parse_range_header(request.headers.get("Range", ""))
+    if_range = request.headers.get("If-Range", "")
     try:
-        bundle = services.bundle_fetch(token=token, user=request.user, ip=client_ip(request), range_start=start)
+        bundle = services.bundle_fetch(
+            token=token, user=request.user, ip=client_ip(request), byte_ranges=ranges, if_range=if_range
+        )
     except services.DownloadRefused as exc:
         if exc.status == 404:
             raise Http404 from None
         if exc.status == 416:
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{exc.extra.get('size', '*')}"
-            return response
+            return _not_satisfiable(exc.extra.get("size", "*"))
         return render(
             request,
             "licensing/bundles/download_refused.html",
             {"line": None, "message": exc.message},
             status=exc.status,
         )
-    handle = default_storage.open(bundle.archive, "rb")
-    size = handle.size
-    if not match or start >= size:
-        if match:  # a range past the end: nothing to send
-            handle.close()
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return response
-        response = FileResponse(handle, as_attachment=True, filename=bundle.file_name)
-        response["Accept-Ranges"] = "bytes"
+    size = bundle.byte_size
+    resolved = resolve_ranges(ranges, size) if ranges and services.if_range_holds(bundle, if_range) else []
+    headers = {
+        "Accept-Ranges": "bytes",
+        "ETag": _etag(bundle),
+        "Content-Disposition": content_disposition_header(True, bundle.file_name),
+    }
+    ready_at = bundle.bundle.ready_at if hasattr(bundle, "bundle") else bundle.ready_at  # a part, or a bundle
+    if ready_at is not None:
+        headers["Last-Modified"] = http_date(ready_at.timestamp())
+    accel = getattr(settings, "STOCKDATA_DOWNLOAD_X_ACCEL_PREFIX", "")
+    if accel and not bundle.base_prefix:
+        # nginx sends the file (and answers Range itself); the check and the log entry were ours.
+        response = HttpResponse(content_type="application/zip")
+        response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + bundle.archive
+        response["X-Accel-Buffering"] = "no"
+        for key, value in headers.items():
+            response[key] = value
         return response
-    end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
-    handle.seek(start)
-    response = StreamingHttpResponse(_read_range(handle, end - start + 1), status=206, content_type="application/zip")
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(end - start + 1)
-    response["Accept-Ranges"] = "bytes"
-    response["Content-Disposition"] = content_disposition_header(True, bundle.file_name)
+    if not resolved:
+        response = StreamingHttpResponse(services.bundle_read(bundle), content_type="application/zip")
+        response["Content-Length"] = str(size)
+    elif len(resolved) == 1:
+        start, end = resolved[0]
+        response = StreamingHttpResponse(
+            services.bundle_read(bundle, start, end), status=206, content_type="application/zip"
+        )
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        response["Content-Length"] = str(end - start + 1)
+    else:
+        boundary = secrets.token_hex(16)
+        heads = [
+            (
+                f"\r\n--{boundary}\r\nContent-Type: application/zip\r\n"
+                f"Content-Range: bytes {start}-{end}/{size}\r\n\r\n"
+            ).encode("ascii")
+            for start, end in resolved
+        ]
+        closing = f"\r\n--{boundary}--\r\n".encode("ascii")
+
+        def body():
+            for head, (start, end) in zip(heads, resolved, strict=True):
+                yield head
+                yield from services.bundle_read(bundle, start, end)
+            yield closing
+
+        response = StreamingHttpResponse(body(), status=206, content_type=f"multipart/byteranges; boundary={boundary}")
+        length = sum(len(h) for h in heads) + len(closing) + sum(end - start + 1 for start, end in resolved)
+        response["Content-Length"] = str(length)
+    for key, value in headers.items():
+        response[key] = value
     return response
-
-
-def _read_range(handle, remaining: int, chunk: int = 1024 * 1024):
-    try:
-        while remaining > 0:
-            data = handle.read(min(chunk, remaining))
-            if not data:
-                break
-            remaining -= len(data)
-            yield data
-    finally:
-        handle.close()
 
 
 @require_http_methods(["GET", "POST"])

@@ -532,6 +532,13 @@ STOCKDATA_BUNDLE_DOWNLOAD_LIMIT = env.int("STOCKDATA_BUNDLE_DOWNLOAD_LIMIT", def
 STOCKDATA_DOWNLOAD_URL_MAX_AGE = env.int("STOCKDATA_DOWNLOAD_URL_MAX_AGE", default=600)
 # A base build whose task has shown no sign of life for this long is taken over by another.
 STOCKDATA_BUNDLE_LEASE_SECONDS = env.int("STOCKDATA_BUNDLE_LEASE_SECONDS", default=120)
+# Behind nginx: an internal location (e.g. "/_bundles/", aliased to the private media folder)
+# that Django hands single-file archives to with X-Accel-Redirect, so nginx streams them and
+# answers Range itself. Empty: Django streams every download (base prefix + tail bundles always).
+STOCKDATA_DOWNLOAD_X_ACCEL_PREFIX = env.str("STOCKDATA_DOWNLOAD_X_ACCEL_PREFIX", default="")
+# A bundle whose images pass this many bytes is built as self-contained parts of at most this
+# size (one Celery task per part, so several workers build one dataset at once) + an index part.
+STOCKDATA_BUNDLE_PART_BYTES = env.int("STOCKDATA_BUNDLE_PART_BYTES", default=4 * 1024**3)
 # Tests only: sleep this long per image while building, so a worker can be killed mid-build.
 STOCKDATA_BUNDLE_THROTTLE_SECONDS = env.float("STOCKDATA_BUNDLE_THROTTLE_SECONDS", default=0.0)
 

@@ -149,8 +149,7 @@ def test_a_bundle_being_built_when_redis_dies_completes_once_and_the_worker_resu
     assert Bundle.objects.filter(order_line=line).count() == 1
     base = BundleBase.objects.get(version=version, edition=line.edition)
     assert base.attempts == 1 and base.status == BundleBase.Status.READY
-    with default_storage.open(bundle.archive, "rb") as fh:
-        archive = zipfile.ZipFile(io.BytesIO(fh.read()))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(bundles.bundle_read(bundle))))
     assert archive.testzip() is None
     assert len([n for n in archive.namelist() if "/images/" in n and n.endswith(".jpg")]) == 12
     assert processed_by_worker(worker, "licensing.delivery.tasks.bundle_build_task") == 2

@@ -90,12 +90,17 @@ __all__ = [
     "bundle_root",
     "coco_json",
     "croissant_json",
+    "index_part",
     "license_txt",
     "manifest_name",
     "metadata_csv",
     "metadata_jsonl",
+    "part_file_name",
+    "part_plan",
+    "part_root",
     "personal_entries",
     "personal_tail",
+    "personal_tail_bundle",
     "personalise",
     "personalise_bundle",
     "readme_txt",
@@ -138,6 +143,7 @@ def base_entries(
     edition: str,
     open_image: Callable[[str], BinaryIO],
     image_sizes: Mapping[str, int] | None = None,
+    root: str | None = None,
 ) -> list[Entry]:
     """The buyer-independent entries of a version+edition, in archive order.
 
@@ -145,9 +151,10 @@ def base_entries(
     image bytes (already stripped of GPS EXIF); it is called once per image,
     while the archive is written.  ``image_sizes`` (optional, bytes per file
     name) only spares the writer a size probe.  Order: text files, then the
-    images (in item order), so the big copy is one contiguous run.
+    images (in item order), so the big copy is one contiguous run.  ``root``
+    (default :func:`bundle_root`) is the folder of every entry; a part has its own.
     """
-    root = bundle_root(info, edition)
+    root = root or bundle_root(info, edition)
     annotated = edition == ANNOTATED
     items = formats.with_splits(list(items), content_hash=str(info.get("content_hash") or ""))
     if not items:
@@ -245,3 +252,102 @@ def personalise_bundle(
         manifest_name=manifest_name(root),
         progress=progress,
     )
+
+
+def personal_tail_bundle(
+    index: BaseIndex,
+    out: BinaryIO,
+    *,
+    info: Mapping,
+    edition: str,
+    license: bytes,
+    progress: Callable[[int, int, int], None] | None = None,
+    root: str | None = None,
+) -> list[EntryRecord]:
+    """Only what follows the base's local records in a buyer's bundle (LICENSE.txt, manifest, new
+    central directory): ``base[:index.local_end] + tail`` is byte for byte ``personalise_bundle``'s output.
+    ``root``: the part's folder, for a part of a parted bundle (:func:`part_root`)."""
+    root = root or bundle_root(info, edition)
+    return personal_tail(
+        index,
+        personal_entries(root=root, license=license),
+        out,
+        manifest_name=manifest_name(root),
+        progress=progress,
+    )
+
+
+# --- Parts: a big dataset as self-contained ZIPs built in parallel ----------------------------
+#
+# Every part unpacks into the same top folder, each into its own sub-folder, so nothing collides
+# when a buyer unpacks every part into one place:
+#
+#     <slug>-v<N>-<edition>/
+#         part-001/ images/..., images/metadata.jsonl, annotations/coco.json, ..., LICENSE.txt,
+#                   MANIFEST.sha256 (of that part)          <- ...-part-001-of-004.zip
+#         part-002/ ...                                      <- ...-part-002-of-004.zip
+#         LICENSE.txt, MANIFEST.sha256 (every file of every part)   <- ...-index.zip
+#
+# A part is the images of a run of items with their own annotations and metadata rows (the same
+# generators as a whole bundle, over the part's items; splits are the whole version's), so each
+# opens alone in pycocotools, HF imagefolder, YOLO and VOC tools.
+
+
+def part_plan(items: Sequence[Mapping], sizes: Mapping[str, int], *, part_bytes: int) -> list[list[Mapping]]:
+    """Items in order, cut into runs of at most ``part_bytes`` image bytes (an image bigger than
+    that is a part alone); one run when everything fits."""
+    if part_bytes <= 0:
+        raise ValueError("part_bytes must be positive")
+    parts: list[list[Mapping]] = [[]]
+    filled = 0
+    for item in items:
+        size = int(sizes.get(item["file_name"], 0))
+        if parts[-1] and filled + size > part_bytes:
+            parts.append([])
+            filled = 0
+        parts[-1].append(item)
+        filled += size
+    return parts
+
+
+def part_root(info: Mapping, edition: str, number: int) -> str:
+    """The folder of part ``number`` (1-based) inside the bundle's top folder."""
+    return f"{bundle_root(info, edition)}/part-{number:03d}"
+
+
+def part_file_name(info: Mapping, edition: str, number: int, count: int, suffix: str = "") -> str:
+    """``<slug>-v<N>-<edition>-part-001-of-004<suffix>.zip``; ``number=0`` names the index part."""
+    root = bundle_root(info, edition)
+    if number == 0:
+        return f"{root}-index{suffix}.zip"
+    return f"{root}-part-{number:03d}-of-{count:03d}{suffix}.zip"
+
+
+def index_part(
+    out: BinaryIO,
+    info: Mapping,
+    *,
+    edition: str,
+    license: bytes,
+    parts: Sequence[Sequence[EntryRecord]],
+) -> list[EntryRecord]:
+    """The small index part: the buyer's LICENSE.txt and a ``MANIFEST.sha256`` listing every file of
+    every part (``parts``: each part's records, its own manifest included) and of this index,
+    relative to the top folder, so that ``sha256sum -c`` checks the whole dataset once every part
+    is unpacked into one folder. (Each part carries its own Croissant, describing its own files.)"""
+    import hashlib
+
+    root = bundle_root(info, edition)
+    licence_name = f"{root}/LICENSE.txt"
+    lines = [(hashlib.sha256(license).hexdigest(), licence_name)]
+    for records in parts:
+        lines += [(r.sha256, r.name) for r in records]
+    names = [name for _sha, name in lines]
+    if len(set(names)) != len(names):
+        raise ValueError("two parts hold the same file")
+    manifest = "".join(f"{sha}  {name[len(root) + 1 :]}\n" for sha, name in sorted(lines, key=lambda x: x[1]))
+    entries = [
+        Entry(licence_name, license, compress=True),
+        Entry(manifest_name(root), manifest.encode("utf-8"), compress=True),
+    ]
+    return write_zip(out, entries, date_time=bundle_date_time(info), manifest=False)

@@ -800,3 +800,30 @@ def test_zip64_central_directory_fields_past_4gib(tmp_path):
     # ZIP64 end of central directory record + locator, since the directory starts past 4 GiB
     assert struct.unpack_from("<I", data, len(data) - 22 - 20 - 56)[0] == 0x06064B50
     assert struct.unpack("<IHHHHIIH", data[-22:])[6] == 0xFFFFFFFF
+
+
+# ----------------------------------------------------------------------------- resumable SHA-256
+@pytest.mark.parametrize("prefix_len", [0, 1, 63, 64, 65, 1000, 1 << 20])
+def test_personal_tail_sha256_state_saved_after_the_prefix_resumes_to_the_whole_hash(prefix_len):
+    """The whole archive's SHA-256 = the base prefix's saved state + the tail, for every position of
+    the prefix's end within a 64-byte block, through JSON (as the state is stored on the base row)."""
+    import hashlib
+    import json
+
+    from licensing.delivery.archive import digest
+
+    data = bytes(range(256)) * ((prefix_len + 5000) // 256 + 1)
+    prefix, tail = data[:prefix_len], data[prefix_len:]
+    hasher = digest.sha256()
+    assert isinstance(hasher, digest.Sha256), "libcrypto was not loaded: tails would re-read the base"
+    hasher.update(memoryview(bytearray(prefix)))
+    state = json.loads(json.dumps(hasher.state()))
+    assert state["length"] == prefix_len and len(bytes.fromhex(state["pending"])) == prefix_len % 64
+    resumed = digest.resume(state)
+    resumed.update(tail[:7])
+    resumed.update(tail[7:])
+    assert resumed.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert hasher.hexdigest() == hashlib.sha256(prefix).hexdigest()  # digest() leaves the hasher usable
+    assert digest.resume({}) is None
+    with pytest.raises(ValueError):
+        digest.resume(state | {"pending": ""} if prefix_len % 64 else state | {"pending": "00"})

@@ -377,25 +377,62 @@ def test_second_buyer_of_the_same_edition_reuses_the_base_and_gets_their_own_lic
     assert first.base_id == second.base_id == base.pk
     assert BundleBase.objects.count() == 1
     assert second.archive != first.archive and second.sha256 != first.sha256
-    # The checksum each buyer is shown is their file's: the first from the prefix hashed during the
-    # base build, the second from the stored base read once; both start with the base's bytes.
+    # The checksum each buyer is shown is their file's; both start with the base's bytes, and
+    # only each buyer's tail is stored for them.
     index = BaseIndex.from_json(base.index)
     with default_storage.open(base.archive, "rb") as fh:
         prefix = fh.read(index.local_end)
     for bundle in (first, second):
-        with default_storage.open(bundle.archive, "rb") as fh:
-            data = fh.read()
+        data = b"".join(bundles.bundle_read(bundle))
         assert hashlib.sha256(data).hexdigest() == bundle.sha256 and len(data) == bundle.byte_size
         assert data[: index.local_end] == prefix
+        assert bundle.base_prefix == index.local_end
+        assert default_storage.size(bundle.archive) == bundle.byte_size - index.local_end < 16 * 1024
 
     def licence(bundle: Bundle) -> str:
-        with default_storage.open(bundle.archive, "rb") as fh:
-            archive = zipfile.ZipFile(io.BytesIO(fh.read()))
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(bundles.bundle_read(bundle))))
         return next(archive.read(n).decode() for n in archive.namelist() if n.endswith("/LICENSE.txt"))
 
     assert first.order_line.order.number in licence(first)
     assert line.order.number in licence(second) and line.order.organisation.name in licence(second)
     assert licence(first) != licence(second)
+
+
+@pytest.mark.django_db
+def test_personal_tail_served_archive_is_byte_identical_to_the_one_pass_writer(
+    django_capture_on_commit_callbacks, client
+):
+    """A buyer's stored bytes are only their tail; base prefix + tail, as downloaded, is exactly the
+    archive the one-pass writer (``archive.build_bundle``) makes for the same inputs, and the
+    SHA-256 shown is resumed from the base's saved prefix state, not re-read."""
+    from licensing.delivery import archive as core
+
+    version = factory_version(photos=5)
+    first = build(make_line(version), django_capture_on_commit_callbacks)
+    base = BundleBase.objects.get(pk=first.base_id)
+    assert base.prefix_sha256_state["length"] == BaseIndex.from_json(base.index).local_end
+    line = make_line(version)
+    bundles._prefix_hashes.clear()  # as in another worker process: only the saved state is there
+    bundle = build(line, django_capture_on_commit_callbacks)
+
+    served = download(login(client, line.order.placed_by), line)
+    out = io.BytesIO()
+    info = bundles.version_info(version, excluded=base.excluded)
+    core.build_bundle(
+        out,
+        bundles.version_items(version, edition=line.edition, excluded=base.excluded),
+        info,
+        edition=line.edition,
+        open_image=bundles._image_opener(version),
+        license=bundles.licence_text(line),
+    )
+    assert served == out.getvalue()
+    assert hashlib.sha256(served).hexdigest() == bundle.sha256 and len(served) == bundle.byte_size
+    tail_size = default_storage.size(bundle.archive)
+    assert tail_size == len(served) - bundle.base_prefix and tail_size < 16 * 1024
+    with default_storage.open(base.archive, "rb") as fh:
+        assert served[: bundle.base_prefix] == fh.read(bundle.base_prefix)
+    assert zipfile.ZipFile(io.BytesIO(served)).testzip() is None
 
 
 @pytest.mark.django_db
@@ -505,8 +542,7 @@ def test_download_binding_a_resumed_range_download_is_one_download(client, ready
     login(client, ready_line.order.placed_by)
     url = reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])
     link = client.post(url)["Location"]
-    with default_storage.open(bundle.archive, "rb") as f:
-        whole = f.read()
+    whole = b"".join(bundles.bundle_read(bundle))
     # A resume before any download started through this link is refused.
     assert client.get(link, HTTP_RANGE="bytes=100-").status_code == 403
     first = client.get(link)
@@ -529,6 +565,108 @@ def test_download_binding_a_resumed_range_download_is_one_download(client, ready
     assert client.get(link).status_code == 403
     refused = client.post(url)
     assert refused.status_code == 403 and "downloaded 1 times, its limit" in refused.content.decode()
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.django_db
+def test_range_download_answers_every_kind_of_range_with_206_and_a_bad_one_with_416(client, ready_line):
+    """Ranges across the base prefix / tail boundary of a tail-served archive, open-ended, suffix,
+    clamped, several at once (multipart/byteranges); If-Range by entity tag and by date."""
+    bundle = ready_line.bundle
+    login(client, ready_line.order.placed_by)
+    link = client.post(reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk]))["Location"]
+    whole = b"".join(bundles.bundle_read(bundle))
+    size = len(whole)
+    cut = bundle.base_prefix
+    assert 0 < cut < size  # the archive is base prefix + tail: ranges below cross the seam
+    full = client.get(link)
+    assert full.status_code == 200 and _body(full) == whole
+    assert full["Content-Length"] == str(size) and full["Accept-Ranges"] == "bytes"
+    assert full["ETag"] == f'"{bundle.sha256}"'
+    cases = {
+        f"bytes={cut - 10}-{cut + 9}": (cut - 10, cut + 9),  # across the seam
+        f"bytes={cut - 1}-": (cut - 1, size - 1),  # open end
+        "bytes=0-0": (0, 0),  # first byte
+        "bytes=-1": (size - 1, size - 1),  # last byte
+        "bytes=-100": (size - 100, size - 1),  # suffix
+        f"bytes=-{size * 2}": (0, size - 1),  # suffix longer than the file: all of it
+        f"bytes=100-{size * 5}": (100, size - 1),  # end past the file: clamped
+        f"bytes={size - 1}-{size - 1}": (size - 1, size - 1),
+        "Bytes = 5 - 9": (5, 9),  # case and spaces as RFC 9110 allows
+    }
+    for header, (start, end) in cases.items():
+        response = client.get(link, HTTP_RANGE=header)
+        assert response.status_code == 206, header
+        assert response["Content-Range"] == f"bytes {start}-{end}/{size}", header
+        assert response["Content-Length"] == str(end - start + 1), header
+        assert _body(response) == whole[start : end + 1], header
+
+    # Several ranges: one multipart/byteranges body, each part with its own Content-Range.
+    response = client.get(link, HTTP_RANGE=f"bytes=0-9, {cut}-{cut + 4}, -3")
+    assert response.status_code == 206
+    boundary = response["Content-Type"].split("boundary=")[1]
+    assert response["Content-Type"].startswith("multipart/byteranges;")
+    body = _body(response)
+    assert len(body) == int(response["Content-Length"])
+    parts = body.split(f"--{boundary}".encode())
+    assert parts[-1] == b"--\r\n" and len(parts) == 5
+    want = [(0, 9), (cut, cut + 4), (size - 3, size - 1)]
+    for part, (start, end) in zip(parts[1:4], want, strict=True):
+        head, _sep, data = part.partition(b"\r\n\r\n")
+        assert f"Content-Range: bytes {start}-{end}/{size}".encode() in head
+        assert data == whole[start : end + 1] + b"\r\n"
+
+    # If-Range: the same archive (entity tag or date) resumes; another one gets the whole file.
+    resumed = client.get(link, HTTP_RANGE="bytes=50-", HTTP_IF_RANGE=f'"{bundle.sha256}"')
+    assert resumed.status_code == 206 and _body(resumed) == whole[50:]
+    dated = client.get(link, HTTP_RANGE="bytes=50-", HTTP_IF_RANGE=full["Last-Modified"])
+    assert dated.status_code == 206 and _body(dated) == whole[50:]
+    counted_before = bundles.downloads_counted(bundle)
+    changed = client.get(link, HTTP_RANGE="bytes=50-", HTTP_IF_RANGE='"0000"')
+    assert changed.status_code == 200 and _body(changed) == whole
+    assert bundles.downloads_counted(bundle) == counted_before + 1  # a whole file is a new download
+    stale = client.get(link, HTTP_RANGE="bytes=50-", HTTP_IF_RANGE="Wed, 21 Oct 2015 07:28:00 GMT")
+    assert stale.status_code == 200
+
+    # Unsatisfiable: 416 with the size, nothing sent, nothing logged.
+    events = DownloadEvent.objects.count()
+    for header in (f"bytes={size}-", f"bytes={size + 10}-{size + 20}", "bytes=-0", "bytes=" + ",".join(["0-1"] * 17)):
+        response = client.get(link, HTTP_RANGE=header)
+        assert response.status_code == 416, header
+        assert response["Content-Range"] == f"bytes */{size}", header
+    assert DownloadEvent.objects.count() == events
+    # Not a range we understand: ignored (RFC 9110), the whole file.
+    for header in ("bytes=9-5", "items=0-5", "bytes=abc", "bytes=-"):
+        response = client.get(link, HTTP_RANGE=header)
+        assert response.status_code == 200 and _body(response) == whole, header
+
+
+@pytest.mark.django_db
+def test_range_download_handed_to_nginx_with_x_accel_redirect_for_a_single_file_archive(client, ready_line, settings):
+    """Behind nginx a whole-file archive is sent by nginx (which answers Range itself); the check and
+    the log are still ours. A tail-served archive (two files) is always streamed by Django."""
+    settings.STOCKDATA_DOWNLOAD_X_ACCEL_PREFIX = "/_bundles/"
+    bundle = ready_line.bundle
+    login(client, ready_line.order.placed_by)
+    url = reverse("licensing:bundle_download", args=[ready_line.order.uuid, ready_line.pk])
+    streamed = client.get(client.post(url)["Location"])
+    assert "X-Accel-Redirect" not in streamed and _body(streamed) == b"".join(bundles.bundle_read(bundle))
+
+    whole = b"".join(bundles.bundle_read(bundle))
+    single = default_storage.save("bundles/test/whole.zip", ContentFile(whole))
+    Bundle.objects.filter(pk=bundle.pk).update(archive=single, base_prefix=0)
+    link = client.post(url)["Location"]
+    response = client.get(link)
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/_bundles/{single}"
+    assert response["Content-Disposition"] == f'attachment; filename="{bundle.file_name}"'
+    assert response["ETag"] == f'"{bundle.sha256}"'
+    assert DownloadEvent.objects.filter(bundle=bundle).count() == 2
+    resumed = client.get(link, HTTP_RANGE="bytes=-1")  # nginx answers the range from the file
+    assert resumed["X-Accel-Redirect"] == f"/_bundles/{single}" and resumed.content == b""
 
 
 @pytest.mark.django_db
@@ -592,6 +730,9 @@ def test_the_delivery_partial_polls_while_building_and_offers_the_download_when_
     status_url = reverse("licensing:bundle_status", args=[ready_line.order.uuid, ready_line.pk])
     html = client.get(status_url).content.decode()
     assert 'data-testid="bundle-download"' in html and "hx-get" not in html
+    # The whole archive's SHA-256, in full, so the buyer can check what they downloaded.
+    assert f'data-testid="bundle-sha256">{ready_line.bundle.sha256}</code>' in html
+    assert len(ready_line.bundle.sha256) == 64
 
     line = make_line(ready_line.version, buyer=ready_line.order.placed_by)
     Bundle.objects.create(

@@ -14,7 +14,6 @@ import uuid
 import zipfile
 
 import pytest
-from django.core.files.storage import default_storage
 
 from catalog.tests.factories import DatasetFactory, build_version
 from licensing.consent.services import consent_withdraw
@@ -42,8 +41,7 @@ def consented_version(photos: int):
 
 
 def archive_of(bundle: Bundle) -> tuple[bytes, zipfile.ZipFile]:
-    with default_storage.open(bundle.archive, "rb") as fh:
-        data = fh.read()
+    data = b"".join(bundles.bundle_read(bundle))
     return data, zipfile.ZipFile(io.BytesIO(data))
 
 
