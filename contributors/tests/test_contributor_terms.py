@@ -20,6 +20,7 @@ from contributors.services import (
     transfer_date_for,
 )
 from contributors.tests.factories import contributor_with_bank, credit, paid_line, version_with_photos
+from stockdata.dates import format_date
 from stockdata.money import net_of_tax, share_of
 
 TERMS = {
@@ -84,7 +85,7 @@ def test_contributor_terms_one_next_payout_date_the_one_the_run_carries(client):
     # The page and the API (real clock) name the date the function gives for that contributor.
     client.force_login(bob)
     expected = next_payout_date(contributor_id=bob.pk)
-    assert f'data-testid="next-payout">{expected:%Y-%m-%d}<' in client.get("/portal/earnings/").content.decode()
+    assert f'data-testid="next-payout">{format_date(expected)}<' in client.get("/portal/earnings/").content.decode()
     assert client.get("/api/v1/earnings/balance/").json()["next_payout_date"] == expected.isoformat()
 
 

@@ -508,6 +508,12 @@ def test_journey(new_person, live_server, worker, screenshot, smtp_server, tmp_p
     # --- The person in the photo opens their link and withdraws their whole consent -------------
     eileen = new_person()
     eileen.goto(base + consent_path)
+    # Their e-mail is in the language of the form they signed (Japanese) and its link opens the
+    # page in it; the switcher keeps the page.
+    expect(eileen.locator("html")).to_have_attribute("lang", "ja")
+    expect(eileen.get_by_test_id("consent-scopes")).to_contain_text("AI・機械学習の学習への利用")
+    eileen.get_by_test_id("lang-en").click()
+    expect(eileen.locator("html")).to_have_attribute("lang", "en")
     expect(eileen.get_by_test_id("consent-scopes")).to_contain_text("AI / machine-learning training")
     expect(eileen.get_by_test_id("consent-photos").locator("img")).to_have_count(1)
     expect(eileen.get_by_test_id("recipients")).to_contain_text(f"ビジョンラボ株式会社 — {TITLE_EN} v1")
