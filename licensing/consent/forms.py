@@ -163,3 +163,10 @@ class OptOutForm(forms.Form):
 
 
 CHANNELS = ConsentWithdrawal.Channel
+
+
+class LinkResendForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        help_text=_("The address you confirmed when you signed or confirmed your model release."),
+    )

@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +26,9 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from catalog.models import Photo, PhotoSubject
-from licensing.consent import rendering, selectors, services
+from licensing.consent import receipts, rendering, selectors, services
 from licensing.consent.forms import (
+    LinkResendForm,
     OptOutForm,
     PaperWithdrawalForm,
     RejectForm,
@@ -43,8 +44,10 @@ from licensing.consent.models import (
     ReleaseScope,
     rejection_reason_label,
 )
+from licensing.consent.services.contact import contact_code_for
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import ContributorRequiredMixin, StaffRequiredMixin, user_has_role
+from stockdata.client_ip import client_ip
 from stockdata.csv_export import csv_writer
 from stockdata.dates import format_date
 from stockdata.errors import ApplicationError
@@ -857,6 +860,7 @@ class ConsentView(View):
         return release
 
     def _render(self, request, release, form=None, status=200):
+        token = request.resolver_match.kwargs["token"]
         granted = list(release.release_scopes.select_related("scope", "withdrawal"))
         active = [rs.scope for rs in granted if rs.withdrawn_at is None]
         photos = list(
@@ -872,6 +876,7 @@ class ConsentView(View):
                 "licensing/consent.html",
                 {
                     "release": release,
+                    "token": token,
                     "granted": granted,
                     "photos": photos,
                     "recipients": selectors.subject_photo_recipients(release),
@@ -961,3 +966,118 @@ def _records_csv(records) -> HttpResponse:
             ]
         )
     return response
+
+
+# --- The subject's contact and receipts ---------------------------------------------------------
+
+
+class ContactConfirmView(View):
+    """The one-time link that confirms a subject's address. GET only asks (mail scanners follow
+    links); the POST confirms, and the private link is e-mailed to the address."""
+
+    def get(self, request, token):
+        code = contact_code_for(token)
+        return _no_referrer(
+            render(request, "licensing/contact_confirm.html", {"valid": code is not None}, status=200 if code else 404)
+        )
+
+    def post(self, request, token):
+        try:
+            release = services.contact_confirm(token=token)
+        except ApplicationError as exc:
+            return _no_referrer(
+                render(request, "licensing/contact_confirm.html", {"valid": False, "error": exc.message}, status=404)
+            )
+        return _no_referrer(render(request, "licensing/contact_confirm.html", {"confirmed": True, "release": release}))
+
+
+class LinkResendView(View):
+    """ "Send me my link again": the same answer whatever the address, so it reveals nobody."""
+
+    def get(self, request):
+        return render(request, "licensing/link_resend.html", {"form": LinkResendForm()})
+
+    def post(self, request):
+        form = LinkResendForm(request.POST)
+        if not form.is_valid():
+            return render(request, "licensing/link_resend.html", {"form": form}, status=400)
+        try:
+            services.subject_links_resend(email=form.cleaned_data["email"], client=client_ip(request) or "")
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return render(request, "licensing/link_resend.html", {"form": form}, status=exc.status)
+        return render(request, "licensing/link_resend.html", {"sent": True})
+
+
+class IdentityCheckView(StaffRequiredMixin, View):
+    """Staff record that they checked a paper release's subject in person, and the address they gave."""
+
+    def post(self, request, uuid):
+        release = get_object_or_404(ModelRelease, uuid=uuid)
+        try:
+            services.release_identity_check_record(
+                release=release,
+                staff=request.user,
+                method=request.POST.get("method", ""),
+                email=request.POST.get("email", ""),
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The identity check is recorded; the subject's link goes to that address."))
+        return redirect("licensing:review_release", uuid=release.uuid)
+
+
+@require_GET
+def consent_receipt_keys(request):
+    """The public keys that sign consent receipts, as a JWK Set (RFC 7517). Anyone may fetch it."""
+    response = JsonResponse(receipts.jwks())
+    response["Content-Type"] = "application/jwk-set+json"
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+class ReceiptVerifyView(View):
+    """Paste or upload a receipt; the page says whether our published key signed it, and what it records."""
+
+    def get(self, request):
+        return render(request, "licensing/receipt_verify.html", {})
+
+    def post(self, request):
+        text = request.POST.get("receipt", "")
+        upload = request.FILES.get("file")
+        if upload is not None:
+            text = upload.read(64 * 1024).decode("ascii", errors="replace")
+        context = {"submitted": text.strip()}
+        try:
+            context["record"] = receipts.verify(text)
+            context["sha256"] = receipts.token_sha256(text)
+        except receipts.ReceiptInvalid as exc:
+            context["error"] = str(exc)
+        return render(request, "licensing/receipt_verify.html", context, status=200 if "record" in context else 400)
+
+
+def subject_receipts(request, token):
+    """All of the subject's receipts, oldest first, as one JSON file to keep."""
+    release = selectors.release_for_withdrawal_token(token)
+    if release is None:
+        raise Http404
+    body = {
+        "subject_id": release.subject_id,
+        "verification_keys": request.build_absolute_uri(reverse("licensing:consent_receipt_keys")),
+        "receipts": [
+            {
+                "id": str(r.uuid),
+                "event": r.event,
+                "issued_at": r.issued_at.isoformat(),
+                "previous_id": str(r.previous.uuid) if r.previous_id else None,
+                "sha256": r.sha256,
+                "jws": r.token,
+            }
+            for r in release.receipts.select_related("previous").order_by("issued_at", "id")
+        ],
+    }
+    response = JsonResponse(body, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="consent-receipts-{release.subject_id}.json"'
+    return _no_referrer(response)

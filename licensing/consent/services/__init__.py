@@ -2,7 +2,14 @@
 and the record of each provision to a third party. One module per subject; the names callers use
 are listed here."""
 
+from licensing.consent.services.contact import (
+    contact_confirm,
+    release_contact_confirmation_send,
+    release_identity_check_record,
+    subject_links_resend,
+)
 from licensing.consent.services.provision import provision_records_create, retain_until_for
+from licensing.consent.services.receipts import receipt_issue
 from licensing.consent.services.releases import (
     RELEASE_FIELDS,
     release_attach,
@@ -34,21 +41,26 @@ __all__ = [
     "BulkResult",
     "consent_scopes_ensure",
     "consent_withdraw",
+    "contact_confirm",
     "opt_out_set",
     "photo_review_approve",
     "photo_review_reject",
     "photos_scope_masks_refresh",
     "provision_records_create",
+    "receipt_issue",
     "release_approve",
     "release_attach",
+    "release_contact_confirmation_send",
     "release_create",
     "release_detach",
     "release_document_check",
     "release_document_replace",
+    "release_identity_check_record",
     "release_reject",
     "release_resubmit",
     "release_update",
     "release_withdrawal_link_issue",
     "retain_until_for",
     "review_bulk_approve",
+    "subject_links_resend",
 ]

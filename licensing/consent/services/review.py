@@ -11,10 +11,13 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Photo, PhotoSubject
 from catalog.photos.services import photo_approve, photo_reject
-from licensing.consent.models import ModelRelease, ReleaseRejectionReason, ReviewDecision
+from licensing.consent.models import ConsentReceipt, ModelRelease, ReleaseRejectionReason, ReviewDecision
+from licensing.consent.selectors import confirmed_contact_email
+from licensing.consent.services.contact import release_contact_confirmation_send
+from licensing.consent.services.receipts import receipt_issue
 from licensing.consent.services.releases import release_for_update as _locked
 from licensing.consent.services.scopes import photos_scope_masks_refresh, release_photo_ids
-from licensing.consent.services.withdrawal import release_withdrawal_link_issue
+from licensing.consent.services.withdrawal import EMAIL_RE, release_withdrawal_link_issue
 from stockdata.dates import format_date
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.notifications.services import notification_send, page_url
@@ -67,6 +70,7 @@ def release_approve(*, release: ModelRelease, reviewer) -> ModelRelease:
     release.save(update_fields=["status", "reviewed_at", "rejection_reason", "rejection_note", "updated_at"])
     photos_scope_masks_refresh(release_photo_ids(release))
     _record(kind=ReviewDecision.Kind.RELEASE, obj=release, decision=ReviewDecision.Decision.APPROVED, reviewer=reviewer)
+    receipt_issue(release=release, event=ConsentReceipt.Event.GIVEN)
     notification_send(
         user=release.contributor,
         kind="release_approved",
@@ -74,8 +78,12 @@ def release_approve(*, release: ModelRelease, reviewer) -> ModelRelease:
         url=page_url("licensing:release_detail", release.uuid),
         email=False,
     )
-    if not release.withdrawal_token_hash:
-        release_withdrawal_link_issue(release=release, send_to_subject=True)
+    if confirmed_contact_email(release):
+        if not release.withdrawal_token_hash:
+            release_withdrawal_link_issue(release=release, send_to_subject=True)
+    elif EMAIL_RE.search(release.subject_contact):
+        # The address was typed by the photographer: ask its holder to confirm it; the link follows.
+        release_contact_confirmation_send(release=release)
     return release
 
 

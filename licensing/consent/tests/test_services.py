@@ -191,9 +191,10 @@ def test_every_decision_is_recorded_and_a_rejection_is_emailed_and_notified(
     assert to_contributor[0].subject == f"[Stockdata] Model release {rejected.subject_id} rejected"
     assert "The subject's signature is missing on the form." in to_contributor[0].body
     assert "Page 2 is not signed." in to_contributor[0].body
+    # The subject's address was typed by the photographer: it is asked to confirm, the link follows.
     to_subject = [m for m in mail.outbox if m.to == ["hanako@example.jp"]]
     assert len(to_subject) == 1
-    assert "/consent/" in to_subject[0].body
+    assert "/consent/confirm/" in to_subject[0].body
     assert Notification.objects.get(kind="release_rejected").emailed_at is not None
 
 
