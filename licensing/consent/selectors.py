@@ -13,7 +13,9 @@ in a dataset) is for the caller to filter.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -466,3 +468,63 @@ def releases_with_confirmed_contact(email: str) -> QuerySet[ModelRelease]:
     """Releases whose confirmed contact is ``email`` (case-insensitive); withdrawn ones too, whose
     subject still follows each recipient's deletion."""
     return ModelRelease.objects.filter(contact_email__iexact=email.strip(), contact_confirmed_at__isnull=False)
+
+
+# --- What a reviewer saw -------------------------------------------------------------------------
+
+# The release's own fields that a reviewer compares with the document.
+REVISION_FIELDS = (
+    "reference",
+    "subject_name",
+    "subject_contact",
+    "date_of_birth",
+    "age_band",
+    "is_minor",
+    "guardian_name",
+    "guardian_signed",
+    "signed_on",
+    "shoot_date",
+    "shoot_place",
+    "photographer_name",
+    "witness_name",
+    "form_language",
+    "expires_on",
+    "document_sha256",
+    "status",
+)
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def release_revision(release: ModelRelease) -> str:
+    """A hash of what the review page shows of a release: its fields, its document and its scopes.
+    Any change by the photographer (a widened scope, a new scan) gives a new revision."""
+    scopes = sorted(
+        ReleaseScope.objects.filter(release_id=release.pk, withdrawn_at__isnull=True).values_list(
+            "scope__code", flat=True
+        )
+    )
+    row = ModelRelease.objects.filter(pk=release.pk).values(*REVISION_FIELDS).first() or {}
+    return _digest({"release": row, "scopes": scopes})
+
+
+def photo_revision(photo: Photo) -> str:
+    """A hash of what the review page shows of a photo: the file, its text, its people and their releases."""
+    row = Photo.objects.filter(pk=photo.pk).values("sha256", "title", "description", "no_people", "status").first()
+    subjects = list(
+        PhotoSubject.objects.filter(photo_id=photo.pk)
+        .order_by("position")
+        .values("position", "age_band", "gender", "mask", "release_link__release_id")
+    )
+    tags = sorted(photo.tags.values_list("name", flat=True))
+    releases = sorted({s["release_link__release_id"] for s in subjects if s["release_link__release_id"]})
+    return _digest(
+        {
+            "photo": row,
+            "tags": tags,
+            "subjects": subjects,
+            "releases": [release_revision(ModelRelease(pk=pk)) for pk in releases],
+        }
+    )

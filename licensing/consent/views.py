@@ -676,11 +676,18 @@ class ReviewPhotoView(_ReviewItemView):
             "history": selectors.review_history(photo=photo),
             "scopes": selectors.photo_consent_scopes(photo),
             "decidable": photo.status == Photo.Status.SUBMITTED,
+            "revision": selectors.photo_revision(photo),
             "has_pending_release": any(r.status == ModelRelease.Status.PENDING for r in releases),
         }
 
     def approve(self, request, photo):
-        services.photo_review_approve(photo=photo, reviewer=request.user)
+        releases = ModelRelease.objects.filter(links__subject__photo=photo).distinct()
+        services.photo_review_approve(
+            photo=photo,
+            reviewer=request.user,
+            revision=request.POST.get("revision", ""),
+            checklists={str(r.uuid): request.POST.getlist(f"checklist-{r.uuid}") for r in releases},
+        )
 
     def reject(self, request, photo, reason, note):
         group, _sep, code = reason.partition(":")
@@ -720,6 +727,7 @@ class ReviewReleaseView(_ReviewItemView):
             "photos": photos,
             "history": [],
             "decidable": release.status == ModelRelease.Status.PENDING,
+            "revision": selectors.release_revision(release),
             "has_pending_release": True,
             "paper_form": PaperWithdrawalForm(
                 scopes=selectors.release_active_scopes(release), initial={"received_on": timezone.localdate()}
@@ -727,7 +735,12 @@ class ReviewReleaseView(_ReviewItemView):
         }
 
     def approve(self, request, release):
-        services.release_approve(release=release, reviewer=request.user)
+        services.release_approve(
+            release=release,
+            reviewer=request.user,
+            revision=request.POST.get("revision", ""),
+            checklist=request.POST.getlist(f"checklist-{release.uuid}"),
+        )
 
     def reject(self, request, release, reason, note):
         _group, _sep, code = reason.partition(":")
