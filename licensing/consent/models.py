@@ -124,7 +124,7 @@ def _signature_key(release: "ModelRelease", filename: str) -> str:
 
 
 class ModelRelease(models.Model):
-    """A signed model release: one subject's consent, with the scan as proof.
+    """A signed model release: one subject's consent, with the scan (or the PDF they signed here) as proof.
 
     The subject's name, contact, date of birth and the guardian's and witness's names are
     personal data, shown to staff only; everywhere else the subject is ``subject_id``.
@@ -140,6 +140,8 @@ class ModelRelease(models.Model):
         PDF = "pdf", "PDF"
         JPEG = "jpg", "JPEG"
         PNG = "png", "PNG"
+
+    Origin = Origin
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     subject_id = models.CharField(_("subject id"), max_length=12, unique=True, default=new_subject_id, editable=False)

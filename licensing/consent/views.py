@@ -26,14 +26,18 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from catalog.models import Photo, PhotoSubject
-from licensing.consent import receipts, rendering, selectors, services
+from licensing.consent import documents, receipts, rendering, selectors, services
 from licensing.consent.forms import (
     LinkResendForm,
     OptOutForm,
     PaperWithdrawalForm,
     RejectForm,
     ReleaseForm,
+    ReleaseRequestForm,
+    SigningCodeForm,
+    SigningForm,
     WithdrawForm,
+    data_url_png,
 )
 from licensing.consent.models import (
     ConsentScope,
@@ -187,6 +191,12 @@ class ReleaseEditView(ContributorRequiredMixin, View):
 
     def _release(self, request, uuid):
         release = _own_release_or_404(request.user, uuid)
+        if release.origin == ModelRelease.Origin.DIGITAL:
+            messages.error(
+                request,
+                _("The person signed this release themselves: it cannot be changed. Ask them to sign a new one."),
+            )
+            return release, False
         if not release.is_editable:
             messages.error(
                 request,
@@ -1093,4 +1103,169 @@ def subject_receipts(request, token):
     }
     response = JsonResponse(body, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="consent-receipts-{release.subject_id}.json"'
+    return _no_referrer(response)
+
+
+# --- Release requests: the person signs for themselves ------------------------------------------
+
+
+class ReleaseRequestCreateView(ContributorRequiredMixin, View):
+    """A contributor asks a person to sign, by e-mail or here on this device."""
+
+    template_name = "licensing/release_request_form.html"
+
+    def _subjects(self, user):
+        return list(
+            PhotoSubject.objects.filter(photo__contributor=user, release_link__isnull=True)
+            .select_related("photo")
+            .order_by("-photo__created_at", "position")[:200]
+        )
+
+    def get(self, request):
+        form = ReleaseRequestForm(
+            subjects=self._subjects(request.user),
+            initial={"photographer_name": request.user.get_full_name(), "language": "ja", "mode": "remote"},
+        )
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        form = ReleaseRequestForm(request.POST, subjects=self._subjects(request.user))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                req, path = services.release_request_create(
+                    contributor=request.user,
+                    subject_name=data["subject_name"],
+                    email=data["email"],
+                    is_minor=data["is_minor"],
+                    subjects=[form.subject_rows[pk] for pk in data["subjects"]],
+                    mode=data["mode"],
+                    language=data["language"],
+                    photographer_name=data["photographer_name"],
+                    shoot_date=data["shoot_date"],
+                    shoot_place=data["shoot_place"],
+                )
+            except ApplicationError as exc:
+                exc.add_to_form(form)
+            else:
+                if req.mode == "on_location":
+                    return redirect(path + "?handover=1")
+                messages.success(
+                    request,
+                    _("We sent the signing link to %(email)s. The release appears here once it is signed.")
+                    % {"email": req.email},
+                )
+                return redirect("licensing:release_list")
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+def _masked(email: str) -> str:
+    local, _sep, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+class ReleaseSignView(View):
+    """The signing page: confirm the address with a code, then read, tick and sign."""
+
+    template_name = "licensing/release_sign.html"
+
+    def _request(self, token):
+        req = services.release_request_for_token(token)
+        if req is None:
+            raise Http404
+        return req
+
+    def _confirmed_here(self, request, req) -> bool:
+        return req.email_confirmed_at is not None and request.session.get(f"sign:{req.uuid}") is True
+
+    def _render(self, request, req, token, *, code_form=None, form=None, code_sent=False, status=200):
+        scopes = list(ConsentScope.objects.order_by("position", "code"))
+        subjects = list(req.subjects.select_related("photo").order_by("photo_id", "position"))
+        context = {
+            "req": req,
+            "token": token,
+            "masked_email": _masked(req.email),
+            "handover": request.GET.get("handover") == "1",
+            "confirmed": self._confirmed_here(request, req),
+            "code_sent": code_sent or request.session.get(f"sign-code:{req.uuid}") is True,
+            "code_form": code_form or SigningCodeForm(),
+            "form": form or SigningForm(scopes=scopes),
+            "scopes": scopes,
+            "photos": list({s.photo_id: s.photo for s in subjects}.values()),
+            "release_text_ja": documents.RELEASE_TEXT_JA,
+            "release_text_en": documents.RELEASE_TEXT_EN,
+        }
+        return _no_referrer(render(request, self.template_name, context, status=status))
+
+    def get(self, request, token):
+        return self._render(request, self._request(token), token)
+
+    def post(self, request, token):
+        req = self._request(token)
+        action = request.POST.get("action")
+        try:
+            if action == "send":
+                services.release_request_code_send(request=req)
+                request.session[f"sign-code:{req.uuid}"] = True
+                return self._render(request, req, token, code_sent=True)
+            if action == "code":
+                code_form = SigningCodeForm(request.POST)
+                if not code_form.is_valid():
+                    return self._render(request, req, token, code_form=code_form, status=400)
+                services.release_request_code_check(request=req, code=code_form.cleaned_data["code"])
+                request.session[f"sign:{req.uuid}"] = True
+                return _no_referrer(redirect(request.get_full_path()))
+            if action == "sign":
+                if not self._confirmed_here(request, req):
+                    raise Http404
+                scopes = list(ConsentScope.objects.order_by("position", "code"))
+                form = SigningForm(request.POST, scopes=scopes)
+                if not form.is_valid():
+                    return self._render(request, req, token, form=form, status=400)
+                data = form.cleaned_data
+                try:
+                    services.release_request_sign(
+                        request=req,
+                        scopes=data["scopes"],
+                        full_name=data["full_name"],
+                        signature_png=data_url_png(data["signature"]),
+                        guardian_name=data["guardian_name"],
+                        guardian_relation=data["guardian_relation"],
+                        guardian_signature_png=data_url_png(data["guardian_signature"]),
+                    )
+                except ApplicationError as exc:
+                    exc.add_to_form(form)
+                    return self._render(request, req, token, form=form, status=exc.status)
+                return _no_referrer(redirect(request.path))
+        except ApplicationError as exc:
+            code_form = SigningCodeForm(request.POST if action == "code" else None)
+            code_form.add_error(None, exc.message)
+            return self._render(request, req, token, code_form=code_form, status=exc.status)
+        raise Http404
+
+
+def release_sign_photo(request, token, uuid):
+    """A thumbnail of a photo the signing request covers (the photo may not be published yet)."""
+    req = services.release_request_for_token(token)
+    if req is None:
+        raise Http404
+    photo = Photo.objects.filter(uuid=uuid, subjects__in=req.subjects.all()).exclude(thumbnail="").first()
+    if photo is None:
+        raise Http404
+    response = FileResponse(default_storage.open(photo.thumbnail.name, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def subject_release_pdf(request, token):
+    """The signed release as a PDF, for the subject with their private link."""
+    release = selectors.release_for_withdrawal_token(token)
+    if release is None or release.origin != "digital":
+        raise Http404
+    response = FileResponse(
+        default_storage.open(release.document.name, "rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"model-release-{release.subject_id}.pdf",
+    )
     return _no_referrer(response)

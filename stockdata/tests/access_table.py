@@ -125,6 +125,7 @@ URL_ROWS: dict[str, Row] = {
     "contributors:payout_statement_csv": Row(CONTRIBUTOR_A, kwargs={"pk": "payout_a.pk"}),
     "licensing:release_list": Row(CONTRIBUTOR),
     "licensing:release_create": Row(CONTRIBUTOR),
+    "licensing:release_request": Row(CONTRIBUTOR),
     "licensing:opt_out": Row(CONTRIBUTOR),
     "licensing:photo_releases": Row(CONTRIBUTOR_A, kwargs={"uuid": "photo_a.uuid"}),
     "licensing:release_detail": Row(CONTRIBUTOR_A, kwargs={"uuid": "release_a.uuid"}),
@@ -140,6 +141,16 @@ URL_ROWS: dict[str, Row] = {
     "licensing:paper_withdrawal": Row(STAFF_REDIRECT, method="POST", data={}, kwargs={"uuid": "release_a.uuid"}),
     "licensing:release_link_issue": Row(STAFF, method="POST", kwargs={"uuid": "release_a.uuid"}),
     "licensing:consent": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:identity_check": Row(STAFF_REDIRECT, method="POST", data={}, kwargs={"uuid": "release_a.uuid"}),
+    # --- The subject, and anyone checking a receipt
+    "licensing:consent_receipts": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:consent_release_pdf": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:contact_confirm": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:consent_link_resend": Row(PUBLIC),
+    "licensing:consent_receipt_keys": Row(PUBLIC),
+    "licensing:consent_receipt_verify": Row(PUBLIC),
+    "licensing:release_sign": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:release_sign_photo": Row(EVERYONE_404, kwargs={"token": "not-a-token", "uuid": UUID}),
     # --- Bundles
     "licensing:bundle_status": Row(BUYER_A_ONLY_404, kwargs={"order_uuid": "order_a.uuid", "line_id": "line_a.pk"}),
     "licensing:bundle_download": Row(
@@ -264,6 +275,10 @@ API_ROWS: dict[str, Row] = {
     "GET /api/v1/datasets/": Row(API_PUBLIC, url_name="api:catalogue-list"),
     "GET /api/v1/datasets/{slug}/": Row(API_PUBLIC, kwargs={"slug": "dataset.slug"}, url_name="api:catalogue-detail"),
     "GET /api/v1/consent-scopes/": Row(API_SIGNED_IN, url_name="api:consent-scope-list"),
+    # Anyone may verify a consent receipt; an empty body is a 400.
+    "POST /api/v1/consent-receipts/verify/": Row(
+        E(*[400] * 7), method="POST", data={}, url_name="api:consent-receipt-verify"
+    ),
     # Photos
     "GET /api/v1/photos/": Row(API_CONTRIBUTOR, url_name="api:photo-list"),
     "POST /api/v1/photos/": Row(API_CONTRIBUTOR_INVALID, method="POST", data={}, url_name="api:photo-list"),

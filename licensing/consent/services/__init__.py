@@ -20,6 +20,13 @@ from licensing.consent.services.releases import (
     release_resubmit,
     release_update,
 )
+from licensing.consent.services.requests import (
+    release_request_code_check,
+    release_request_code_send,
+    release_request_create,
+    release_request_for_token,
+    release_request_sign,
+)
 from licensing.consent.services.review import (
     BulkResult,
     photo_review_approve,
@@ -57,6 +64,11 @@ __all__ = [
     "release_document_replace",
     "release_identity_check_record",
     "release_reject",
+    "release_request_code_check",
+    "release_request_code_send",
+    "release_request_create",
+    "release_request_for_token",
+    "release_request_sign",
     "release_resubmit",
     "release_update",
     "release_withdrawal_link_issue",
