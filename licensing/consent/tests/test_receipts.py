@@ -59,6 +59,7 @@ def test_receipt_verifies_with_the_published_key_and_fails_after_one_byte_change
     assert [(p["purpose"], p["status"], p["sensitive"]) for p in record["purposes"]] == [
         ("publication", "given", False),
         ("ai_training", "given", False),
+        ("generative_ai_training", "given", False),
         ("biometric", "given", True),
         ("unique_identification", "given", True),
     ]

@@ -355,8 +355,12 @@ def test_default_scopes_come_back_after_a_flush_and_edits_are_kept():
     ConsentScope.objects.filter(code="biometric").delete()
     assert consent_services.consent_scopes_ensure() == 1
     assert list(ConsentScope.objects.values_list("code", "name_en")[:1]) == [("publication", "Publication (edited)")]
-    assert ConsentScope.objects.count() == 4
+    assert ConsentScope.objects.count() == 5
     from importlib import import_module
 
-    # The migration keeps its own frozen copy; today both say the same.
-    assert import_module("licensing.migrations.0002_consent_scopes").SCOPES == consent_services.DEFAULT_CONSENT_SCOPES
+    # The migrations keep their own frozen copies; today they say the same.
+    frozen = [
+        *import_module("licensing.migrations.0002_consent_scopes").SCOPES,
+        import_module("licensing.migrations.0015_generative_ai_scope").GENERATIVE,
+    ]
+    assert sorted(frozen, key=lambda s: s["position"]) == consent_services.DEFAULT_CONSENT_SCOPES
