@@ -8,7 +8,7 @@ from django.apps import apps
 from catalog.curation import services as curation_services
 from catalog.models import Dataset, Photo
 from catalog.storefront.pages import generative_ai_sentence
-from licensing.consent.models import ConsentScope
+from licensing.consent.models import ConsentReceipt, ConsentScope
 from licensing.consent.selectors import photos_consent_scopes, photos_holding_scopes
 from licensing.consent.tests.factories import PhotoFactory, SubjectFactory, attach, make_release
 from licensing.delivery.archive import formats
@@ -49,6 +49,14 @@ def test_generative_dataset_admits_only_photos_whose_every_subject_granted_it():
     version = curation_services.dataset_version_freeze(dataset=ds, by=staff)
     assert [i.photo_id for i in version.items.all()] == [both.pk]
     assert version.items.get().scopes == sorted(GENERATIVE)
+    # The frozen version (and so every bundle's metadata) names each person's consent receipt by
+    # id and SHA-256 only: no name, no contact.
+    receipts_by_release = {r.release_id: r for r in ConsentReceipt.objects.filter(release__in=[granted, also_granted])}
+    assert [s["consent_receipt"] for s in version.items.get().subjects] == [
+        {"id": str(receipts_by_release[r.pk].uuid), "sha256": receipts_by_release[r.pk].sha256}
+        for r in (granted, also_granted)
+    ]
+    assert "Yamada" not in str(version.items.get().subjects)
     # The stored masks (catalogue counts) and the rule agree.
     held = photos_holding_scopes(Photo.objects.all(), ["generative_ai_training"])
     assert list(held.values_list("pk", flat=True)) == [both.pk]

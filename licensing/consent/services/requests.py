@@ -154,32 +154,33 @@ def release_request_code_send(*, request: ReleaseRequest) -> None:
     email_send(key=f"release-code:{row.pk}", to=[request.email], subject=subject, body=body, secret=True)
 
 
-@transaction.atomic
 def release_request_code_check(*, request: ReleaseRequest, code: str) -> ReleaseRequest:
-    """The person typed the code: their address is confirmed. Five wrong tries end a code."""
-    row = (
-        ContactCode.objects.select_for_update()
-        .filter(request=request, used_at__isnull=True, expires_at__gte=timezone.now())
-        .order_by("-created_at")
-        .first()
-    )
-    wrong = ApplicationError(
-        _("That code is not right or has expired. Check the latest e-mail, or ask for a new code."),
-        code=ErrorCode.CODE_INVALID,
-        field="code",
-    )
-    if row is None:
-        raise wrong
-    if not hmac.compare_digest(token_hash(code.strip()), row.code_hash):
-        row.attempts += 1
-        if row.attempts >= CODE_ATTEMPTS:
+    """The person typed the code: their address is confirmed. Five wrong tries end a code (the count
+    is committed even though the call then refuses)."""
+    with transaction.atomic():
+        row = (
+            ContactCode.objects.select_for_update()
+            .filter(request=request, used_at__isnull=True, expires_at__gte=timezone.now())
+            .order_by("-created_at")
+            .first()
+        )
+        right = row is not None and hmac.compare_digest(token_hash(code.strip()), row.code_hash)
+        if row is not None and not right:
+            row.attempts += 1
+            if row.attempts >= CODE_ATTEMPTS:
+                row.used_at = timezone.now()
+            row.save(update_fields=["attempts", "used_at"])
+        elif right:
             row.used_at = timezone.now()
-        row.save(update_fields=["attempts", "used_at"])
-        raise wrong
-    row.used_at = timezone.now()
-    row.save(update_fields=["used_at"])
-    request.email_confirmed_at = timezone.now()
-    request.save(update_fields=["email_confirmed_at"])
+            row.save(update_fields=["used_at"])
+            request.email_confirmed_at = timezone.now()
+            request.save(update_fields=["email_confirmed_at"])
+    if not right:
+        raise ApplicationError(
+            _("That code is not right or has expired. Check the latest e-mail, or ask for a new code."),
+            code=ErrorCode.CODE_INVALID,
+            field="code",
+        )
     return request
 
 
