@@ -252,7 +252,7 @@ def _seed_signed_by_the_subject(contributors, photos, out) -> None:
     for n, (name, email, minor, scopes) in enumerate(SIGNED_DEMO):
         if n >= len(uncovered):
             return
-        photo, subject = uncovered[n]
+        photo, subject = uncovered[-1 - n]  # the last photos: the first ones keep their paper releases
         request, _path = services.release_request_create(
             contributor=photo.contributor,
             subject_name=name,

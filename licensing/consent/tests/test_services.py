@@ -281,15 +281,21 @@ def test_other_needs_a_note(contributor, reviewer):
 
 
 def test_bulk_approve_approves_what_it_can_and_says_why_not_for_the_rest(contributor, reviewer):
-    ok = make_release(contributor)
+    ok = make_release(contributor, approve_by=reviewer)
     minor = minor_release_without_guardian(contributor)
+    unchecked = make_release(contributor)
     photo = photo_with_people(contributor, status=Photo.Status.SUBMITTED)
     attach(ok, photo)
-    result = consent_services.review_bulk_approve(reviewer=reviewer, releases=[minor], photos=[photo])
+    waits = photo_with_people(contributor, status=Photo.Status.SUBMITTED)
+    attach(unchecked, waits)
+    result = consent_services.review_bulk_approve(reviewer=reviewer, releases=[minor], photos=[photo, waits])
     assert result.approved == 1
-    assert len(result.errors) == 1
-    assert result.errors[0][0] == minor.subject_id
+    assert [label for label, _message in result.errors] == [minor.subject_id, str(waits)]
     assert "cannot be approved" in result.errors[0][1]
+    # Nothing in a bulk selection was checked against a paper release's scan.
+    assert result.errors[1][1] == (
+        f"Release {unchecked.subject_id}: tick every checklist item after checking it against the scan (5 not ticked)."
+    )
 
 
 # --- Withdrawal -----------------------------------------------------------------------------------
@@ -297,7 +303,9 @@ def test_bulk_approve_approves_what_it_can_and_says_why_not_for_the_rest(contrib
 
 def test_withdrawal_is_recorded_and_the_whole_consent_ends_the_release(contributor, reviewer):
     photo = photo_with_people(contributor)
-    release = make_release(contributor, approve_by=reviewer)
+    release = make_release(
+        contributor, scopes=("publication", "ai_training", "biometric", "unique_identification"), approve_by=reviewer
+    )
     attach(release, photo)
     first = consent_services.consent_withdraw(release=release, scopes=["unique_identification"])
     assert (first.entire, first.channel, [s.code for s in first.scopes.all()]) == (
