@@ -205,6 +205,11 @@ def _signature(png: bytes, field: str) -> bytes:
     return out.getvalue()
 
 
+def _one_band(request: ReleaseRequest) -> str:
+    bands = set(request.subjects.values_list("age_band", flat=True))
+    return bands.pop() if len(bands) == 1 else ""
+
+
 @transaction.atomic
 def release_request_sign(
     *,
@@ -255,6 +260,8 @@ def release_request_sign(
         signed_on=timezone.localdate(now),
         signed_at=now,
         signed_full_name=full_name.strip(),
+        # The band the photographer described the person with, when all their photos agree.
+        age_band=_one_band(request),
         shoot_date=request.shoot_date,
         shoot_place=request.shoot_place,
         photographer_name=request.photographer_name,
