@@ -8,5 +8,5 @@ from licensing.commerce.models import *
 from licensing.consent.models import *
 
 # Migrations name these by their path in this module.
-from licensing.consent.models import _document_key, new_subject_id  # noqa: F401
+from licensing.consent.models import _document_key, _signature_key, new_subject_id  # noqa: F401
 from licensing.delivery.models import *

@@ -75,6 +75,10 @@ class ErrorCode(StrEnum):
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
     NOT_ELIGIBLE = "not_eligible"
+    CHANGED_SINCE_OPENED = "changed_since_opened"
+    CHECKLIST_INCOMPLETE = "checklist_incomplete"
+    RECEIPT_INVALID = "receipt_invalid"
+    CODE_INVALID = "code_invalid"
     # Curation.
     NO_VERSION = "no_version"
     UNANNOTATED_PHOTOS = "unannotated_photos"

@@ -308,6 +308,7 @@ def dataset_version_freeze(*, dataset: Dataset, by, annotated: bool = False, not
                         "subject_id": consent.get(s.position, {}).get("subject_id"),
                         "release_id": consent.get(s.position, {}).get("release_id"),
                         "scopes": consent.get(s.position, {}).get("scopes", []),
+                        "consent_receipt": consent.get(s.position, {}).get("consent_receipt"),
                         "age_band": s.age_band,
                         "gender": s.gender,
                         "ethnicity": s.ethnicity,

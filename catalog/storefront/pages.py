@@ -23,6 +23,7 @@ METADATA_ROWS = 5
 SCOPE_SHORT_NAMES = {
     "publication": _("Publication"),
     "ai_training": _("AI training"),
+    "generative_ai_training": _("Generative AI"),
     "biometric": _("Biometric"),
     "unique_identification": _("Identification"),
 }
@@ -144,6 +145,18 @@ def annotation_facts(version: DatasetVersion) -> list[str]:
     ]
 
 
+def generative_ai_sentence(held: set[str]) -> str:
+    """Whether the photos may train generative models: only if every person shown granted that scope."""
+    if {"ai_training", "generative_ai_training"} <= held:
+        return str(_("Generative AI training is permitted: every person shown consented to it."))
+    return str(
+        _(
+            "Generative AI training is not permitted: not every person shown consented to it. Do not use these "
+            "photos to train models that create images, video or text."
+        )
+    )
+
+
 def datasheet(dataset: Dataset, version: DatasetVersion, *, held_scopes: list[dict]) -> list[dict]:
     """A datasheet for the version (after Gebru et al.: motivation, composition, collection, consent,
     preprocessing, uses, distribution, maintenance), every figure read from the version's records."""
@@ -229,6 +242,7 @@ def datasheet(dataset: Dataset, version: DatasetVersion, *, held_scopes: list[di
             _("Uses"),
             [
                 _("Training and evaluating models within the consent scopes above, under the licence."),
+                generative_ai_sentence({s["code"] for s in held_scopes}),
                 _("Not permitted: re-identifying or contacting the people shown, surveillance, redistribution."),
             ],
         ),

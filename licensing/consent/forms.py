@@ -163,3 +163,85 @@ class OptOutForm(forms.Form):
 
 
 CHANNELS = ConsentWithdrawal.Channel
+
+
+class LinkResendForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        help_text=_("The address you confirmed when you signed or confirmed your model release."),
+    )
+
+
+class ReleaseRequestForm(forms.Form):
+    """A contributor asks a person to sign: who, their e-mail, and which people in which photos."""
+
+    subject_name = forms.CharField(label=_("Person's full name"), max_length=200)
+    email = forms.EmailField(
+        label=_("Person's e-mail"), help_text=_("The signing link and a confirmation code go to this address.")
+    )
+    is_minor = forms.BooleanField(label=_("The person is a minor (under 18): a guardian signs too"), required=False)
+    language = forms.ChoiceField(label=_("Language of the e-mail"), choices=[("ja", "日本語"), ("en", "English")])
+    mode = forms.ChoiceField(
+        label=_("How it is signed"),
+        choices=[
+            ("remote", _("Send the link by e-mail; they sign on their own device")),
+            ("on_location", _("Here, on this device: I hand it over to them")),
+        ],
+        widget=forms.RadioSelect,
+        initial="remote",
+    )
+    photographer_name = forms.CharField(label=_("Photographer"), max_length=200)
+    shoot_date = forms.DateField(label=_("Shoot date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    shoot_place = forms.CharField(label=_("Place of the shoot"), max_length=200, required=False)
+    subjects = forms.MultipleChoiceField(
+        label=_("The people in your photos it covers"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, subjects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subject_rows = {str(s.pk): s for s in subjects}
+        self.fields["subjects"].choices = [
+            (
+                str(s.pk),
+                _("%(photo)s — person %(n)s") % {"photo": s.photo.title or s.photo.original_filename, "n": s.position},
+            )
+            for s in subjects
+        ]
+
+
+class SigningCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the e-mail"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
+    )
+
+
+class SigningForm(forms.Form):
+    """The release as the person signs it: every scope its own unticked box."""
+
+    scopes = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    full_name = forms.CharField(label=_("Your full name"), max_length=200)
+    signature = forms.CharField(widget=forms.HiddenInput, required=False)
+    guardian_name = forms.CharField(label=_("Guardian's full name"), max_length=200, required=False)
+    guardian_relation = forms.CharField(label=_("Relation to the person (e.g. mother)"), max_length=100, required=False)
+    guardian_signature = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, scopes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(s.code, s.name) for s in scopes]
+
+
+def data_url_png(value: str) -> bytes:
+    """The bytes of a ``data:image/png;base64,...`` value from the signature pad (b"" if it is not one)."""
+    import base64
+    import binascii
+
+    prefix = "data:image/png;base64,"
+    if not value.startswith(prefix):
+        return b""
+    try:
+        return base64.b64decode(value[len(prefix) :], validate=True)
+    except (binascii.Error, ValueError):
+        return b""

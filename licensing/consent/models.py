@@ -36,6 +36,7 @@ class ConsentScope(models.Model):
 
     PUBLICATION = "publication"
     AI_TRAINING = "ai_training"
+    GENERATIVE_AI_TRAINING = "generative_ai_training"
     BIOMETRIC = "biometric"
     UNIQUE_IDENTIFICATION = "unique_identification"
 
@@ -108,8 +109,22 @@ class FormLanguage(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Origin(models.TextChoices):
+    PAPER = "paper", _("On paper (scan uploaded by the photographer)")
+    DIGITAL = "digital", _("Digitally, by the subject")
+
+
+class ContactConfirmation(models.TextChoices):
+    CODE = "code", _("One-time code sent to the address")
+    IN_PERSON = "in_person", _("Identity checked in person by staff")
+
+
+def _signature_key(release: "ModelRelease", filename: str) -> str:
+    return f"releases/{release.contributor_id}/{release.uuid}-signature-{secrets.token_hex(4)}.png"
+
+
 class ModelRelease(models.Model):
-    """A signed model release: one subject's consent, with the scan as proof.
+    """A signed model release: one subject's consent, with the scan (or the PDF they signed here) as proof.
 
     The subject's name, contact, date of birth and the guardian's and witness's names are
     personal data, shown to staff only; everywhere else the subject is ``subject_id``.
@@ -125,6 +140,8 @@ class ModelRelease(models.Model):
         PDF = "pdf", "PDF"
         JPEG = "jpg", "JPEG"
         PNG = "png", "PNG"
+
+    Origin = Origin
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     subject_id = models.CharField(_("subject id"), max_length=12, unique=True, default=new_subject_id, editable=False)
@@ -177,6 +194,33 @@ class ModelRelease(models.Model):
     # The subject's secret link: only a SHA-256 of the token is kept.
     withdrawal_token_hash = models.CharField(max_length=64, blank=True, editable=False)
 
+    # How the consent was given: a scan the photographer uploaded, or signed by the subject here.
+    origin = models.CharField(_("signed"), max_length=10, choices=Origin.choices, default=Origin.PAPER)
+    # The address the subject's private link may go to: set only once its holder confirmed it
+    # (a one-time code) or staff checked the subject's identity in person (who and how below).
+    contact_email = models.EmailField(_("confirmed e-mail"), blank=True)
+    contact_confirmed_at = models.DateTimeField(_("e-mail confirmed"), null=True, blank=True)
+    contact_confirmed_how = models.CharField(
+        _("confirmed by"), max_length=10, choices=ContactConfirmation.choices, blank=True
+    )
+    identity_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("identity checked by"),
+    )
+    identity_check_method = models.CharField(_("how identity was checked"), max_length=300, blank=True)
+    # A digital release: what the subject (and a minor's guardian) typed and drew.
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signed_full_name = models.CharField(_("full name as typed"), max_length=200, blank=True)
+    signature = models.FileField(_("signature"), upload_to=_signature_key, max_length=300, blank=True)
+    guardian_relation = models.CharField(_("guardian's relation"), max_length=100, blank=True)
+    guardian_signature = models.FileField(
+        _("guardian's signature"), upload_to=_signature_key, max_length=300, blank=True
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
@@ -209,7 +253,8 @@ class ModelRelease(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.REJECTED)
+        """The photographer may change a paper release under review; one the subject signed, never."""
+        return self.origin == Origin.PAPER and self.status in (self.Status.PENDING, self.Status.REJECTED)
 
     @property
     def is_valid(self) -> bool:
@@ -308,6 +353,10 @@ class ReviewDecision(AppendOnlyModel):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_decisions", verbose_name=_("reviewer")
     )
+    # What the reviewer saw: the revision (hash of fields and document) of the page they decided on,
+    # and for a paper release the checklist items they ticked.
+    revision = models.CharField(_("revision reviewed"), max_length=64, blank=True)
+    checklist = models.JSONField(_("checklist ticked"), default=list, blank=True)
     created_at = models.DateTimeField(_("decided at"), auto_now_add=True)
 
     class Meta:
@@ -458,3 +507,103 @@ class ProvisionRecord(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.subject_id} to {self.recipient_name} on {self.provided_on}"
+
+
+class ConsentReceipt(AppendOnlyModel):
+    """A signed, machine-readable receipt of a consent event (ISO/IEC TS 27560 record as a compact JWS).
+
+    Issued when a release is signed or approved, when its scopes change and when it is withdrawn;
+    each names the one before it, so the subject's receipts form a chain. Never changed.
+    """
+
+    append_only_instead = "issue a new receipt instead"
+
+    class Event(models.TextChoices):
+        GIVEN = "given", _("Consent given")
+        CHANGED = "changed", _("Scopes changed")
+        WITHDRAWN = "withdrawn", _("Consent withdrawn")
+
+    uuid = models.UUIDField(_("receipt id"), default=uuid.uuid4, unique=True, editable=False)
+    release = models.ForeignKey(ModelRelease, on_delete=models.PROTECT, related_name="receipts")
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next", verbose_name=_("previous")
+    )
+    event = models.CharField(_("event"), max_length=10, choices=Event.choices)
+    token = models.TextField(_("signed receipt (compact JWS)"))
+    sha256 = models.CharField(_("SHA-256 of the signed receipt"), max_length=64)
+    key_id = models.CharField(_("signing key id"), max_length=64)
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        ordering = ["issued_at", "id"]
+        verbose_name = _("consent receipt")
+        verbose_name_plural = _("consent receipts")
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+
+class ContactCode(models.Model):
+    """A one-time secret sent to an address (a six-digit code, or a link); using it proves the person
+    holds that address. Only its SHA-256 is kept; it expires, allows few attempts and works once.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    release = models.ForeignKey(ModelRelease, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    request = models.ForeignKey("ReleaseRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="codes")
+    email = models.EmailField()
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class ReleaseRequest(models.Model):
+    """A contributor asks a person to sign a release on their own device (or on the photographer's).
+
+    Holds the person's name and e-mail (staff and the contributor only) and the people in photos it
+    will cover; becomes a ``ModelRelease`` when the person signs.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the signature")
+        SIGNED = "signed", _("Signed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Mode(models.TextChoices):
+        REMOTE = "remote", _("Sent by e-mail")
+        ON_LOCATION = "on_location", _("On this device (hand it over)")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="release_requests")
+    subject_name = models.CharField(_("person's full name"), max_length=200)
+    email = models.EmailField(_("person's e-mail"))
+    is_minor = models.BooleanField(_("the person is a minor (under 18)"), default=False)
+    language = models.CharField(
+        _("language"), max_length=5, choices=[("ja", "日本語"), ("en", "English")], default="ja"
+    )
+    mode = models.CharField(_("how it is signed"), max_length=12, choices=Mode.choices, default=Mode.REMOTE)
+    subjects = models.ManyToManyField("catalog.PhotoSubject", related_name="+", verbose_name=_("people in photos"))
+    photographer_name = models.CharField(_("photographer"), max_length=200)
+    shoot_date = models.DateField(_("shoot date"), null=True, blank=True)
+    shoot_place = models.CharField(_("place of the shoot"), max_length=200, blank=True)
+    token_hash = models.CharField(max_length=64, editable=False)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    release = models.OneToOneField(
+        ModelRelease, on_delete=models.PROTECT, null=True, blank=True, related_name="request"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("release request")
+        verbose_name_plural = _("release requests")
+
+    def __str__(self) -> str:
+        return str(self.uuid)

@@ -13,7 +13,9 @@ in a dataset) is for the caller to filter.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -25,6 +27,7 @@ from django.utils import timezone
 
 from catalog.models import Photo, PhotoSubject
 from licensing.consent.models import (
+    ConsentReceipt,
     ConsentScope,
     ContributorOptOut,
     ModelRelease,
@@ -432,7 +435,8 @@ def queue_key(obj: Photo | ModelRelease) -> tuple:
 
 def photos_subject_consent(photo_ids: Iterable[int]) -> dict[int, dict[int, dict]]:
     """Per photo, per subject position: the pseudonymous subject id, the release and the scopes it
-    still grants (approved and unexpired releases only; otherwise no scopes). Three queries.
+    still grants (approved and unexpired releases only; otherwise no scopes) and its latest consent
+    receipt's id and SHA-256. Four queries.
 
     This is what a frozen dataset version records as the consent basis of each person in it.
     """
@@ -460,11 +464,100 @@ def photos_subject_consent(photo_ids: Iterable[int]) -> dict[int, dict[int, dict
         .values_list("release_id", "scope__code")
     ):
         granted[release_id].append(code)
+    # The latest receipt of each release: its id and SHA-256 let a buyer prove consent to a third
+    # party without learning who the person is.
+    latest: dict[int, tuple[str, str]] = {}
+    for release_id, receipt_uuid, sha256 in (
+        ConsentReceipt.objects.filter(release_id__in=valid)
+        .order_by("release_id", "issued_at", "id")
+        .values_list("release_id", "uuid", "sha256")
+    ):
+        latest[release_id] = (str(receipt_uuid), sha256)
     result: dict[int, dict[int, dict]] = defaultdict(dict)
     for photo_id, position, release_id, subject_id, _status, _expires in rows:
+        receipt = latest.get(release_id) if release_id in valid else None
         result[photo_id][position] = {
             "subject_id": subject_id,
             "release_id": release_id,
             "scopes": granted[release_id] if release_id in valid else [],
+            "consent_receipt": {"id": receipt[0], "sha256": receipt[1]} if receipt else None,
         }
     return dict(result)
+
+
+# --- The subject's confirmed contact --------------------------------------------------------------
+
+
+def confirmed_contact_email(release: ModelRelease) -> str | None:
+    """The e-mail address the subject's private link (and any notice meant for the subject) may go to:
+    one its holder confirmed with a one-time code or link, or that staff confirmed after checking the
+    subject's identity in person. None when there is no such address: then nothing is sent."""
+    if release.contact_confirmed_at is None or not release.contact_email:
+        return None
+    return release.contact_email
+
+
+def releases_with_confirmed_contact(email: str) -> QuerySet[ModelRelease]:
+    """Releases whose confirmed contact is ``email`` (case-insensitive); withdrawn ones too, whose
+    subject still follows each recipient's deletion."""
+    return ModelRelease.objects.filter(contact_email__iexact=email.strip(), contact_confirmed_at__isnull=False)
+
+
+# --- What a reviewer saw -------------------------------------------------------------------------
+
+# The release's own fields that a reviewer compares with the document.
+REVISION_FIELDS = (
+    "reference",
+    "subject_name",
+    "subject_contact",
+    "date_of_birth",
+    "age_band",
+    "is_minor",
+    "guardian_name",
+    "guardian_signed",
+    "signed_on",
+    "shoot_date",
+    "shoot_place",
+    "photographer_name",
+    "witness_name",
+    "form_language",
+    "expires_on",
+    "document_sha256",
+    "status",
+)
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def release_revision(release: ModelRelease) -> str:
+    """A hash of what the review page shows of a release: its fields, its document and its scopes.
+    Any change by the photographer (a widened scope, a new scan) gives a new revision."""
+    scopes = sorted(
+        ReleaseScope.objects.filter(release_id=release.pk, withdrawn_at__isnull=True).values_list(
+            "scope__code", flat=True
+        )
+    )
+    row = ModelRelease.objects.filter(pk=release.pk).values(*REVISION_FIELDS).first() or {}
+    return _digest({"release": row, "scopes": scopes})
+
+
+def photo_revision(photo: Photo) -> str:
+    """A hash of what the review page shows of a photo: the file, its text, its people and their releases."""
+    row = Photo.objects.filter(pk=photo.pk).values("sha256", "title", "description", "no_people", "status").first()
+    subjects = list(
+        PhotoSubject.objects.filter(photo_id=photo.pk)
+        .order_by("position")
+        .values("position", "age_band", "gender", "mask", "release_link__release_id")
+    )
+    tags = sorted(photo.tags.values_list("name", flat=True))
+    releases = sorted({s["release_link__release_id"] for s in subjects if s["release_link__release_id"]})
+    return _digest(
+        {
+            "photo": row,
+            "tags": tags,
+            "subjects": subjects,
+            "releases": [release_revision(ModelRelease(pk=pk)) for pk in releases],
+        }
+    )

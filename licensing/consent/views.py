@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,13 +26,18 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from catalog.models import Photo, PhotoSubject
-from licensing.consent import rendering, selectors, services
+from licensing.consent import documents, receipts, rendering, selectors, services
 from licensing.consent.forms import (
+    LinkResendForm,
     OptOutForm,
     PaperWithdrawalForm,
     RejectForm,
     ReleaseForm,
+    ReleaseRequestForm,
+    SigningCodeForm,
+    SigningForm,
     WithdrawForm,
+    data_url_png,
 )
 from licensing.consent.models import (
     ConsentScope,
@@ -43,8 +48,10 @@ from licensing.consent.models import (
     ReleaseScope,
     rejection_reason_label,
 )
+from licensing.consent.services.contact import contact_code_for
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import ContributorRequiredMixin, StaffRequiredMixin, user_has_role
+from stockdata.client_ip import client_ip
 from stockdata.csv_export import csv_writer
 from stockdata.dates import format_date
 from stockdata.errors import ApplicationError
@@ -184,6 +191,12 @@ class ReleaseEditView(ContributorRequiredMixin, View):
 
     def _release(self, request, uuid):
         release = _own_release_or_404(request.user, uuid)
+        if release.origin == ModelRelease.Origin.DIGITAL:
+            messages.error(
+                request,
+                _("The person signed this release themselves: it cannot be changed. Ask them to sign a new one."),
+            )
+            return release, False
         if not release.is_editable:
             messages.error(
                 request,
@@ -673,11 +686,18 @@ class ReviewPhotoView(_ReviewItemView):
             "history": selectors.review_history(photo=photo),
             "scopes": selectors.photo_consent_scopes(photo),
             "decidable": photo.status == Photo.Status.SUBMITTED,
+            "revision": selectors.photo_revision(photo),
             "has_pending_release": any(r.status == ModelRelease.Status.PENDING for r in releases),
         }
 
     def approve(self, request, photo):
-        services.photo_review_approve(photo=photo, reviewer=request.user)
+        releases = ModelRelease.objects.filter(links__subject__photo=photo).distinct()
+        services.photo_review_approve(
+            photo=photo,
+            reviewer=request.user,
+            revision=request.POST.get("revision", ""),
+            checklists={str(r.uuid): request.POST.getlist(f"checklist-{r.uuid}") for r in releases},
+        )
 
     def reject(self, request, photo, reason, note):
         group, _sep, code = reason.partition(":")
@@ -717,6 +737,7 @@ class ReviewReleaseView(_ReviewItemView):
             "photos": photos,
             "history": [],
             "decidable": release.status == ModelRelease.Status.PENDING,
+            "revision": selectors.release_revision(release),
             "has_pending_release": True,
             "paper_form": PaperWithdrawalForm(
                 scopes=selectors.release_active_scopes(release), initial={"received_on": timezone.localdate()}
@@ -724,7 +745,12 @@ class ReviewReleaseView(_ReviewItemView):
         }
 
     def approve(self, request, release):
-        services.release_approve(release=release, reviewer=request.user)
+        services.release_approve(
+            release=release,
+            reviewer=request.user,
+            revision=request.POST.get("revision", ""),
+            checklist=request.POST.getlist(f"checklist-{release.uuid}"),
+        )
 
     def reject(self, request, release, reason, note):
         _group, _sep, code = reason.partition(":")
@@ -857,6 +883,7 @@ class ConsentView(View):
         return release
 
     def _render(self, request, release, form=None, status=200):
+        token = request.resolver_match.kwargs["token"]
         granted = list(release.release_scopes.select_related("scope", "withdrawal"))
         active = [rs.scope for rs in granted if rs.withdrawn_at is None]
         photos = list(
@@ -872,6 +899,7 @@ class ConsentView(View):
                 "licensing/consent.html",
                 {
                     "release": release,
+                    "token": token,
                     "granted": granted,
                     "photos": photos,
                     "recipients": selectors.subject_recipients(release),
@@ -974,3 +1002,283 @@ def _records_csv(records) -> HttpResponse:
             ]
         )
     return response
+
+
+# --- The subject's contact and receipts ---------------------------------------------------------
+
+
+class ContactConfirmView(View):
+    """The one-time link that confirms a subject's address. GET only asks (mail scanners follow
+    links); the POST confirms, and the private link is e-mailed to the address."""
+
+    def get(self, request, token):
+        code = contact_code_for(token)
+        return _no_referrer(
+            render(request, "licensing/contact_confirm.html", {"valid": code is not None}, status=200 if code else 404)
+        )
+
+    def post(self, request, token):
+        try:
+            release = services.contact_confirm(token=token)
+        except ApplicationError as exc:
+            return _no_referrer(
+                render(request, "licensing/contact_confirm.html", {"valid": False, "error": exc.message}, status=404)
+            )
+        return _no_referrer(render(request, "licensing/contact_confirm.html", {"confirmed": True, "release": release}))
+
+
+class LinkResendView(View):
+    """ "Send me my link again": the same answer whatever the address, so it reveals nobody."""
+
+    def get(self, request):
+        return render(request, "licensing/link_resend.html", {"form": LinkResendForm()})
+
+    def post(self, request):
+        form = LinkResendForm(request.POST)
+        if not form.is_valid():
+            return render(request, "licensing/link_resend.html", {"form": form}, status=400)
+        try:
+            services.subject_links_resend(email=form.cleaned_data["email"], client=client_ip(request) or "")
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return render(request, "licensing/link_resend.html", {"form": form}, status=exc.status)
+        return render(request, "licensing/link_resend.html", {"sent": True})
+
+
+class IdentityCheckView(StaffRequiredMixin, View):
+    """Staff record that they checked a paper release's subject in person, and the address they gave."""
+
+    def post(self, request, uuid):
+        release = get_object_or_404(ModelRelease, uuid=uuid)
+        try:
+            services.release_identity_check_record(
+                release=release,
+                staff=request.user,
+                method=request.POST.get("method", ""),
+                email=request.POST.get("email", ""),
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The identity check is recorded; the subject's link goes to that address."))
+        return redirect("licensing:review_release", uuid=release.uuid)
+
+
+@require_GET
+def consent_receipt_keys(request):
+    """The public keys that sign consent receipts, as a JWK Set (RFC 7517). Anyone may fetch it."""
+    response = JsonResponse(receipts.jwks())
+    response["Content-Type"] = "application/jwk-set+json"
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+class ReceiptVerifyView(View):
+    """Paste or upload a receipt; the page says whether our published key signed it, and what it records."""
+
+    def get(self, request):
+        return render(request, "licensing/receipt_verify.html", {})
+
+    def post(self, request):
+        text = request.POST.get("receipt", "")
+        upload = request.FILES.get("file")
+        if upload is not None:
+            text = upload.read(64 * 1024).decode("ascii", errors="replace")
+        context = {"submitted": text.strip()}
+        try:
+            context["record"] = receipts.verify(text)
+            context["sha256"] = receipts.token_sha256(text)
+        except receipts.ReceiptInvalid as exc:
+            context["error"] = str(exc)
+        return render(request, "licensing/receipt_verify.html", context, status=200 if "record" in context else 400)
+
+
+def subject_receipts(request, token):
+    """All of the subject's receipts, oldest first, as one JSON file to keep."""
+    release = selectors.release_for_withdrawal_token(token)
+    if release is None:
+        raise Http404
+    body = {
+        "subject_id": release.subject_id,
+        "verification_keys": request.build_absolute_uri(reverse("licensing:consent_receipt_keys")),
+        "receipts": [
+            {
+                "id": str(r.uuid),
+                "event": r.event,
+                "issued_at": r.issued_at.isoformat(),
+                "previous_id": str(r.previous.uuid) if r.previous_id else None,
+                "sha256": r.sha256,
+                "jws": r.token,
+            }
+            for r in release.receipts.select_related("previous").order_by("issued_at", "id")
+        ],
+    }
+    response = JsonResponse(body, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="consent-receipts-{release.subject_id}.json"'
+    return _no_referrer(response)
+
+
+# --- Release requests: the person signs for themselves ------------------------------------------
+
+
+class ReleaseRequestCreateView(ContributorRequiredMixin, View):
+    """A contributor asks a person to sign, by e-mail or here on this device."""
+
+    template_name = "licensing/release_request_form.html"
+
+    def _subjects(self, user):
+        return list(
+            PhotoSubject.objects.filter(photo__contributor=user, release_link__isnull=True)
+            .select_related("photo")
+            .order_by("-photo__created_at", "position")[:200]
+        )
+
+    def get(self, request):
+        form = ReleaseRequestForm(
+            subjects=self._subjects(request.user),
+            initial={"photographer_name": request.user.get_full_name(), "language": "ja", "mode": "remote"},
+        )
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        form = ReleaseRequestForm(request.POST, subjects=self._subjects(request.user))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                req, path = services.release_request_create(
+                    contributor=request.user,
+                    subject_name=data["subject_name"],
+                    email=data["email"],
+                    is_minor=data["is_minor"],
+                    subjects=[form.subject_rows[pk] for pk in data["subjects"]],
+                    mode=data["mode"],
+                    language=data["language"],
+                    photographer_name=data["photographer_name"],
+                    shoot_date=data["shoot_date"],
+                    shoot_place=data["shoot_place"],
+                )
+            except ApplicationError as exc:
+                exc.add_to_form(form)
+            else:
+                if req.mode == "on_location":
+                    return redirect(path + "?handover=1")
+                messages.success(
+                    request,
+                    _("We sent the signing link to %(email)s. The release appears here once it is signed.")
+                    % {"email": req.email},
+                )
+                return redirect("licensing:release_list")
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+def _masked(email: str) -> str:
+    local, _sep, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+class ReleaseSignView(View):
+    """The signing page: confirm the address with a code, then read, tick and sign."""
+
+    template_name = "licensing/release_sign.html"
+
+    def _request(self, token):
+        req = services.release_request_for_token(token)
+        if req is None:
+            raise Http404
+        return req
+
+    def _confirmed_here(self, request, req) -> bool:
+        return req.email_confirmed_at is not None and request.session.get(f"sign:{req.uuid}") is True
+
+    def _render(self, request, req, token, *, code_form=None, form=None, code_sent=False, status=200):
+        scopes = list(ConsentScope.objects.order_by("position", "code"))
+        subjects = list(req.subjects.select_related("photo").order_by("photo_id", "position"))
+        context = {
+            "req": req,
+            "token": token,
+            "masked_email": _masked(req.email),
+            "handover": request.GET.get("handover") == "1",
+            "confirmed": self._confirmed_here(request, req),
+            "code_sent": code_sent or request.session.get(f"sign-code:{req.uuid}") is True,
+            "code_form": code_form or SigningCodeForm(),
+            "form": form or SigningForm(scopes=scopes),
+            "scopes": scopes,
+            "photos": list({s.photo_id: s.photo for s in subjects}.values()),
+            "release_text_ja": documents.RELEASE_TEXT_JA,
+            "release_text_en": documents.RELEASE_TEXT_EN,
+        }
+        return _no_referrer(render(request, self.template_name, context, status=status))
+
+    def get(self, request, token):
+        return self._render(request, self._request(token), token)
+
+    def post(self, request, token):
+        req = self._request(token)
+        action = request.POST.get("action")
+        try:
+            if action == "send":
+                services.release_request_code_send(request=req)
+                request.session[f"sign-code:{req.uuid}"] = True
+                return self._render(request, req, token, code_sent=True)
+            if action == "code":
+                code_form = SigningCodeForm(request.POST)
+                if not code_form.is_valid():
+                    return self._render(request, req, token, code_form=code_form, status=400)
+                services.release_request_code_check(request=req, code=code_form.cleaned_data["code"])
+                request.session[f"sign:{req.uuid}"] = True
+                return _no_referrer(redirect(request.get_full_path()))
+            if action == "sign":
+                if not self._confirmed_here(request, req):
+                    raise Http404
+                scopes = list(ConsentScope.objects.order_by("position", "code"))
+                form = SigningForm(request.POST, scopes=scopes)
+                if not form.is_valid():
+                    return self._render(request, req, token, form=form, status=400)
+                data = form.cleaned_data
+                try:
+                    services.release_request_sign(
+                        request=req,
+                        scopes=data["scopes"],
+                        full_name=data["full_name"],
+                        signature_png=data_url_png(data["signature"]),
+                        guardian_name=data["guardian_name"],
+                        guardian_relation=data["guardian_relation"],
+                        guardian_signature_png=data_url_png(data["guardian_signature"]),
+                    )
+                except ApplicationError as exc:
+                    exc.add_to_form(form)
+                    return self._render(request, req, token, form=form, status=exc.status)
+                return _no_referrer(redirect(request.path))
+        except ApplicationError as exc:
+            code_form = SigningCodeForm(request.POST if action == "code" else None)
+            code_form.add_error(None, exc.message)
+            return self._render(request, req, token, code_form=code_form, status=exc.status)
+        raise Http404
+
+
+def release_sign_photo(request, token, uuid):
+    """A thumbnail of a photo the signing request covers (the photo may not be published yet)."""
+    req = services.release_request_for_token(token)
+    if req is None:
+        raise Http404
+    photo = Photo.objects.filter(uuid=uuid, subjects__in=req.subjects.all()).exclude(thumbnail="").first()
+    if photo is None:
+        raise Http404
+    response = FileResponse(default_storage.open(photo.thumbnail.name, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def subject_release_pdf(request, token):
+    """The signed release as a PDF, for the subject with their private link."""
+    release = selectors.release_for_withdrawal_token(token)
+    if release is None or release.origin != "digital":
+        raise Http404
+    response = FileResponse(
+        default_storage.open(release.document.name, "rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"model-release-{release.subject_id}.pdf",
+    )
+    return _no_referrer(response)

@@ -721,6 +721,7 @@ def licence_text(line: OrderLine) -> bytes:
         licence_terms=body,
         issued_on=(order.paid_at or order.placed_at).date().isoformat(),
         content_hash=version.content_hash,
+        required_scopes=dataset.required_scopes or (),
     )
 
 

@@ -166,6 +166,7 @@ def seed_releases(out) -> None:
         out("  no demo photos with people yet: no releases")
         return
     services.consent_scopes_ensure()
+    _seed_signed_by_the_subject(contributors, photos, out)
 
     counter = itertools.count(ModelRelease.objects.count() + 1)
     created = approved = pending = 0
@@ -207,6 +208,7 @@ def seed_releases(out) -> None:
         created += 1
         out(f"  created rejected release {release.subject_id} (signature missing)")
     out(f"  created {created} releases: {approved} approved, {pending} pending review")
+    _seed_paper_waiting_for_confirmation(owner, reviewer, counter, out)
 
     example = (
         ModelRelease.objects.filter(contributor__in=contributors, status=ModelRelease.Status.APPROVED)
@@ -217,3 +219,80 @@ def seed_releases(out) -> None:
         path = services.release_withdrawal_link_issue(release=example)
         link = settings.SITE_URL.rstrip("/") + path
         out(f"  the subject of {example.subject_id} sees and withdraws consent at: {link}")
+
+
+# --- Releases the subject signs, and a paper one waiting for the subject's confirmation -------------
+
+SIGNED_DEMO = [
+    # (name, e-mail, minor, scopes ticked by the subject)
+    ("Mori Aiko", "aiko.mori@example.jp", False, ("publication", "ai_training", "generative_ai_training")),
+    ("Mori Sota", "sota.mori@example.jp", True, ("publication", "ai_training")),
+]
+WAITING_REFERENCE = "Demo: paper release, subject not confirmed yet"
+
+
+def _signature_png(seed: int) -> bytes:
+    image = Image.new("RGB", (480, 160), "white")
+    draw = ImageDraw.Draw(image)
+    points = [(30 + i * 11, 90 - int(30 * (((i * (seed + 3)) % 7) - 3) / 3)) for i in range(38)]
+    draw.line(points, fill=(20, 20, 20), width=4, joint="curve")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _seed_signed_by_the_subject(contributors, photos, out) -> None:
+    """Two releases signed through the signing page's own services: an adult's and a minor's (with
+    the guardian's signature). The demo subject reads the code from the queued e-mail, as a person would."""
+    from stockdata.mail.models import OutgoingEmail
+
+    if ModelRelease.objects.filter(contributor__in=contributors, origin=ModelRelease.Origin.DIGITAL).exists():
+        return
+    uncovered = [(p, s) for p in photos for s in p.subjects.all() if not hasattr(s, "release_link")]
+    for n, (name, email, minor, scopes) in enumerate(SIGNED_DEMO):
+        if n >= len(uncovered):
+            return
+        photo, subject = uncovered[-1 - n]  # the last photos: the first ones keep their paper releases
+        request, _path = services.release_request_create(
+            contributor=photo.contributor,
+            subject_name=name,
+            email=email,
+            is_minor=minor,
+            subjects=[subject],
+            mode="on_location",
+            language="ja",
+            photographer_name="Stockdata demo",
+            shoot_place=photo.prefecture or "Tokyo",
+        )
+        services.release_request_code_send(request=request)
+        code = OutgoingEmail.objects.filter(key__startswith="release-code:", to=[email]).latest("pk").subject[-6:]
+        services.release_request_code_check(request=request, code=code)
+        release = services.release_request_sign(
+            request=request,
+            scopes=scopes,
+            full_name=name,
+            signature_png=_signature_png(n),
+            guardian_name="Mori Kazuko" if minor else "",
+            guardian_relation="mother / 母" if minor else "",
+            guardian_signature_png=_signature_png(n + 5) if minor else b"",
+        )
+        subject.refresh_from_db()
+        receipt = release.receipts.get()
+        out(
+            f"  {name} signed release {release.subject_id} on the signing page{' (a minor, with a guardian)' if minor else ''}; "
+            f"receipt {receipt.uuid}"
+        )
+
+
+def _seed_paper_waiting_for_confirmation(owner, reviewer, counter, out) -> None:
+    """A paper release whose e-mail address the photographer typed: approved, but its private link
+    waits until the subject confirms the address (the confirmation e-mail is in the outbox)."""
+    if ModelRelease.objects.filter(contributor=owner, reference=WAITING_REFERENCE).exists():
+        return
+    n = next(counter)
+    release = _create(owner, n, SCOPE_SETS[2])
+    services.release_update(release=release, reference=WAITING_REFERENCE, subject_contact="ren.tanaka@example.jp")
+    services.release_approve(release=release, reviewer=reviewer)
+    out(
+        f"  paper release {release.subject_id} approved; its link waits for the subject to confirm ren.tanaka@example.jp"
+    )

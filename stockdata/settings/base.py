@@ -30,18 +30,20 @@ env = environ.Env()
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 
-def embedded_secret_key(path: Path) -> str:
+def embedded_secret_key(path: Path, *, make=None, min_length: int = 50) -> str:
     """The embedded default's secret key: random, made on first run and kept in ``path`` (mode 0600).
 
     Never a constant in the code, which anyone could read and use to sign download links or
     sessions offline. The web server and the worker starting together agree on one key: the file
     is written aside and linked into place, and whoever loses the race reads the winner's.
+    ``make`` makes a new key (default: 64 random bytes, URL-safe base64); a stored one shorter
+    than ``min_length`` is replaced.
     """
     try:
         key = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         key = ""
-    if len(key) >= 50:
+    if len(key) >= min_length:
         return key
     import secrets
     import tempfile
@@ -50,16 +52,24 @@ def embedded_secret_key(path: Path) -> str:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mkstemp creates it 0600
     try:
         with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secrets.token_urlsafe(64) + "\n")
+            f.write((make() if make else secrets.token_urlsafe(64)) + "\n")
         try:
             os.link(tmp, path)
         except FileExistsError:
-            if len(path.read_text(encoding="ascii").strip()) < 50:  # an unusable old file: replace it
+            if len(path.read_text(encoding="ascii").strip()) < min_length:  # an unusable old file: replace it
                 os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path.read_text(encoding="ascii").strip()
+
+
+def new_ed25519_seed() -> str:
+    """A new Ed25519 private key: 32 random bytes (RFC 8032's seed), URL-safe base64 without padding."""
+    import base64
+    import secrets
+
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
 
 
 # Production (production.py) takes it from the environment and refuses a missing, short or
@@ -494,6 +504,18 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 # One STOCKDATA_COMPANY_<FIELD> variable per field; unset ones take the visibly fictitious
 # demo values here, which production.py refuses.
 STOCKDATA_COMPANY = company_settings_from_env(os.environ, allow_demo=True)
+
+# Consent receipts are signed (compact JWS, Ed25519) with this private key: 32 bytes, URL-safe
+# base64. The embedded default makes its own under var/; production must set it. Keys retired
+# after a rotation stay published (their public halves, same encoding) so old receipts verify.
+STOCKDATA_CONSENT_RECEIPT_KEY = env.str("STOCKDATA_CONSENT_RECEIPT_KEY", default="") or embedded_secret_key(
+    VAR_DIR / "consent_receipt_ed25519", make=new_ed25519_seed, min_length=43
+)
+STOCKDATA_CONSENT_RECEIPT_RETIRED_PUBLIC_KEYS = env.list("STOCKDATA_CONSENT_RECEIPT_RETIRED_PUBLIC_KEYS", default=[])
+# How long a release's records are kept after the consent ends (stated in every receipt).
+STOCKDATA_CONSENT_RETENTION = env.str(
+    "STOCKDATA_CONSENT_RETENTION", default="P3Y after the consent ends or the last provision to a third party"
+)
 
 # Uploads: what the platform accepts. Every limit is checked on the server.
 STOCKDATA_UPLOAD_MIN_LONG_SIDE = env.int("STOCKDATA_UPLOAD_MIN_LONG_SIDE", default=1600)

@@ -70,6 +70,8 @@ EVERYONE_404_BUT_ANON = E("login", 404, 404, 404, 404, 404, 404)
 # Pages that answer 404 to anyone not allowed, anonymous visitors included (their docstrings say so).
 STAFF_ONLY_404 = E(404, 404, 404, 404, 404, "ok", "ok")
 BUYER_A_ONLY_404 = E(404, 404, 404, "ok", 404, 404, 404)
+# Withdrawal notices and deletion confirmations: organisation A's owners and compliance members.
+COMPLIANCE_A_ONLY_404 = org(BUYER_A_ONLY_404, 404, 404, "ok")
 
 UUID = "00000000-0000-4000-8000-000000000000"
 
@@ -158,6 +160,7 @@ URL_ROWS: dict[str, Row] = {
     "contributors:payout_statement_csv": Row(CONTRIBUTOR_A, kwargs={"pk": "payout_a.pk"}),
     "licensing:release_list": Row(CONTRIBUTOR),
     "licensing:release_create": Row(CONTRIBUTOR),
+    "licensing:release_request": Row(CONTRIBUTOR),
     "licensing:opt_out": Row(CONTRIBUTOR),
     "licensing:photo_releases": Row(CONTRIBUTOR_A, kwargs={"uuid": "photo_a.uuid"}),
     "licensing:release_detail": Row(CONTRIBUTOR_A, kwargs={"uuid": "release_a.uuid"}),
@@ -173,6 +176,16 @@ URL_ROWS: dict[str, Row] = {
     "licensing:paper_withdrawal": Row(STAFF_REDIRECT, method="POST", data={}, kwargs={"uuid": "release_a.uuid"}),
     "licensing:release_link_issue": Row(STAFF, method="POST", kwargs={"uuid": "release_a.uuid"}),
     "licensing:consent": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:identity_check": Row(STAFF_REDIRECT, method="POST", data={}, kwargs={"uuid": "release_a.uuid"}),
+    # --- The subject, and anyone checking a receipt
+    "licensing:consent_receipts": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:consent_release_pdf": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:contact_confirm": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:consent_link_resend": Row(PUBLIC),
+    "licensing:consent_receipt_keys": Row(PUBLIC),
+    "licensing:consent_receipt_verify": Row(PUBLIC),
+    "licensing:release_sign": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:release_sign_photo": Row(EVERYONE_404, kwargs={"token": "not-a-token", "uuid": UUID}),
     # --- Bundles
     "licensing:bundle_status": Row(BUYER_A_ONLY_404, kwargs={"order_uuid": "order_a.uuid", "line_id": "line_a.pk"}),
     "licensing:bundle_download": Row(
@@ -183,8 +196,8 @@ URL_ROWS: dict[str, Row] = {
     # Only for the signed-in member the link was issued to; anyone else (anonymous too) gets 404.
     "licensing:bundle_file": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
     # A withdrawal notice to buyer A's organisation: its members only (anyone else: 404, as if none).
-    "licensing:withdrawal_notice": Row(BUYER_A_ONLY_404, kwargs={"pk": "notice_a.pk"}),
-    "licensing:withdrawal_notice_tombstone": Row(BUYER_A_ONLY_404, kwargs={"pk": "notice_a.pk", "fmt": "csv"}),
+    "licensing:withdrawal_notice": Row(COMPLIANCE_A_ONLY_404, kwargs={"pk": "notice_a.pk"}),
+    "licensing:withdrawal_notice_tombstone": Row(COMPLIANCE_A_ONLY_404, kwargs={"pk": "notice_a.pk", "fmt": "csv"}),
     "licensing:withdrawal_notices_overdue": Row(STAFF_ONLY_404),
     # The free evaluation pack's licence page: buyers only (a POST accepts it and downloads the pack).
     "licensing:evaluation_pack": Row(
@@ -327,6 +340,10 @@ API_ROWS: dict[str, Row] = {
     "GET /api/v1/datasets/": Row(API_PUBLIC, url_name="api:catalogue-list"),
     "GET /api/v1/datasets/{slug}/": Row(API_PUBLIC, kwargs={"slug": "dataset.slug"}, url_name="api:catalogue-detail"),
     "GET /api/v1/consent-scopes/": Row(API_SIGNED_IN, url_name="api:consent-scope-list"),
+    # Anyone may verify a consent receipt; an empty body is a 400.
+    "POST /api/v1/consent-receipts/verify/": Row(
+        E(*[400] * 7), method="POST", data={}, url_name="api:consent-receipt-verify"
+    ),
     # Photos
     "GET /api/v1/photos/": Row(API_CONTRIBUTOR, url_name="api:photo-list"),
     "POST /api/v1/photos/": Row(API_CONTRIBUTOR_INVALID, method="POST", data={}, url_name="api:photo-list"),
@@ -427,7 +444,7 @@ API_ROWS: dict[str, Row] = {
     "GET /api/v1/orders/{uuid}/": Row(API_BUYER_A, kwargs={"uuid": "order_a.uuid"}, url_name="api:order-detail"),
     "GET /api/v1/withdrawal-notices/": Row(API_SIGNED_IN, url_name="api:withdrawal-notice-list"),
     "POST /api/v1/withdrawal-notices/{notice_id}/confirmation/": Row(
-        E(403, 404, 404, 400, 404, 404, 404),
+        org(E(403, 404, 404, 400, 404, 404, 404), 404, 404, 400),
         method="POST",
         data={},
         kwargs={"notice_id": "notice_a.pk"},

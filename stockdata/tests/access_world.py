@@ -145,7 +145,8 @@ def build_world() -> World:
             Photo.objects.filter(contributor=user, status=Photo.Status.DRAFT).order_by("pk").first()
             or o[f"photo_{suffix}"]
         )
-        o[f"release_{suffix}"] = ModelRelease.objects.filter(contributor=user).order_by("pk").first()
+        # A paper release (one the subject signed on the site is never editable by its contributor).
+        o[f"release_{suffix}"] = ModelRelease.objects.filter(contributor=user, origin="paper").order_by("pk").first()
         o[f"payout_{suffix}"] = Payout.objects.filter(contributor=user).order_by("pk").first()
     for suffix, role in (("a", "buyer_a"), ("b", "buyer_b")):
         user = u[role]

@@ -255,7 +255,8 @@ TWO_FACTOR_OVERRIDES: dict[str, dict] = {
 # Unsafe requests that take no CSRF token: the webhook is signed by Stripe instead; the token
 # endpoint authenticates nobody from the session (no ambient credential for a forged request to
 # ride on): it checks the e-mail and password in the body and answers 400 without them.
-CSRF_EXEMPT = {"licensing:stripe_webhook", "API POST /api/v1/auth/token/"}
+# Verifying a consent receipt is public, changes nothing and reads no session: no CSRF to check.
+CSRF_EXEMPT = {"licensing:stripe_webhook", "API POST /api/v1/auth/token/", "API POST /api/v1/consent-receipts/verify/"}
 
 
 def csrf_token_of(client: Client) -> str:

@@ -64,6 +64,14 @@ def title_of(page):
     return page.get_by_test_id("item-title")
 
 
+def tick_checklist(page):
+    """A pending paper release is approved only with every checklist item ticked (then the keys again)."""
+    boxes = page.locator("input[name^=checklist-]")
+    for i in range(boxes.count()):
+        boxes.nth(i).check()
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+
+
 def keys_ready(page):
     expect(page.locator("html[data-review-keys=on]")).to_have_count(1)
 
@@ -116,6 +124,7 @@ def test_a_reviewer_clears_five_items_with_the_keyboard_and_the_contributor_read
             screenshot(page, "rejecting-with-a-reason")
             page.keyboard.press("Control+Enter")
         else:
+            tick_checklist(page)
             page.keyboard.press("a")
         if index < len(expected_titles) - 1:
             expect(title_of(page)).to_have_text(expected_titles[index + 1])

@@ -17,6 +17,8 @@ class ReleaseSerializer(serializers.ModelSerializer):
     scopes = serializers.SerializerMethodField(help_text="Scope codes the release still grants.")
     withdrawn_scopes = serializers.SerializerMethodField(help_text="Scope codes the subject withdrew.")
     expired = serializers.BooleanField(source="is_expired", read_only=True)
+    # Empty when not stated (a release the subject signed on the site names no age band).
+    age_band = serializers.ChoiceField(choices=AgeBand.choices, allow_blank=True, read_only=True)
     rejection_reason_text = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 

@@ -8,6 +8,7 @@ router.register("releases", views.ReleaseViewSet, basename="release")
 
 urlpatterns = [
     path("consent-scopes/", views.ConsentScopeListView.as_view(), name="consent-scope-list"),
+    path("consent-receipts/verify/", views.ConsentReceiptVerifyView.as_view(), name="consent-receipt-verify"),
     path(
         "photos/<uuid:photo_uuid>/subjects/<int:position>/release/",
         views.SubjectReleaseView.as_view(),

@@ -1,15 +1,16 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Photo, PhotoSubject
-from licensing.consent import selectors, services
+from licensing.consent import receipts, selectors, services
 from licensing.consent.api.serializers import (
     AttachSerializer,
     ConsentScopeSerializer,
@@ -22,6 +23,7 @@ from licensing.consent.api.serializers import (
 )
 from licensing.consent.models import ConsentScope, ModelRelease, ReleaseLink, ReleaseScope
 from stockdata.accounts.permissions import IsContributor
+from stockdata.errors import ApplicationError, ErrorCode
 
 
 def _releases(user):
@@ -187,3 +189,34 @@ class PhotoConsentView(APIView):
                 {"photo": photo.uuid, "no_people": photo.no_people, "scopes": sorted(scopes), "subjects": rows}
             ).data
         )
+
+
+class ReceiptVerifySerializer(serializers.Serializer):
+    receipt = serializers.CharField(max_length=64 * 1024, help_text="A consent receipt: one compact JWS.")
+
+
+class ReceiptVerifiedSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    sha256 = serializers.CharField()
+    record = serializers.JSONField(help_text="The ISO/IEC TS 27560 consent record the receipt signs.")
+
+
+class ConsentReceiptVerifyView(APIView):
+    """Verify a consent receipt against the published keys. Anyone may ask (no personal data is
+    returned that the receipt does not already hold). An invalid receipt is a 400 ``receipt_invalid``."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=ReceiptVerifySerializer, responses=ReceiptVerifiedSerializer)
+    def post(self, request):
+        serializer = ReceiptVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = serializer.validated_data["receipt"]
+        try:
+            record = receipts.verify(token)
+        except receipts.ReceiptInvalid as exc:
+            raise ApplicationError(
+                _("The receipt does not verify: %(why)s.") % {"why": exc}, code=ErrorCode.RECEIPT_INVALID
+            ) from exc
+        return Response({"valid": True, "sha256": receipts.token_sha256(token), "record": record})

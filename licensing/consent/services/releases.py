@@ -229,6 +229,12 @@ def release_create(*, contributor, document: UploadedFile, scopes: Iterable[str]
 
 
 def _require_editable(release: ModelRelease) -> None:
+    if release.origin == ModelRelease.Origin.DIGITAL:
+        raise ApplicationError(
+            _("The person signed this release themselves: it cannot be changed. Ask them to sign a new one."),
+            code=ErrorCode.NOT_EDITABLE,
+            status=409,
+        )
     if not release.is_editable:
         raise ApplicationError(
             _("This release is %(status)s and can no longer be changed.")

@@ -15,7 +15,7 @@ from licensing.consent.signals import photos_scopes_changed
 # --- The consent scopes of the form --------------------------------------------------------
 
 # The lines of the release form the platform started with. Migration 0002 installs its own
-# frozen copy; this one restores them where a database was emptied (a test flush) before a demo seed.
+# frozen copy (0015 adds generative AI training); this one restores them where a database was emptied (a test flush) before a demo seed.
 DEFAULT_CONSENT_SCOPES = [
     dict(
         code="publication",
@@ -36,6 +36,19 @@ DEFAULT_CONSENT_SCOPES = [
         name_ja="AI・機械学習の学習への利用",
         description_en="The image may be used to train and evaluate machine-learning models.",
         description_ja="画像を機械学習モデルの学習・評価に利用することに同意します。",
+    ),
+    dict(
+        code="generative_ai_training",
+        position=25,
+        is_ai_use=True,
+        is_biometric=False,
+        name_en="Generative AI training (models that create new images or text)",
+        name_ja="生成AIの学習への利用（新しい画像や文章を作るモデル）",
+        description_en=(
+            "The image may be used to train generative models, which produce new images, video or text "
+            "and may learn to draw faces like yours."
+        ),
+        description_ja="画像を、新しい画像・動画・文章を生成するモデルの学習に利用することに同意します（顔を描くことを学習する場合があります）。",
     ),
     dict(
         code="biometric",

@@ -13,7 +13,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.models import Photo
-from licensing.consent.models import ConsentWithdrawal, ContributorOptOut, ModelRelease, ReleaseScope, token_hash
+from licensing.consent.models import (
+    ConsentReceipt,
+    ConsentWithdrawal,
+    ContributorOptOut,
+    ModelRelease,
+    ReleaseScope,
+    token_hash,
+)
+from licensing.consent.selectors import confirmed_contact_email
+from licensing.consent.services.receipts import receipt_issue
 from licensing.consent.services.releases import release_for_update as _locked
 from licensing.consent.services.scopes import photos_scope_masks_refresh, release_photo_ids
 from licensing.consent.signals import consent_withdrawn
@@ -29,18 +38,18 @@ EMAIL_RE = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 def release_withdrawal_link_issue(*, release: ModelRelease, send_to_subject: bool = False) -> str:
     """Give the subject a new secret link (any older one stops working); only its hash is kept.
 
-    Returns the link's path. With ``send_to_subject`` it is emailed, once this commits, to
-    the subject's contact when that is an email address; the token never enters the task queue,
-    and the outbox erases the e-mail's body once it is sent.
+    Returns the link's path. With ``send_to_subject`` it is emailed, once this commits, to the
+    subject's confirmed contact only (``confirmed_contact_email``): never to an address nobody
+    confirmed, which may be the photographer's. The token never enters the task queue, and the
+    outbox erases the e-mail's body once it is sent.
     """
     secret = secrets.token_urlsafe(24)
     release.withdrawal_token_hash = token_hash(secret)
     release.save(update_fields=["withdrawal_token_hash", "updated_at"])
     path = reverse("licensing:consent", args=[f"{release.uuid.hex}.{secret}"])
-    if send_to_subject:
-        match = EMAIL_RE.search(release.subject_contact)
-        if match:
-            _email_subject_link(release, match.group(0), path)
+    address = confirmed_contact_email(release)
+    if send_to_subject and address:
+        _email_subject_link(release, address, path)
     return path
 
 
@@ -119,6 +128,7 @@ def consent_withdraw(
         release.withdrawn_at = now
         release.save(update_fields=["status", "withdrawn_at", "updated_at"])
     photos_scope_masks_refresh(release_photo_ids(release))
+    receipt_issue(release=release, event=ConsentReceipt.Event.WITHDRAWN if entire else ConsentReceipt.Event.CHANGED)
     notification_send(
         user=release.contributor,
         kind="consent_withdrawn",

@@ -17,7 +17,7 @@ from licensing.consent import services
 from licensing.models import ModelRelease
 from stockdata.accounts.tests.factories import BuyerFactory, ContributorFactory, StaffFactory
 
-ALL_SCOPES = ("publication", "ai_training", "biometric", "unique_identification")
+ALL_SCOPES = ("publication", "ai_training", "generative_ai_training", "biometric", "unique_identification")
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 

@@ -124,7 +124,7 @@ def test_buyers_and_staff_have_no_release_api(contributor):
 
 def test_consent_scopes_list(api):
     codes = [s["code"] for s in api.get("/api/v1/consent-scopes/").json()]
-    assert codes == ["publication", "ai_training", "biometric", "unique_identification"]
+    assert codes == ["publication", "ai_training", "generative_ai_training", "biometric", "unique_identification"]
 
 
 def test_the_list_takes_a_fixed_number_of_queries(api, contributor, django_assert_max_num_queries):

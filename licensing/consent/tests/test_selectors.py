@@ -99,7 +99,7 @@ def test_a_withdrawn_scope_is_gone_at_once(contributor, reviewer):
     release = make_release(contributor, approve_by=reviewer)
     attach(release, photo)
     services.consent_withdraw(release=release, scopes=["biometric"])
-    assert held(photo) == {"publication", "ai_training", "unique_identification"}
+    assert held(photo) == {"publication", "ai_training", "generative_ai_training", "unique_identification"}
     services.consent_withdraw(release=release)
     assert held(photo) == frozenset()
 
@@ -108,7 +108,7 @@ def test_a_withdrawn_scope_is_gone_at_once(contributor, reviewer):
     "kind, expected",
     [
         (ContributorOptOut.Kind.AI_TRAINING, {"publication"}),
-        (ContributorOptOut.Kind.BIOMETRIC, {"publication", "ai_training"}),
+        (ContributorOptOut.Kind.BIOMETRIC, {"publication", "ai_training", "generative_ai_training"}),
     ],
 )
 def test_contributor_opt_out_removes_ai_or_biometric_scopes(contributor, reviewer, kind, expected):
@@ -203,14 +203,14 @@ def test_stored_masks_follow_every_consent_change(contributor, reviewer):
     services.release_approve(release=release, reviewer=reviewer)
     assert held(photo) == EVERYTHING
     services.opt_out_set(contributor=contributor, kind="biometric")
-    assert held(photo) == {"publication", "ai_training"}
+    assert held(photo) == {"publication", "ai_training", "generative_ai_training"}
     services.opt_out_set(contributor=contributor, kind="")
     assert held(photo) == EVERYTHING
     services.opt_out_set(contributor=contributor, kind="ai_training", photos=[photo])
     assert held(photo) == {"publication"}
     services.opt_out_set(contributor=contributor, kind="", photos=[photo])
     services.consent_withdraw(release=release, scopes=["unique_identification"])
-    assert held(photo) == {"publication", "ai_training", "biometric"}
+    assert held(photo) == {"publication", "ai_training", "generative_ai_training", "biometric"}
     services.consent_withdraw(release=release)
     assert held(photo) == frozenset()
 

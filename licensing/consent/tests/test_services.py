@@ -191,9 +191,10 @@ def test_every_decision_is_recorded_and_a_rejection_is_emailed_and_notified(
     assert to_contributor[0].subject == f"[Stockdata] Model release {rejected.subject_id} rejected"
     assert "The subject's signature is missing on the form." in to_contributor[0].body
     assert "Page 2 is not signed." in to_contributor[0].body
+    # The subject's address was typed by the photographer: it is asked to confirm, the link follows.
     to_subject = [m for m in mail.outbox if m.to == ["hanako@example.jp"]]
     assert len(to_subject) == 1
-    assert "/consent/" in to_subject[0].body
+    assert "/consent/confirm/" in to_subject[0].body
     assert Notification.objects.get(kind="release_rejected").emailed_at is not None
 
 
@@ -280,15 +281,21 @@ def test_other_needs_a_note(contributor, reviewer):
 
 
 def test_bulk_approve_approves_what_it_can_and_says_why_not_for_the_rest(contributor, reviewer):
-    ok = make_release(contributor)
+    ok = make_release(contributor, approve_by=reviewer)
     minor = minor_release_without_guardian(contributor)
+    unchecked = make_release(contributor)
     photo = photo_with_people(contributor, status=Photo.Status.SUBMITTED)
     attach(ok, photo)
-    result = consent_services.review_bulk_approve(reviewer=reviewer, releases=[minor], photos=[photo])
+    waits = photo_with_people(contributor, status=Photo.Status.SUBMITTED)
+    attach(unchecked, waits)
+    result = consent_services.review_bulk_approve(reviewer=reviewer, releases=[minor], photos=[photo, waits])
     assert result.approved == 1
-    assert len(result.errors) == 1
-    assert result.errors[0][0] == minor.subject_id
+    assert [label for label, _message in result.errors] == [minor.subject_id, str(waits)]
     assert "cannot be approved" in result.errors[0][1]
+    # Nothing in a bulk selection was checked against a paper release's scan.
+    assert result.errors[1][1] == (
+        f"Release {unchecked.subject_id}: tick every checklist item after checking it against the scan (5 not ticked)."
+    )
 
 
 # --- Withdrawal -----------------------------------------------------------------------------------
@@ -296,7 +303,9 @@ def test_bulk_approve_approves_what_it_can_and_says_why_not_for_the_rest(contrib
 
 def test_withdrawal_is_recorded_and_the_whole_consent_ends_the_release(contributor, reviewer):
     photo = photo_with_people(contributor)
-    release = make_release(contributor, approve_by=reviewer)
+    release = make_release(
+        contributor, scopes=("publication", "ai_training", "biometric", "unique_identification"), approve_by=reviewer
+    )
     attach(release, photo)
     first = consent_services.consent_withdraw(release=release, scopes=["unique_identification"])
     assert (first.entire, first.channel, [s.code for s in first.scopes.all()]) == (
@@ -354,8 +363,12 @@ def test_default_scopes_come_back_after_a_flush_and_edits_are_kept():
     ConsentScope.objects.filter(code="biometric").delete()
     assert consent_services.consent_scopes_ensure() == 1
     assert list(ConsentScope.objects.values_list("code", "name_en")[:1]) == [("publication", "Publication (edited)")]
-    assert ConsentScope.objects.count() == 4
+    assert ConsentScope.objects.count() == 5
     from importlib import import_module
 
-    # The migration keeps its own frozen copy; today both say the same.
-    assert import_module("licensing.migrations.0002_consent_scopes").SCOPES == consent_services.DEFAULT_CONSENT_SCOPES
+    # The migrations keep their own frozen copies; today they say the same.
+    frozen = [
+        *import_module("licensing.migrations.0002_consent_scopes").SCOPES,
+        import_module("licensing.migrations.0019_generative_ai_scope").GENERATIVE,
+    ]
+    assert sorted(frozen, key=lambda s: s["position"]) == consent_services.DEFAULT_CONSENT_SCOPES

@@ -9,6 +9,7 @@ from PIL import Image
 
 from catalog.models import Photo
 from licensing.consent import selectors, services
+from licensing.consent.services.review import RELEASE_CHECKLIST
 from licensing.consent.tests.factories import (
     BuyerFactory,
     ContributorFactory,
@@ -43,6 +44,15 @@ def contributor():
 @pytest.fixture
 def reviewer():
     return StaffFactory()
+
+
+def approve_form(release) -> dict:
+    """What the review page posts to approve: the revision it showed, every checklist item ticked."""
+    return {
+        "action": "approve",
+        "revision": selectors.release_revision(release),
+        f"checklist-{release.uuid}": list(RELEASE_CHECKLIST),
+    }
 
 
 def login(client, user):
@@ -297,7 +307,7 @@ def test_the_subject_withdraws_through_the_secret_link_without_logging_in(client
 
     response = client.post(path, {"scopes": ["biometric", "unique_identification"]})
     assert response.status_code == 302
-    assert selectors.photo_consent_scopes(photo) == {"publication", "ai_training"}
+    assert selectors.photo_consent_scopes(photo) == {"publication", "ai_training", "generative_ai_training"}
     withdrawal = ConsentWithdrawal.objects.get()
     assert (withdrawal.channel, withdrawal.recorded_by, withdrawal.entire) == ("link", None, False)
     assert sorted(s.code for s in withdrawal.scopes.all()) == ["biometric", "unique_identification"]
@@ -374,7 +384,12 @@ def test_staff_record_a_withdrawal_received_on_paper(client, contributor, review
         reviewer,
         "2026-06-01",
     )
-    assert selectors.photo_consent_scopes(photo) == {"publication", "biometric", "unique_identification"}
+    assert selectors.photo_consent_scopes(photo) == {
+        "publication",
+        "generative_ai_training",
+        "biometric",
+        "unique_identification",
+    }
     assert "Letter of 28 May" in client.get(reverse("licensing:review_release", args=[release.uuid])).content.decode()
     login(client, contributor)
     assert (
@@ -446,7 +461,7 @@ def test_a_decision_moves_on_to_the_next_item_and_is_shown_on_the_item(client, c
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("licensing:review_release", args=[second.uuid]) + "?kind=releases"
-    response = client.post(reverse("licensing:review_release", args=[second.uuid]), {"action": "approve"})
+    response = client.post(reverse("licensing:review_release", args=[second.uuid]), approve_form(second))
     assert response["Location"] == reverse("licensing:review_queue")
     decision = ReviewDecision.objects.get(release=first)
     assert (decision.reviewer, decision.decision, decision.reason, decision.note) == (
@@ -474,7 +489,7 @@ def test_approving_a_minor_without_guardian_shows_why_on_the_page(client, contri
     release = make_release(contributor, date_of_birth=date(2012, 1, 1), guardian_name="G", guardian_signed=True)
     ModelRelease.objects.filter(pk=release.pk).update(guardian_name="", guardian_signed=False)
     login(client, reviewer)
-    response = client.post(reverse("licensing:review_release", args=[release.uuid]), {"action": "approve"})
+    response = client.post(reverse("licensing:review_release", args=[release.uuid]), approve_form(release))
     assert response.status_code == 409
     assert "is for a minor and has no guardian" in response.content.decode()
 
@@ -488,9 +503,10 @@ def test_bulk_approve(client, contributor, reviewer):
         {"items": [f"release:{r.uuid}" for r in releases[:2]] + [f"photo:{scenery.uuid}"]},
     )
     assert response.status_code == 302
-    assert sorted(ModelRelease.objects.values_list("status", flat=True)) == ["approved", "approved", "pending"]
+    # Paper releases are approved one by one, their checklist ticked; a photo without people needs none.
+    assert sorted(ModelRelease.objects.values_list("status", flat=True)) == ["pending", "pending", "pending"]
     assert Photo.objects.get(pk=scenery.pk).status == "approved"
-    assert ReviewDecision.objects.count() == 3
+    assert ReviewDecision.objects.count() == 1
 
 
 def test_the_contributor_reads_the_reason_in_the_portal_notifications(
@@ -519,7 +535,7 @@ def test_opt_out_page(client, contributor, reviewer):
     login(client, contributor)
     assert client.get(reverse("licensing:opt_out")).status_code == 200
     client.post(reverse("licensing:opt_out"), {"kind": "biometric"})
-    assert selectors.photo_consent_scopes(photo) == {"publication", "ai_training"}
+    assert selectors.photo_consent_scopes(photo) == {"publication", "ai_training", "generative_ai_training"}
     client.post(reverse("licensing:opt_out"), {"photos": [str(photo.uuid)], "photo_kind": "ai_training"})
     assert selectors.photo_consent_scopes(photo) == {"publication"}
     stranger = PhotoFactory()

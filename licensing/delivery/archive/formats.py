@@ -622,7 +622,14 @@ def croissant_json(items: Sequence[Mapping], info: Mapping, files: Mapping[str, 
                 _field("images", "subject_age_bands", "sc:Text", "Age band of each subject.", repeated=True),
                 _field("images", "subject_genders", "sc:Text", "Gender of each subject, as declared.", repeated=True),
                 _field("images", "subject_masks", "sc:Boolean", "Whether each subject wears a mask.", repeated=True),
-                _field("images", "subjects", "sc:Text", "All subject fields, as a JSON array."),
+                _field(
+                    "images",
+                    "subjects",
+                    "sc:Text",
+                    "All subject fields, as a JSON array; consent_receipt gives the id and SHA-256 of the "
+                    "subject's signed consent receipt (no personal data), which the subject can show to prove "
+                    "what they consented to.",
+                ),
                 _field(
                     "images",
                     "scopes",
@@ -701,6 +708,7 @@ def croissant_json(items: Sequence[Mapping], info: Mapping, files: Mapping[str, 
         ]
 
     scope_text = ", ".join(scopes) if scopes else "none declared"
+    ai_terms = ai_training_terms(scopes)
     doc: dict[str, Any] = {
         "@context": CROISSANT_CONTEXT,
         "@type": "sc:Dataset",
@@ -754,6 +762,11 @@ def croissant_json(items: Sequence[Mapping], info: Mapping, files: Mapping[str, 
             (
                 f"Training and evaluating machine-learning models within the consented scopes ({scope_text}), "
                 "such as face detection and recognition of masked and unmasked faces."
+            ),
+            (
+                f"{ai_terms['sentence']} (IPTC plus:DataMining {ai_terms['plus:DataMining'].rsplit('/', 1)[-1]}; "
+                "CAWG cawg.ai_generative_training: "
+                f"{ai_terms['cawg.training-mining']['cawg.ai_generative_training']['use']}.)"
             ),
             "Measuring and reducing the accuracy gap of face-analysis systems across demographic groups.",
             (
@@ -866,6 +879,47 @@ def annotation_rai(annotation: Mapping | None, *, n_items: int, n_boxes: int, ha
     return out
 
 
+# --------------------------------------------------------------------------- AI training terms
+AI_TRAINING_SCOPE = "ai_training"
+GENERATIVE_AI_TRAINING_SCOPE = "generative_ai_training"
+
+
+def ai_training_terms(scopes: Iterable[str]) -> dict[str, Any]:
+    """What the consent scopes every photo holds say about AI training, in the industry's words.
+
+    IPTC PLUS ``plus:DataMining`` and the CAWG training-and-data-mining assertion separate
+    generative training from other training; so do our releases. Generative training needs
+    both scopes (it is AI training too).
+    """
+    held = set(scopes)
+    training = AI_TRAINING_SCOPE in held
+    generative = training and GENERATIVE_AI_TRAINING_SCOPE in held
+    if generative:
+        data_mining = "DMI-ALLOWED"
+        sentence = (
+            "Generative AI training: permitted. Every person shown granted the generative AI training scope "
+            "(models that create new images, video or text)."
+        )
+    elif training:
+        data_mining = "DMI-PROHIBITED-GENAIMLTRAINING"
+        sentence = (
+            "Generative AI training: NOT permitted. Not every person shown granted the generative AI training "
+            "scope; do not use these photos to train models that create images, video or text."
+        )
+    else:
+        data_mining = "DMI-PROHIBITED-AIMLTRAINING"
+        sentence = "AI training: NOT permitted, generative or not. Not every person shown granted an AI training scope."
+    return {
+        "plus:DataMining": f"http://ns.useplus.org/ldf/vocab/{data_mining}",
+        "cawg.training-mining": {
+            "cawg.ai_training": {"use": "allowed" if training else "notAllowed"},
+            "cawg.ai_generative_training": {"use": "allowed" if generative else "notAllowed"},
+        },
+        "generative_permitted": generative,
+        "sentence": sentence,
+    }
+
+
 # --------------------------------------------------------------------------- text files
 def license_txt(
     *,
@@ -879,8 +933,10 @@ def license_txt(
     licence_terms: str,
     issued_on: str,
     content_hash: str = "",
+    required_scopes: Iterable[str] = (),
 ) -> bytes:
-    """``LICENSE.txt``: names the licensee and the order; followed by the licence terms, verbatim."""
+    """``LICENSE.txt``: names the licensee and the order, the consent scopes every photo holds and
+    whether generative AI training is permitted; followed by the licence terms, verbatim."""
     header = [
         f"LICENCE: {licence_name}",
         "",
@@ -893,6 +949,12 @@ def license_txt(
     ]
     if content_hash:
         header.append(f"Content hash:  {content_hash}")
+    scopes = sorted({str(s) for s in required_scopes})
+    header += [
+        f"Consent:       {', '.join(scopes) or 'none declared'}",
+        "",
+        *textwrap.wrap(ai_training_terms(scopes)["sentence"], 100),
+    ]
     header += [
         "",
         "This copy of the dataset is licensed to the licensee named above only, under the terms below.",
@@ -926,6 +988,7 @@ def readme_txt(
     ``notes`` are lines printed under the photo count (e.g. how many photos of the version are
     left out because consent was withdrawn after it was frozen).
     """
+    required_scopes = [str(s) for s in required_scopes]
     scopes = ", ".join(sorted(required_scopes)) or "none"
     desc = "\n".join(textwrap.fill(p, 78) for p in description.replace("\r\n", "\n").split("\n"))
     lines = [
@@ -935,6 +998,7 @@ def readme_txt(
         f"Dataset {dataset_slug}, version {version}, {edition} edition; frozen {frozen_at}.",
         f"Content hash: {content_hash}",
         f"Photos: {image_count}. Consent scopes held by every photo: {scopes}.",
+        ai_training_terms(required_scopes)["sentence"],
         *(str(n) for n in notes),
         "",
         desc,

@@ -7,7 +7,7 @@ from licensing.consent.tests.factories import PhotoFactory, SubjectFactory
 from licensing.models import ModelRelease
 from stockdata.accounts.models import User
 from stockdata.demo import seed_accounts
-from stockdata.demo.releases import REJECTED_REFERENCE, seed_releases
+from stockdata.demo.releases import REJECTED_REFERENCE, WAITING_REFERENCE, seed_releases
 
 pytestmark = pytest.mark.django_db
 
@@ -42,13 +42,23 @@ def test_seed_releases_covers_every_person_once_and_is_idempotent():
     seed_releases(lambda line: None)
     assert counts() == first
 
-    assert ModelRelease.objects.count() == 10  # 9 people + 1 rejected example
+    # 9 people (2 of them signed on the signing page, one a minor) + 1 rejected example + 1 paper
+    # release waiting for its subject to confirm their address.
+    assert ModelRelease.objects.count() == 11
+    signed = ModelRelease.objects.filter(origin="digital").order_by("pk")
+    assert [(r.is_minor, r.status, r.receipts.count()) for r in signed] == [
+        (False, "approved", 1),
+        (True, "approved", 1),
+    ]
+    assert signed[1].guardian_signature.name and signed[1].guardian_relation
+    waiting = ModelRelease.objects.get(reference=WAITING_REFERENCE)
+    assert (waiting.status, waiting.contact_confirmed_at, waiting.withdrawal_token_hash) == ("approved", None, "")
     assert all(hasattr(s, "release_link") for p in photos for s in p.subjects.all())
     # The people of the first three submitted photos (2 + 1 + 1) wait in the queue with their photo.
     assert ModelRelease.objects.filter(status="pending").count() == 4
     rejected = ModelRelease.objects.get(status="rejected")
     assert (rejected.reference, rejected.rejection_reason) == (REJECTED_REFERENCE, "signature_missing")
-    assert ModelRelease.objects.get(status="approved", is_minor=True).guardian_name
+    assert ModelRelease.objects.get(status="approved", is_minor=True, origin="paper").guardian_name
     scopes = selectors.photos_consent_scopes([p.pk for p in photos])
     assert scopes[photos[4].pk]  # the approved photo holds scopes
     assert len({frozenset(s) for s in scopes.values()}) > 1  # and they differ between photos
