@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from catalog.models import AnnotationBox, AnnotationCompletion, AnnotationRun, BoxLabel, RejectedProposal
+from catalog.models import AnnotationBox, AnnotationCompletion, AnnotationRun, BoxLabel, Photo, RejectedProposal
 from catalog.photos.services.boxes import boxes_digest
 
 
@@ -64,3 +64,8 @@ def annotation_summary(photo_ids: Iterable[int]) -> dict:
         "proposals_rejected": rejected.count(),
         "reviewers": len(reviewers),
     }
+
+
+def photos_processing_failed():
+    """Uploads whose thumbnails and previews could not be made after every retry, newest first."""
+    return Photo.objects.filter(processing=Photo.Processing.FAILED).order_by("-created_at", "-id")

@@ -451,14 +451,16 @@ class StaffOrderListView(StaffRequiredMixin, View):
             orders = orders.filter(Q(number__icontains=q) | Q(organisation__name__icontains=q))
         page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
         awaiting = (
-            Order.objects.filter(status=Order.Status.AWAITING_APPROVAL)
+            selectors.orders_awaiting_approval()
             .select_related("organisation", "placed_by")
             .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.filter(restricted=True)))
         )
+        to_match = selectors.bank_transfers_to_match().select_related("organisation")
         context = {
             "page": page,
             "orders": page.object_list,
             "awaiting": awaiting,
+            "to_match": to_match,
             "status": status,
             "q": q,
             "statuses": Order.Status.choices,

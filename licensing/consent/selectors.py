@@ -26,6 +26,7 @@ from django.utils import timezone
 from catalog.models import Photo, PhotoSubject
 from licensing.consent.models import (
     ConsentScope,
+    ConsentWithdrawal,
     ContributorOptOut,
     ModelRelease,
     ProvisionRecord,
@@ -468,3 +469,23 @@ def photos_subject_consent(photo_ids: Iterable[int]) -> dict[int, dict[int, dict
             "scopes": granted[release_id] if release_id in valid else [],
         }
     return dict(result)
+
+
+# --- Staff: withdrawals -------------------------------------------------------------------------
+
+RECENT_WITHDRAWAL_DAYS = 30
+
+
+def withdrawals_recent(*, days: int = RECENT_WITHDRAWAL_DAYS):
+    """Consent withdrawals recorded in the last ``days`` days, newest first, with how many buyer
+    notices each sent (``notices``) and how many of those are not e-mailed yet (``notices_unsent``)."""
+    since = timezone.now() - timedelta(days=days)
+    return (
+        ConsentWithdrawal.objects.filter(created_at__gte=since)
+        .select_related("release", "recorded_by")
+        .annotate(
+            notices=Count("buyer_notices", distinct=True),
+            notices_unsent=Count("buyer_notices", filter=Q(buyer_notices__emailed_at__isnull=True), distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )

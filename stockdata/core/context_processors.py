@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from licensing.commerce.selectors import cart_line_count
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import user_has_role
 from stockdata.company import company
@@ -11,6 +12,7 @@ from stockdata.money import CONSUMPTION_TAX_RATE_PERCENT
 
 
 def _items(user):
+    """(label, href, count): the count is shown as a badge (the cart's lines), None for none."""
     items = [(_("Datasets"), reverse("catalog:list"))]  # the storefront, for everyone
     if user_has_role(user, Role.CONTRIBUTOR):
         items += [
@@ -23,7 +25,7 @@ def _items(user):
         ]
     if user_has_role(user, Role.BUYER):
         items += [
-            (_("Cart"), reverse("licensing:cart")),
+            (_("Cart"), reverse("licensing:cart"), cart_line_count(user)),
             (_("Orders"), reverse("licensing:order_list")),
             (_("Organisation"), reverse("accounts:organisation")),
         ]
@@ -35,7 +37,7 @@ def _items(user):
             (_("Payouts"), reverse("payouts:run_list")),
             (_("Admin"), reverse("admin:index")),
         ]
-    return items
+    return [item if len(item) == 3 else (*item, None) for item in items]
 
 
 def navigation(request):
