@@ -26,6 +26,7 @@ from django.views.generic import TemplateView
 
 from catalog.models import Photo, PhotoRejectionReason, PhotoSubject, Tag
 from catalog.photos import services
+from licensing.consent.models import ModelRelease
 from contributors.forms import (
     PREFECTURES,
     BulkEditForm,
@@ -49,6 +50,12 @@ STATUS_BADGE = {
     Photo.Status.APPROVED: "ok",
     Photo.Status.REJECTED: "bad",
 }
+RELEASE_BADGE = {
+    ModelRelease.Status.PENDING: "warn",
+    ModelRelease.Status.APPROVED: "ok",
+    ModelRelease.Status.REJECTED: "bad",
+    ModelRelease.Status.WITHDRAWN: "bad",
+}
 PROCESSING_BADGE = {
     Photo.Processing.PENDING: "warn",
     Photo.Processing.RETRYING: "warn",
@@ -68,7 +75,10 @@ def _own_photo_or_404(user, photo_uuid, *, with_relations: bool = True) -> Photo
     queryset = _own_photos(user)
     if with_relations:
         queryset = queryset.select_related("near_duplicate_of").prefetch_related(
-            "tags", Prefetch("subjects", queryset=PhotoSubject.objects.order_by("position"))
+            "tags",
+            Prefetch(
+                "subjects", queryset=PhotoSubject.objects.select_related("release_link__release").order_by("position")
+            ),
         )
     return get_object_or_404(queryset, uuid=photo_uuid)
 
@@ -421,6 +431,10 @@ def _render_detail(request, photo: Photo, form=None, formset=None, status=200):
     subjects = list(photo.subjects.all())
     for subject in subjects:
         subject.summary = _subject_summary(subject)
+        link = getattr(subject, "release_link", None)
+        subject.release = link.release if link is not None else None
+        if subject.release is not None:
+            subject.release.badge = RELEASE_BADGE.get(subject.release.status, "")
     return render(
         request,
         "contributors/photo_detail.html",
@@ -433,6 +447,8 @@ def _render_detail(request, photo: Photo, form=None, formset=None, status=200):
             "missing": _missing(photo) if photo.is_editable else [],
             "prefectures": _prefecture_options(),
             "processing_active": photo.processing in (Photo.Processing.PENDING, Photo.Processing.RETRYING),
+            "releases_open": photo.status in (Photo.Status.DRAFT, Photo.Status.REJECTED),
+            "people_without_release": sum(1 for s in subjects if s.release is None),
         },
         status=status,
     )
