@@ -27,6 +27,7 @@ from django.views.generic import TemplateView
 from catalog.models import Photo, PhotoRejectionReason, PhotoSubject, Tag
 from catalog.photos import services
 from licensing.consent.models import ModelRelease
+from contributors import selectors as contributor_selectors
 from contributors.forms import (
     PREFECTURES,
     BulkEditForm,
@@ -38,9 +39,11 @@ from contributors.forms import (
 from stockdata.accounts.permissions import ContributorRequiredMixin
 from stockdata.errors import ApplicationError
 from stockdata.i18n import is_japanese
+from stockdata.money import format_yen
 
 PHOTOS_PER_PAGE = 48
 RECENT_ON_DASHBOARD = 8
+DATASETS_ON_DASHBOARD = 12
 UPLOAD_PARALLEL = 3
 TAG_SUGGESTIONS = 10
 
@@ -133,10 +136,17 @@ class DashboardView(ContributorRequiredMixin, TemplateView):
         user = self.request.user
         counts = _status_counts(user)
         recent = _decorate(list(_own_photos(user).select_related("near_duplicate_of")[:RECENT_ON_DASHBOARD]), user)
+        datasets = list(contributor_selectors.contributor_datasets(contributor_id=user.pk)[:DATASETS_ON_DASHBOARD])
+        japanese = is_japanese()
+        for dataset in datasets:
+            dataset.display_title = dataset.title_ja if japanese and dataset.title_ja else dataset.title_en
         return super().get_context_data(
             counts=counts,
             tabs=_status_tabs(counts, current=""),
             recent=recent,
+            month_yen=format_yen(contributor_selectors.earnings_this_month(contributor_id=user.pk)),
+            balance_yen=format_yen(contributor_selectors.royalty_balance(contributor_id=user.pk)),
+            datasets=datasets,
             **kwargs,
         )
 
