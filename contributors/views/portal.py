@@ -26,7 +26,6 @@ from django.views.generic import TemplateView
 
 from catalog.models import Photo, PhotoRejectionReason, PhotoSubject, Tag
 from catalog.photos import services
-from licensing.consent.models import ModelRelease
 from contributors import selectors as contributor_selectors
 from contributors.forms import (
     PREFECTURES,
@@ -36,6 +35,7 @@ from contributors.forms import (
     SubjectFormSet,
     UploadForm,
 )
+from licensing.consent.models import ModelRelease
 from stockdata.accounts.permissions import ContributorRequiredMixin
 from stockdata.errors import ApplicationError
 from stockdata.i18n import is_japanese

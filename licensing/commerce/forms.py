@@ -70,26 +70,37 @@ class DemoCardForm(forms.Form):
         max_length=30,
         initial="",
         widget=forms.TextInput(
-            attrs={"autocomplete": "cc-number", "inputmode": "numeric", "placeholder": "4242 4242 4242 4242", "size": 23}
+            attrs={
+                "autocomplete": "cc-number",
+                "inputmode": "numeric",
+                "placeholder": "4242 4242 4242 4242",
+                "size": 23,
+            }
         ),
     )
     expiry = forms.CharField(
         label=_("Expiry (MM/YY)"),
         max_length=5,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "inputmode": "numeric", "placeholder": "MM/YY", "size": 6}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "cc-exp", "inputmode": "numeric", "placeholder": "MM/YY", "size": 6}
+        ),
     )
     cvc = forms.CharField(
         label=_("CVC"),
         max_length=4,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "placeholder": "123", "size": 5}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "placeholder": "123", "size": 5}
+        ),
     )
 
     def clean_card_number(self):
         number = self.cleaned_data["card_number"].strip()
         if not DemoCard.luhn_ok(number):
-            raise forms.ValidationError(_("That card number is not valid; check it and try again."), code="card_invalid")
+            raise forms.ValidationError(
+                _("That card number is not valid; check it and try again."), code="card_invalid"
+            )
         return number
 
     def clean_expiry(self):

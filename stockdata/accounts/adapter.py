@@ -16,7 +16,6 @@ from stockdata.client_ip import client_ip
 from stockdata.i18n import language_of, language_or_default
 from stockdata.mail.services import email_send_template, site_url
 
-
 # Where each role starts its day; the first role the user has wins (an admin is staff first).
 ROLE_HOMES = [(Role.CONTRIBUTOR, "contributors:dashboard"), (Role.BUYER, "licensing:order_list")]
 

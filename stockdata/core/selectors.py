@@ -74,7 +74,8 @@ def staff_queues() -> list[StaffQueue]:
         StaffQueue(
             "withdrawals",
             _("Consent withdrawals"),
-            _("Withdrawals in the last %(days)s days and the notices sent to buyers.") % {"days": RECENT_WITHDRAWAL_DAYS},
+            _("Withdrawals in the last %(days)s days and the notices sent to buyers.")
+            % {"days": RECENT_WITHDRAWAL_DAYS},
             withdrawals_recent().count(),
             reverse("core:staff_withdrawals"),
             urgent=False,
