@@ -150,7 +150,8 @@ def _model_field(model, name, **kwargs):
 class PhotoDescriptionForm(forms.Form):
     """What the contributor says about one photo. Saved by ``catalog.photos.services.photo_describe``."""
 
-    title = _model_field(Photo, "title", widget=forms.TextInput(attrs={"maxlength": 200}))
+    title = _model_field(Photo, "title", widget=forms.TextInput(attrs={"maxlength": 200, "lang": "en"}))
+    title_ja = _model_field(Photo, "title_ja", widget=forms.TextInput(attrs={"maxlength": 200, "lang": "ja"}))
     description = _model_field(Photo, "description", widget=forms.Textarea(attrs={"rows": 3}))
     keywords = KeywordsField(
         label=_("Keywords"),
@@ -246,10 +247,17 @@ class BulkEditForm(forms.Form):
     """Changes applied to every selected photo by ``catalog.photos.services.photos_bulk_edit``. Blank = no change."""
 
     title = forms.CharField(
-        label=_("Title"),
+        label=_("Title (English)"),
         max_length=200,
         required=False,
         help_text=_("Give every selected photo this title."),
+        widget=forms.TextInput(attrs={"lang": "en"}),
+    )
+    title_ja = forms.CharField(
+        label=_("Title (Japanese)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "ja"}),
     )
     add_tags = KeywordsField(label=_("Add keywords"))
     remove_tags = KeywordsField(label=_("Remove keywords"))
@@ -278,7 +286,7 @@ class BulkEditForm(forms.Form):
     gender = forms.ChoiceField(label=_("Gender"), choices=[_NO_CHANGE, *Gender.choices], required=False)
     angle = forms.ChoiceField(label=_("Angle"), choices=[_NO_CHANGE, *Angle.choices], required=False)
 
-    PHOTO_FIELDS = ("title", "lighting", "shoot_date", "prefecture")
+    PHOTO_FIELDS = ("title", "title_ja", "lighting", "shoot_date", "prefecture")
     SUBJECT_FIELDS = ("mask", "glasses", "hat", "age_band", "gender", "angle")
 
     def clean(self):

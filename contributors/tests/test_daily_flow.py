@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from catalog.models import Photo, PhotoSubject
+from catalog.models import Photo, PhotoSubject, Tag
+from catalog.photos.services import photo_submit
 from catalog.tests.factories import DatasetFactory
 from contributors.models import RoyaltyEntry
 from contributors.services import TOKYO
@@ -213,3 +215,78 @@ def test_daily_flow_dashboard_without_sales_or_datasets_says_so(client, contribu
     html = client.get(reverse("contributors:dashboard")).content.decode()
     assert 'data-testid="month-yen">¥0<' in html
     assert "None of your photos is in a published dataset yet." in html
+
+
+# --- Titles in two languages ------------------------------------------------------------------
+
+
+def test_daily_flow_title_in_english_and_japanese_are_saved_apart_and_shown_in_the_readers_language(
+    client, contributor
+):
+    photo = PhotoFactory(contributor=contributor, title="")
+    response = client.post(
+        reverse("contributors:photo_detail", args=[photo.uuid]),
+        {
+            "photo-title": "Commuter in a mask",
+            "photo-title_ja": "マスクの通勤者",
+            "photo-keywords": "mask",
+            "photo-country": "JP",
+            "photo-no_people": "on",
+            "subjects-TOTAL_FORMS": "0",
+            "subjects-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert (photo.title, photo.title_ja) == ("Commuter in a mask", "マスクの通勤者")
+    with translation.override("ja"):
+        assert str(photo) == "マスクの通勤者"
+    with translation.override("en"):
+        assert str(photo) == "Commuter in a mask"
+
+
+def test_daily_flow_a_japanese_title_alone_is_enough_to_submit(contributor):
+    photo = PhotoFactory(contributor=contributor, title="", title_ja="雨の渋谷", no_people=True)
+    photo.tags.set([Tag.objects.create(name="rain")])
+    assert photo_submit(photo=photo).status == Photo.Status.SUBMITTED
+
+
+def test_daily_flow_bulk_edit_sets_both_titles(client, contributor):
+    photos = [PhotoFactory(contributor=contributor, title="") for _ in range(2)]
+    client.post(
+        reverse("contributors:photos_bulk_edit"),
+        {"photos": [str(p.uuid) for p in photos], "title": "Rainy street", "title_ja": "雨の通り"},
+    )
+    assert set(Photo.objects.filter(pk__in=[p.pk for p in photos]).values_list("title", "title_ja")) == {
+        ("Rainy street", "雨の通り")
+    }
+
+
+@pytest.mark.parametrize(
+    "stored, split",
+    [
+        ("Commuter in a mask / マスクの通勤者", ("Commuter in a mask", "マスクの通勤者")),
+        ("東京タワー", ("", "東京タワー")),
+        ("Tokyo Tower at night", ("Tokyo Tower at night", "")),
+        ("AC/DC / live", ("AC/DC / live", "")),
+        ("Tokyo 東京 street", ("Tokyo 東京 street", "")),
+    ],
+)
+def test_daily_flow_titles_written_as_english_slash_japanese_are_split_by_the_migration(stored, split):
+    migration = importlib.import_module("catalog.migrations.0008_photo_title_ja")
+    assert migration.split_bilingual_title(stored) == split
+
+
+def test_daily_flow_photo_page_offers_the_keywords_of_my_own_approved_photos(client, contributor):
+    def tagged(owner, status, *names):
+        photo = PhotoFactory(contributor=owner, status=status)
+        photo.tags.set([Tag.objects.get_or_create(name=n)[0] for n in names])
+
+    tagged(contributor, Photo.Status.APPROVED, "mask", "commuter")
+    tagged(contributor, Photo.Status.APPROVED, "mask", "rain")
+    tagged(contributor, Photo.Status.DRAFT, "unreviewed")
+    tagged(ContributorFactory(), Photo.Status.APPROVED, "someone-elses")
+    draft = PhotoFactory(contributor=contributor)
+    response = client.get(reverse("contributors:photo_detail", args=[draft.uuid]))
+    assert response.context["usual_keywords"] == ["mask", "commuter", "rain"]
+    assert 'data-keyword="mask"' in response.content.decode()

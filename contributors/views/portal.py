@@ -26,6 +26,7 @@ from django.views.generic import TemplateView
 
 from catalog.models import Photo, PhotoRejectionReason, PhotoSubject, Tag
 from catalog.photos import services
+from catalog.photos.selectors import keywords_usual_for
 from contributors import selectors as contributor_selectors
 from contributors.forms import (
     PREFECTURES,
@@ -117,7 +118,7 @@ def _decorate(photos, user) -> list[Photo]:
 def _missing(photo: Photo) -> list[str]:
     """What a draft still needs before it can be submitted (uses prefetched tags and subjects)."""
     missing = []
-    if not photo.title.strip():
+    if not photo.has_title:
         missing.append(_("title"))
     if not photo.tags.all():
         missing.append(_("keywords"))
@@ -458,6 +459,7 @@ def _render_detail(request, photo: Photo, form=None, formset=None, status=200):
             "prefectures": _prefecture_options(),
             "processing_active": photo.processing in (Photo.Processing.PENDING, Photo.Processing.RETRYING),
             "releases_open": photo.status in (Photo.Status.DRAFT, Photo.Status.REJECTED),
+            "usual_keywords": keywords_usual_for(contributor_id=request.user.pk) if photo.is_editable else [],
             "people_without_release": sum(1 for s in subjects if s.release is None),
         },
         status=status,

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -309,7 +309,7 @@ class ReleaseAttachView(ContributorRequiredMixin, View):
         elif show == "shoot" and release.shoot_date:
             photos = photos.filter(shoot_date=release.shoot_date)
         if query:
-            photos = photos.filter(title__icontains=query)
+            photos = photos.filter(Q(title__icontains=query) | Q(title_ja__icontains=query))
         page = Paginator(photos.order_by("-created_at"), PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
         return page, query, show
 

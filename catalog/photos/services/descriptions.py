@@ -31,7 +31,16 @@ class SubjectData:
 # The most people one photo can list (the API and the pages keep the same limit).
 MAX_PEOPLE = 50
 
-DESCRIPTION_FIELDS = ("title", "description", "shoot_date", "country", "prefecture", "lighting", "no_people")
+DESCRIPTION_FIELDS = (
+    "title",
+    "title_ja",
+    "description",
+    "shoot_date",
+    "country",
+    "prefecture",
+    "lighting",
+    "no_people",
+)
 
 
 def _require_editable(photo: Photo) -> None:
@@ -158,7 +167,7 @@ def photo_submit(*, photo: Photo) -> Photo:
     problems = []
     if photo.processing != Photo.Processing.READY:
         problems.append(_("it is still being processed"))
-    if not photo.title.strip():
+    if not photo.has_title:
         problems.append(_("it has no title"))
     if not photo.tags.exists():
         problems.append(_("it has no keywords"))

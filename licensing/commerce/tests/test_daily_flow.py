@@ -74,7 +74,9 @@ def test_daily_flow_header_shows_how_many_editions_are_in_the_cart(client):
     client.post(reverse("licensing:cart_add"), {"dataset": first.slug, "edition": "unedited"})
     response = client.post(reverse("licensing:cart_add"), {"dataset": second.slug, "edition": "unedited"}, follow=True)
     html = response.content.decode()
-    assert 'data-testid="nav-count"><span aria-hidden="true">2</span><span class="visually-hidden">2 items</span>' in html
+    assert (
+        'data-testid="nav-count"><span aria-hidden="true">2</span><span class="visually-hidden">2 items</span>' in html
+    )
     assert "Added to your cart." in html
 
 
