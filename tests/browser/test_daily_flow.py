@@ -5,6 +5,7 @@ Each page on the way is looked at 1366 px and 390 px wide, in English and Japane
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -159,7 +160,7 @@ def test_daily_flow_reviewer_from_the_staff_home_counts_to_an_empty_queue(browse
     base = live_server.url
     contributor = ContributorFactory()
     reviewer = StaffFactory(email="reviewer@example.com")
-    _submitted_photo_with_release(contributor, 41, "Office worker at her desk")
+    photo = _submitted_photo_with_release(contributor, 41, "Office worker at her desk")
     lone = consent_services.release_create(
         contributor=contributor,
         document=SimpleUploadedFile(
@@ -181,6 +182,14 @@ def test_daily_flow_reviewer_from_the_staff_home_counts_to_an_empty_queue(browse
     expect(page.locator("html[data-review-keys=on]")).to_have_count(1)
     page.keyboard.press("j")
     page.keyboard.press("Enter")
+    # Hovering a person marks their release.
+    expect(page.get_by_test_id("item-title")).to_have_text("Office worker at her desk")
+    person_release = photo.subjects.get().release_link.release
+    page.get_by_test_id("review-person-1").hover()
+    expect(page.get_by_test_id(f"release-{person_release.subject_id}")).to_have_class(re.compile(r"\blinked\b"))
+    screenshot(page, "daily-review-person-and-release")
+    page.mouse.move(0, 0)
+    expect(page.get_by_test_id(f"release-{person_release.subject_id}")).not_to_have_class(re.compile(r"\blinked\b"))
     for title in ("Office worker at her desk", f"Release {lone.subject_id}"):
         expect(page.get_by_test_id("item-title")).to_have_text(title)
         expect(page.locator("html[data-review-keys=on]")).to_have_count(1)
