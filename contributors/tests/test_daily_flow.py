@@ -273,7 +273,7 @@ def test_daily_flow_bulk_edit_sets_both_titles(client, contributor):
     ],
 )
 def test_daily_flow_titles_written_as_english_slash_japanese_are_split_by_the_migration(stored, split):
-    migration = importlib.import_module("catalog.migrations.0009_photo_title_ja")
+    migration = importlib.import_module("catalog.migrations.0010_photo_title_ja")
     assert migration.split_bilingual_title(stored) == split
 
 

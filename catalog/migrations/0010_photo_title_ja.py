@@ -48,7 +48,7 @@ def join_titles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0008_dataset_search_vector")]
+    dependencies = [("catalog", "0009_photo_derived_public")]
 
     operations = [
         migrations.AlterField(
