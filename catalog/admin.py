@@ -14,7 +14,7 @@ class PhotoSubjectInline(admin.TabularInline):
 class PhotoAdmin(admin.ModelAdmin):
     list_display = ["thumb", "title", "contributor", "status", "processing", "format", "width", "height", "created_at"]
     list_filter = ["status", "processing", "format", "lighting", "no_people"]
-    search_fields = ["title", "original_filename", "sha256", "uuid", "contributor__email"]
+    search_fields = ["title", "title_ja", "original_filename", "sha256", "uuid", "contributor__email"]
     list_select_related = ["contributor"]
     readonly_fields = [
         "uuid",

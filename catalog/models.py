@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stockdata.append_only import AppendOnlyModel
@@ -130,7 +131,8 @@ class Photo(models.Model):
     )
 
     # Description, by the contributor.
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    title = models.CharField(_("title (English)"), max_length=200, blank=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=200, blank=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     tags = models.ManyToManyField(Tag, related_name="photos", blank=True, verbose_name=_("tags"))
     shoot_date = models.DateField(_("shoot date"), null=True, blank=True)
@@ -194,7 +196,13 @@ class Photo(models.Model):
         return self._derived_url("preview")
 
     def __str__(self) -> str:
-        return self.title or self.original_filename
+        if self.title_ja and (get_language() or "").startswith("ja"):
+            return self.title_ja
+        return self.title or self.title_ja or self.original_filename
+
+    @property
+    def has_title(self) -> bool:
+        return bool(self.title.strip() or self.title_ja.strip())
 
     @property
     def extension(self) -> str:

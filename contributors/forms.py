@@ -150,7 +150,8 @@ def _model_field(model, name, **kwargs):
 class PhotoDescriptionForm(forms.Form):
     """What the contributor says about one photo. Saved by ``catalog.photos.services.photo_describe``."""
 
-    title = _model_field(Photo, "title", widget=forms.TextInput(attrs={"maxlength": 200}))
+    title = _model_field(Photo, "title", widget=forms.TextInput(attrs={"maxlength": 200, "lang": "en"}))
+    title_ja = _model_field(Photo, "title_ja", widget=forms.TextInput(attrs={"maxlength": 200, "lang": "ja"}))
     description = _model_field(Photo, "description", widget=forms.Textarea(attrs={"rows": 3}))
     keywords = KeywordsField(
         label=_("Keywords"),
@@ -245,6 +246,19 @@ _YES_NO = [_NO_CHANGE, ("yes", _("Yes")), ("no", _("No"))]
 class BulkEditForm(forms.Form):
     """Changes applied to every selected photo by ``catalog.photos.services.photos_bulk_edit``. Blank = no change."""
 
+    title = forms.CharField(
+        label=_("Title (English)"),
+        max_length=200,
+        required=False,
+        help_text=_("Give every selected photo this title."),
+        widget=forms.TextInput(attrs={"lang": "en"}),
+    )
+    title_ja = forms.CharField(
+        label=_("Title (Japanese)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "ja"}),
+    )
     add_tags = KeywordsField(label=_("Add keywords"))
     remove_tags = KeywordsField(label=_("Remove keywords"))
     lighting = forms.ChoiceField(label=_("Lighting"), choices=[_NO_CHANGE, *Lighting.choices], required=False)
@@ -257,6 +271,14 @@ class BulkEditForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"list": "prefecture-options", "autocomplete": "off"}),
     )
+    people = forms.IntegerField(
+        label=_("Number of people"),
+        min_value=0,
+        max_value=MAX_SUBJECTS,
+        required=False,
+        help_text=_("0 marks the photos as having no people. People are added or removed at the end."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "short"}),
+    )
     mask = forms.ChoiceField(label=_("Mask"), choices=_YES_NO, required=False)
     glasses = forms.ChoiceField(label=_("Glasses"), choices=_YES_NO, required=False)
     hat = forms.ChoiceField(label=_("Hat"), choices=_YES_NO, required=False)
@@ -264,12 +286,12 @@ class BulkEditForm(forms.Form):
     gender = forms.ChoiceField(label=_("Gender"), choices=[_NO_CHANGE, *Gender.choices], required=False)
     angle = forms.ChoiceField(label=_("Angle"), choices=[_NO_CHANGE, *Angle.choices], required=False)
 
-    PHOTO_FIELDS = ("lighting", "shoot_date", "prefecture")
+    PHOTO_FIELDS = ("title", "title_ja", "lighting", "shoot_date", "prefecture")
     SUBJECT_FIELDS = ("mask", "glasses", "hat", "age_band", "gender", "angle")
 
     def clean(self):
         data = super().clean()
-        if not self.errors and not any(self.changes().values()):
+        if not self.errors and not any(v or v == 0 for v in self.changes().values()):
             raise forms.ValidationError(_("Choose at least one change to apply."), code="no_change")
         return data
 
@@ -288,6 +310,7 @@ class BulkEditForm(forms.Form):
             "add_tags": data.get("add_tags") or [],
             "remove_tags": data.get("remove_tags") or [],
             "subject_attributes": subject_attributes,
+            "people": data.get("people"),
             **fields,
         }
 

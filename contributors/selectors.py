@@ -9,6 +9,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.utils import timezone
 
+from catalog.models import Dataset
 from contributors.models import Payout, PayoutRun, RoyaltyEntry, SaleSplit
 from contributors.services import TOKYO
 
@@ -163,3 +164,19 @@ def platform_revenue_by_month() -> list[dict]:
         r = row(p["month"])
         r["payouts_net"], r["withholding"], r["fees"] = int(p["net"]), int(p["withholding"]), int(p["fees"])
     return [months[k] for k in sorted(months, reverse=True)]
+
+
+def earnings_this_month(*, contributor_id: int, today: date | None = None) -> int:
+    """Sales minus refunds credited this calendar month (Japan time), in yen: the month's bar of the chart."""
+    return earnings_by_month(contributor_id=contributor_id, months=1, today=today)[0]["amount"]
+
+
+def contributor_datasets(*, contributor_id: int):
+    """Published datasets whose version on sale contains the contributor's photos, with how many
+    (``your_photos``), newest first."""
+    mine = Q(latest_version__items__contributor_id=contributor_id)
+    return (
+        Dataset.objects.filter(mine, status=Dataset.Status.PUBLISHED)
+        .annotate(your_photos=Count("latest_version__items", filter=mine, distinct=True))
+        .order_by("-published_at", "-id")
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from catalog.models import AnnotationBox, AnnotationCompletion, AnnotationRun, BoxLabel, RejectedProposal
+from django.db.models import Count, Q
+
+from catalog.models import AnnotationBox, AnnotationCompletion, AnnotationRun, BoxLabel, Photo, RejectedProposal, Tag
 from catalog.photos.services.boxes import boxes_digest
 
 
@@ -64,3 +66,20 @@ def annotation_summary(photo_ids: Iterable[int]) -> dict:
         "proposals_rejected": rejected.count(),
         "reviewers": len(reviewers),
     }
+
+
+def photos_processing_failed():
+    """Uploads whose thumbnails and previews could not be made after every retry, newest first."""
+    return Photo.objects.filter(processing=Photo.Processing.FAILED).order_by("-created_at", "-id")
+
+
+def keywords_usual_for(*, contributor_id: int, limit: int = 12) -> list[str]:
+    """The keywords a contributor put most often on their own approved photos: what reviewers
+    already accepted from them, offered first when they describe the next photo."""
+    approved_own = Q(photos__contributor_id=contributor_id, photos__status=Photo.Status.APPROVED)
+    return list(
+        Tag.objects.annotate(uses=Count("photos", filter=approved_own))
+        .filter(uses__gt=0)
+        .order_by("-uses", "name")
+        .values_list("name", flat=True)[:limit]
+    )

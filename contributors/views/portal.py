@@ -26,6 +26,8 @@ from django.views.generic import TemplateView
 
 from catalog.models import Photo, PhotoRejectionReason, PhotoSubject, Tag
 from catalog.photos import services
+from catalog.photos.selectors import keywords_usual_for
+from contributors import selectors as contributor_selectors
 from contributors.forms import (
     PREFECTURES,
     BulkEditForm,
@@ -34,12 +36,15 @@ from contributors.forms import (
     SubjectFormSet,
     UploadForm,
 )
+from licensing.consent.models import ModelRelease
 from stockdata.accounts.permissions import ContributorRequiredMixin
 from stockdata.errors import ApplicationError
 from stockdata.i18n import is_japanese
+from stockdata.money import format_yen
 
 PHOTOS_PER_PAGE = 48
 RECENT_ON_DASHBOARD = 8
+DATASETS_ON_DASHBOARD = 12
 UPLOAD_PARALLEL = 3
 TAG_SUGGESTIONS = 10
 
@@ -48,6 +53,12 @@ STATUS_BADGE = {
     Photo.Status.SUBMITTED: "warn",
     Photo.Status.APPROVED: "ok",
     Photo.Status.REJECTED: "bad",
+}
+RELEASE_BADGE = {
+    ModelRelease.Status.PENDING: "warn",
+    ModelRelease.Status.APPROVED: "ok",
+    ModelRelease.Status.REJECTED: "bad",
+    ModelRelease.Status.WITHDRAWN: "bad",
 }
 PROCESSING_BADGE = {
     Photo.Processing.PENDING: "warn",
@@ -68,7 +79,10 @@ def _own_photo_or_404(user, photo_uuid, *, with_relations: bool = True) -> Photo
     queryset = _own_photos(user)
     if with_relations:
         queryset = queryset.select_related("near_duplicate_of").prefetch_related(
-            "tags", Prefetch("subjects", queryset=PhotoSubject.objects.order_by("position"))
+            "tags",
+            Prefetch(
+                "subjects", queryset=PhotoSubject.objects.select_related("release_link__release").order_by("position")
+            ),
         )
     return get_object_or_404(queryset, uuid=photo_uuid)
 
@@ -104,7 +118,7 @@ def _decorate(photos, user) -> list[Photo]:
 def _missing(photo: Photo) -> list[str]:
     """What a draft still needs before it can be submitted (uses prefetched tags and subjects)."""
     missing = []
-    if not photo.title.strip():
+    if not photo.has_title:
         missing.append(_("title"))
     if not photo.tags.all():
         missing.append(_("keywords"))
@@ -123,10 +137,17 @@ class DashboardView(ContributorRequiredMixin, TemplateView):
         user = self.request.user
         counts = _status_counts(user)
         recent = _decorate(list(_own_photos(user).select_related("near_duplicate_of")[:RECENT_ON_DASHBOARD]), user)
+        datasets = list(contributor_selectors.contributor_datasets(contributor_id=user.pk)[:DATASETS_ON_DASHBOARD])
+        japanese = is_japanese()
+        for dataset in datasets:
+            dataset.display_title = dataset.title_ja if japanese and dataset.title_ja else dataset.title_en
         return super().get_context_data(
             counts=counts,
             tabs=_status_tabs(counts, current=""),
             recent=recent,
+            month_yen=format_yen(contributor_selectors.earnings_this_month(contributor_id=user.pk)),
+            balance_yen=format_yen(contributor_selectors.royalty_balance(contributor_id=user.pk)),
+            datasets=datasets,
             **kwargs,
         )
 
@@ -421,6 +442,10 @@ def _render_detail(request, photo: Photo, form=None, formset=None, status=200):
     subjects = list(photo.subjects.all())
     for subject in subjects:
         subject.summary = _subject_summary(subject)
+        link = getattr(subject, "release_link", None)
+        subject.release = link.release if link is not None else None
+        if subject.release is not None:
+            subject.release.badge = RELEASE_BADGE.get(subject.release.status, "")
     return render(
         request,
         "contributors/photo_detail.html",
@@ -433,6 +458,9 @@ def _render_detail(request, photo: Photo, form=None, formset=None, status=200):
             "missing": _missing(photo) if photo.is_editable else [],
             "prefectures": _prefecture_options(),
             "processing_active": photo.processing in (Photo.Processing.PENDING, Photo.Processing.RETRYING),
+            "releases_open": photo.status in (Photo.Status.DRAFT, Photo.Status.REJECTED),
+            "usual_keywords": keywords_usual_for(contributor_id=request.user.pk) if photo.is_editable else [],
+            "people_without_release": sum(1 for s in subjects if s.release is None),
         },
         status=status,
     )

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import AgeBand, Angle, Edition, Gender, Lighting
 from licensing.commerce.models import DatasetRequest, IntendedUse, Order
+from licensing.commerce.payments import DemoCard
 
 
 class CartAddForm(forms.Form):
@@ -58,9 +62,65 @@ class DecisionForm(forms.Form):
 
 
 class DemoCardForm(forms.Form):
-    card_number = forms.CharField(label=_("Card number"), max_length=30, initial="")
-    expiry = forms.CharField(label=_("Expiry (MM/YY)"), max_length=5, required=False)
-    cvc = forms.CharField(label=_("CVC"), max_length=4, required=False)
+    """The demo card: each field checked on its own, so every mistake is reported at once.
+    Expiry and CVC may be left empty (no money moves), but what is typed must be well formed."""
+
+    card_number = forms.CharField(
+        label=_("Card number"),
+        max_length=30,
+        initial="",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "cc-number",
+                "inputmode": "numeric",
+                "placeholder": "4242 4242 4242 4242",
+                "size": 23,
+            }
+        ),
+    )
+    expiry = forms.CharField(
+        label=_("Expiry (MM/YY)"),
+        max_length=5,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "cc-exp", "inputmode": "numeric", "placeholder": "MM/YY", "size": 6}
+        ),
+    )
+    cvc = forms.CharField(
+        label=_("CVC"),
+        max_length=4,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "placeholder": "123", "size": 5}
+        ),
+    )
+
+    def clean_card_number(self):
+        number = self.cleaned_data["card_number"].strip()
+        if not DemoCard.luhn_ok(number):
+            raise forms.ValidationError(
+                _("That card number is not valid; check it and try again."), code="card_invalid"
+            )
+        return number
+
+    def clean_expiry(self):
+        value = self.cleaned_data["expiry"].strip()
+        if not value:
+            return value
+        match = re.fullmatch(r"(0[1-9]|1[0-2])/?([0-9]{2})", value)
+        if not match:
+            raise forms.ValidationError(_("Enter the expiry as MM/YY, for example 04/29."), code="expiry_format")
+        month, year = int(match.group(1)), 2000 + int(match.group(2))
+        today = timezone.localdate()
+        if (year, month) < (today.year, today.month):
+            raise forms.ValidationError(_("This card has expired."), code="expired")
+        return f"{month:02d}/{year % 100:02d}"
+
+    def clean_cvc(self):
+        value = self.cleaned_data["cvc"].strip()
+        if value and not re.fullmatch(r"[0-9]{3,4}", value):
+            raise forms.ValidationError(_("The CVC is the 3 or 4 digits on the back of the card."), code="cvc_format")
+        return value
 
 
 class BankStatementForm(forms.Form):

@@ -102,6 +102,11 @@ class CartSummary:
         return any(line.restricted for line in self.lines)
 
 
+def cart_line_count(user) -> int:
+    """How many dataset editions are in the user's cart (the header's badge); 0 without a cart."""
+    return CartLine.objects.filter(cart__user=user).count()
+
+
 def cart_summary(cart: Cart) -> CartSummary:
     """Lines with their tax-inclusive prices and each one's share of the tax, which is computed
     once on the total (in cart order, the order the invoice will list them)."""
@@ -302,3 +307,19 @@ def open_missions():
         status__in=[DatasetRequest.Status.OFFERED, DatasetRequest.Status.ACCEPTED],
         deadline__gte=timezone.localdate(),
     ).select_related("organisation")
+
+
+# --- Staff queues ---------------------------------------------------------------------------
+# The staff home counts these and the staff order page lists them: one definition for both.
+
+
+def orders_awaiting_approval():
+    """Orders for restricted datasets that wait for a staff decision, oldest first."""
+    return Order.objects.filter(status=Order.Status.AWAITING_APPROVAL).order_by("placed_at", "id")
+
+
+def bank_transfers_to_match():
+    """Orders to be paid by bank transfer whose money has not been matched yet, oldest first."""
+    return Order.objects.filter(
+        status=Order.Status.AWAITING_PAYMENT, payment_method=Order.PaymentMethod.BANK_TRANSFER
+    ).order_by("placed_at", "id")

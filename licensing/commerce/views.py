@@ -325,10 +325,13 @@ class OrderListView(OrgRoleRequiredMixin, View):
     org_roles = ANY_MEMBER
 
     def get(self, request):
+        # Each order with its datasets, each line's bundle (for the Download shortcut) and how many
+        # consent-withdrawal notices its lines carry, in a fixed number of queries.
         orders = (
             organisation_orders(request.user)
             .select_related("placed_by")
-            .annotate(line_count=Count("lines"))
+            .annotate(notice_count=Count("lines__withdrawal_notices", distinct=True))
+            .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("bundle", "order")))
             .order_by("-placed_at", "-id")
         )
         page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
@@ -490,14 +493,16 @@ class StaffOrderListView(StaffRequiredMixin, View):
             orders = orders.filter(Q(number__icontains=q) | Q(organisation__name__icontains=q))
         page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
         awaiting = (
-            Order.objects.filter(status=Order.Status.AWAITING_APPROVAL)
+            selectors.orders_awaiting_approval()
             .select_related("organisation", "placed_by")
             .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.filter(restricted=True)))
         )
+        to_match = selectors.bank_transfers_to_match().select_related("organisation")
         context = {
             "page": page,
             "orders": page.object_list,
             "awaiting": awaiting,
+            "to_match": to_match,
             "status": status,
             "q": q,
             "statuses": Order.Status.choices,

@@ -29,6 +29,7 @@ from catalog.models import Photo, PhotoSubject
 from licensing.consent.models import (
     ConsentReceipt,
     ConsentScope,
+    ConsentWithdrawal,
     ContributorOptOut,
     ModelRelease,
     ProvisionRecord,
@@ -545,7 +546,7 @@ def release_revision(release: ModelRelease) -> str:
 
 def photo_revision(photo: Photo) -> str:
     """A hash of what the review page shows of a photo: the file, its text, its people and their releases."""
-    row = Photo.objects.filter(pk=photo.pk).values("sha256", "title", "description", "no_people", "status").first()
+    row = Photo.objects.filter(pk=photo.pk).values("sha256", "title", "title_ja", "description", "no_people", "status").first()
     subjects = list(
         PhotoSubject.objects.filter(photo_id=photo.pk)
         .order_by("position")
@@ -560,4 +561,24 @@ def photo_revision(photo: Photo) -> str:
             "subjects": subjects,
             "releases": [release_revision(ModelRelease(pk=pk)) for pk in releases],
         }
+    )
+
+
+# --- Staff: withdrawals -------------------------------------------------------------------------
+
+RECENT_WITHDRAWAL_DAYS = 30
+
+
+def withdrawals_recent(*, days: int = RECENT_WITHDRAWAL_DAYS):
+    """Consent withdrawals recorded in the last ``days`` days, newest first, with how many buyer
+    notices each sent (``notices``) and how many of those are not e-mailed yet (``notices_unsent``)."""
+    since = timezone.now() - timedelta(days=days)
+    return (
+        ConsentWithdrawal.objects.filter(created_at__gte=since)
+        .select_related("release", "recorded_by")
+        .annotate(
+            notices=Count("buyer_notices", distinct=True),
+            notices_unsent=Count("buyer_notices", filter=Q(buyer_notices__emailed_at__isnull=True), distinct=True),
+        )
+        .order_by("-created_at", "-id")
     )

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -135,14 +135,53 @@ class ReleaseListView(ContributorRequiredMixin, View):
         )
 
 
+def _subject_from_photo_page(request) -> PhotoSubject | None:
+    """The person a release is being uploaded for, when it comes from the photo's page
+    (``?photo=<uuid>&person=<n>``): only in the contributor's own open photos, else a 404."""
+    photo_uuid = request.POST.get("photo") or request.GET.get("photo")
+    if not photo_uuid:
+        return None
+    try:
+        photo_uuid, position = uuid_lib.UUID(photo_uuid), int(request.POST.get("person") or request.GET.get("person"))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    return get_object_or_404(
+        PhotoSubject.objects.select_related("photo"),
+        photo__contributor=request.user,
+        photo__uuid=photo_uuid,
+        photo__status__in=OPEN_PHOTO_STATUSES,
+        position=position,
+    )
+
+
 class ReleaseCreateView(ContributorRequiredMixin, View):
+    """Upload a signed release. From a photo's page it is for one person in that photo: the form
+    starts with what the photo says, the release is attached to that person on saving, and the
+    contributor lands back on the photo."""
+
     template_name = "licensing/release_form.html"
 
+    def _render(self, request, form, subject, status=200):
+        context = {"form": form, "for_subject": subject}
+        if subject is not None:
+            context["cancel_url"] = reverse("contributors:photo_detail", args=[subject.photo.uuid]) + "#people-releases"
+        return render(request, self.template_name, context, status=status)
+
     def get(self, request):
+        subject = _subject_from_photo_page(request)
         initial = {"signed_on": timezone.localdate(), "photographer_name": request.user.get_full_name()}
-        return render(request, self.template_name, {"form": ReleaseForm(initial=initial)})
+        if subject is not None:
+            initial.update(
+                {
+                    "shoot_date": subject.photo.shoot_date,
+                    "shoot_place": subject.photo.prefecture,
+                    "age_band": subject.age_band,
+                }
+            )
+        return self._render(request, ReleaseForm(initial=initial), subject)
 
     def post(self, request):
+        subject = _subject_from_photo_page(request)
         form = ReleaseForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -155,13 +194,32 @@ class ReleaseCreateView(ContributorRequiredMixin, View):
             except ApplicationError as exc:
                 exc.add_to_form(form)
             else:
-                messages.success(
-                    request,
-                    _("Release %(id)s saved and sent to review. Now attach it to the people in your photos.")
-                    % {"id": release.subject_id},
-                )
-                return redirect("licensing:release_detail", uuid=release.uuid)
-        return render(request, self.template_name, {"form": form}, status=400)
+                if subject is None:
+                    messages.success(
+                        request,
+                        _("Release %(id)s saved and sent to review. Now attach it to the people in your photos.")
+                        % {"id": release.subject_id},
+                    )
+                    return redirect("licensing:release_detail", uuid=release.uuid)
+                return self._attached(request, release, subject)
+        return self._render(request, form, subject, status=400)
+
+    def _attached(self, request, release, subject):
+        try:
+            services.release_attach(release=release, subject=subject, by=request.user)
+        except ApplicationError as exc:
+            messages.error(
+                request,
+                _("Release %(id)s was saved, but could not be attached to person %(n)s: %(reason)s")
+                % {"id": release.subject_id, "n": subject.position, "reason": exc.message},
+            )
+        else:
+            messages.success(
+                request,
+                _("Release %(id)s saved, sent to review and attached to person %(n)s.")
+                % {"id": release.subject_id, "n": subject.position},
+            )
+        return redirect(reverse("contributors:photo_detail", args=[subject.photo.uuid]) + "#people-releases")
 
 
 class ReleaseDetailView(ContributorRequiredMixin, View):
@@ -264,7 +322,7 @@ class ReleaseAttachView(ContributorRequiredMixin, View):
         elif show == "shoot" and release.shoot_date:
             photos = photos.filter(shoot_date=release.shoot_date)
         if query:
-            photos = photos.filter(title__icontains=query)
+            photos = photos.filter(Q(title__icontains=query) | Q(title_ja__icontains=query))
         page = Paginator(photos.order_by("-created_at"), PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
         return page, query, show
 
@@ -349,6 +407,17 @@ class PhotoReleasesView(ContributorRequiredMixin, View):
         if photo.shoot_date and not query:
             # Releases of the same shoot first.
             candidates = sorted(candidates, key=lambda r: r.shoot_date != photo.shoot_date)
+        candidates = list(candidates)
+        # Each release shows a photo it already covers, so the contributor recognises the person.
+        covered = {}
+        for subject in (
+            PhotoSubject.objects.filter(release_link__release__in=candidates, photo__contributor=request.user)
+            .select_related("photo", "release_link")
+            .order_by("-photo__created_at")
+        ):
+            covered.setdefault(subject.release_link.release_id, subject.photo)
+        for release in candidates:
+            release.cover_photo = covered.get(release.pk)
         return render(
             request,
             self.template_name,

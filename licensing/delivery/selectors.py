@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from licensing.commerce.models import OrderLine
+from licensing.delivery.models import Bundle
 
 
 def line_for_buyer(*, user, order_uuid, line_id: int) -> OrderLine | None:
@@ -14,3 +15,8 @@ def line_for_buyer(*, user, order_uuid, line_id: int) -> OrderLine | None:
         .filter(pk=line_id, order__uuid=order_uuid, order__organisation_id=user.organisation_id)
         .first()
     )
+
+
+def bundles_failed():
+    """Bundles whose build gave up after its retries: the buyer waits until staff act."""
+    return Bundle.objects.filter(status=Bundle.Status.FAILED).order_by("-id")

@@ -108,6 +108,20 @@
     });
   }
 
+  // "Your usual keywords": a click adds the keyword unless it is already there.
+  box.querySelectorAll("[data-keyword]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var name = button.getAttribute("data-keyword");
+      if (current().indexOf(name.toLowerCase()) !== -1) {
+        return;
+      }
+      var parts = input.value.split(SEPARATORS).map(function (part) { return part.trim(); }).filter(Boolean);
+      parts.push(name);
+      input.value = parts.join(", ") + ", ";
+      input.focus();
+    });
+  });
+
   input.addEventListener("input", function () {
     window.clearTimeout(timer);
     var query = lastPart(input.value);

@@ -121,4 +121,16 @@
       follow("[data-testid=back-to-queue]");
     }
   });
+
+  // Hovering (or focusing) a person in a group photo marks their release on the right.
+  document.querySelectorAll("[data-person-release]").forEach(function (row) {
+    var panel = document.querySelector('[data-testid="release-' + row.getAttribute("data-person-release") + '"]');
+    if (!panel) return;
+    function on() { row.classList.add("linked"); panel.classList.add("linked"); }
+    function off() { row.classList.remove("linked"); panel.classList.remove("linked"); }
+    row.addEventListener("mouseenter", on);
+    row.addEventListener("focus", on);
+    row.addEventListener("mouseleave", off);
+    row.addEventListener("blur", off);
+  });
 })();

@@ -10,10 +10,24 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 
 from stockdata.accounts import services, two_factor
-from stockdata.accounts.models import User
+from stockdata.accounts.models import Role, User
+from stockdata.accounts.permissions import user_has_role
 from stockdata.client_ip import client_ip
 from stockdata.i18n import language_of, language_or_default
 from stockdata.mail.services import email_send_template, site_url
+
+# Where each role starts its day; the first role the user has wins (an admin is staff first).
+ROLE_HOMES = [(Role.CONTRIBUTOR, "contributors:dashboard"), (Role.BUYER, "licensing:order_list")]
+
+
+def _home_for(user) -> str:
+    if user.is_authenticated and user.is_active and user.is_staff:
+        # Before the second factor they are not staff yet; the code prompt sends them on here.
+        return reverse("core:staff_dashboard")
+    for role, url_name in ROLE_HOMES:
+        if user_has_role(user, role):
+            return reverse(url_name)
+    return ""
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -48,8 +62,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return ip
 
     def get_login_redirect_url(self, request):
-        """Staff who owe a second factor go to the code prompt (or to setup) first."""
-        url = super().get_login_redirect_url(request)
+        """Each role lands where its day's work is (when the login names no ``next`` page): staff
+        on the staff home, contributors on their portal, buyers on their orders. Staff who owe a
+        second factor go to the code prompt (or to setup) first."""
+        url = _home_for(request.user) or super().get_login_redirect_url(request)
         if two_factor.staff_verification_needed(request.user):
             return two_factor.verification_url(request.user, url)
         return url

@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from licensing.commerce.selectors import cart_line_count
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import MEMBERS, PURCHASING, has_any_org_role, user_has_role
 from stockdata.company import company
@@ -11,6 +12,7 @@ from stockdata.money import CONSUMPTION_TAX_RATE_PERCENT
 
 
 def _items(user):
+    """(label, href, count): the count is shown as a badge (the cart's lines), None for none."""
     items = [(_("Datasets"), reverse("catalog:list"))]  # the storefront, for everyone
     if user_has_role(user, Role.CONTRIBUTOR):
         items += [
@@ -26,7 +28,10 @@ def _items(user):
         # Each member sees the parts their role in the organisation covers (``has_org_role``).
         org = user.organisation_id
         if has_any_org_role(user, org, PURCHASING):
-            items += [(_("Cart"), reverse("licensing:cart")), (_("Requests"), reverse("licensing:dataset_requests"))]
+            items += [
+                (_("Cart"), reverse("licensing:cart"), cart_line_count(user)),
+                (_("Requests"), reverse("licensing:dataset_requests")),
+            ]
         items.append((_("Orders"), reverse("licensing:order_list")))
         if has_any_org_role(user, org, MEMBERS):
             items.append((_("Organisation"), reverse("accounts:organisation")))
@@ -39,7 +44,7 @@ def _items(user):
             (_("Payouts"), reverse("payouts:run_list")),
             (_("Admin"), reverse("admin:index")),
         ]
-    return items
+    return [item if len(item) == 3 else (*item, None) for item in items]
 
 
 def navigation(request):

@@ -17,7 +17,7 @@ from licensing.consent.services.provision import RETENTION_YEARS as PROVISION_RE
 from stockdata.accounts import services as account_services
 from stockdata.accounts.forms import TermsAcceptForm
 from stockdata.accounts.permissions import StaffRequiredMixin
-from stockdata.core import services
+from stockdata.core import selectors, services
 from stockdata.core.forms import ContactAnswerForm, ContactForm
 from stockdata.core.models import ContactMessage
 from stockdata.errors import ApplicationError, ErrorCode
@@ -28,12 +28,36 @@ def home(request):
 
 
 class StaffDashboardView(StaffRequiredMixin, TemplateView):
+    """Where staff start the day: every queue with its live count and a link to it."""
+
     template_name = "core/staff_dashboard.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["contact_new"] = ContactMessage.objects.filter(status=ContactMessage.Status.NEW).count()
-        return context
+        return super().get_context_data(queues=selectors.staff_queues(), **kwargs)
+
+
+class StaffWithdrawalsView(StaffRequiredMixin, View):
+    """Recent consent withdrawals and whether every buyer who holds the person's photos was told."""
+
+    def get(self, request):
+        rows = selectors.withdrawals_recent()
+        page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "core/staff_withdrawals.html",
+            {"page_obj": page, "rows": page.object_list, "days": selectors.RECENT_WITHDRAWAL_DAYS},
+        )
+
+
+class StaffFailedJobsView(StaffRequiredMixin, View):
+    """Background work that gave up after its retries and waits for a person."""
+
+    def get(self, request):
+        photos = list(selectors.photos_processing_failed().select_related("contributor")[:200])
+        bundles = list(
+            selectors.bundles_failed().select_related("order_line__order__organisation", "order_line__dataset")[:200]
+        )
+        return render(request, "core/staff_failed_jobs.html", {"photos": photos, "bundles": bundles})
 
 
 def error_404(request, exception=None):
@@ -141,7 +165,9 @@ class ContactMessageListView(StaffRequiredMixin, View):
     def get(self, request):
         status = request.GET.get("status", ContactMessage.Status.NEW)
         rows = ContactMessage.objects.select_related("answered_by")
-        if status in ContactMessage.Status.values:
+        if status == ContactMessage.Status.NEW:
+            rows = selectors.contact_messages_new().select_related("answered_by")
+        elif status in ContactMessage.Status.values:
             rows = rows.filter(status=status)
         page = Paginator(rows, 50).get_page(request.GET.get("page"))
         context = {

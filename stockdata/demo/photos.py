@@ -54,7 +54,8 @@ PREFECTURES = ["Tokyo", "Osaka", "Kyoto", "Hokkaido", "Fukuoka", "Aichi", "Okina
 def _describe(photo: Photo, synthetic, index: int) -> None:
     services.photo_describe(
         photo=photo,
-        title=f"{synthetic.title} / {synthetic.title_ja}"[:200],
+        title=synthetic.title[:200],
+        title_ja=synthetic.title_ja[:200],
         description=f"Synthetic demo photo ({synthetic.kind}, {synthetic.setting}).",
         tags=[*synthetic.tags, *synthetic.tags_ja],
         lighting=synthetic.lighting,

@@ -287,6 +287,8 @@ URL_ROWS: dict[str, Row] = {
     "payouts:run_file": Row(STAFF, kwargs={"period": "payout_run.period", "kind": "zengin"}),
     "core:staff_dashboard": Row(STAFF),
     "core:contact_messages": Row(STAFF),
+    "core:staff_withdrawals": Row(STAFF),
+    "core:staff_failed_jobs": Row(STAFF),
     "core:contact_message": Row(STAFF, kwargs={"pk": "contact_message.pk"}),
     "core:terms": Row(PUBLIC),
     "core:privacy": Row(PUBLIC),

@@ -469,7 +469,8 @@ def test_staff_with_a_device_are_sent_to_the_code_prompt_right_after_login(setti
     confirmed_device(staff)
     response = client.post(LOGIN, {"login": staff.email, "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('accounts:two_factor_verify')}?next=%2F"
+    # ... and from there to the staff home, where staff start the day.
+    assert response["Location"] == f"{reverse('accounts:two_factor_verify')}?next=%2Fstaff%2F"
 
 
 def test_turning_it_off_takes_a_current_code(settings, staff, staff_client):

@@ -436,7 +436,8 @@ def test_journey(new_person, live_server, worker, screenshot, smtp_server, tmp_p
     ken.get_by_test_id("add-to-cart-button").click()
     expect(message(ken)).to_contain_text("Added to your cart.")
     step(ken, "dataset-page")
-    nav(ken, "Cart")
+    # The cart's link carries its count ("Cart 1 item" to a screen reader).
+    ken.get_by_test_id("main-nav").get_by_role("link", name="Cart 1 item", exact=True).click()
     expect(ken.get_by_test_id("cart-line")).to_have_count(1)
     expect(ken.get_by_test_id("cart-total")).to_have_text("¥123,456")
     expect(ken.get_by_test_id("cart-tax")).to_have_text(f"¥{TAX:,}")

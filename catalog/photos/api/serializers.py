@@ -65,6 +65,7 @@ class PhotoSerializer(serializers.ModelSerializer):
             "thumbnail_url",
             "preview_url",
             "title",
+            "title_ja",
             "description",
             "tags",
             "shoot_date",

@@ -28,7 +28,19 @@ class SubjectData:
     angle: str = ""
 
 
-DESCRIPTION_FIELDS = ("title", "description", "shoot_date", "country", "prefecture", "lighting", "no_people")
+# The most people one photo can list (the API and the pages keep the same limit).
+MAX_PEOPLE = 50
+
+DESCRIPTION_FIELDS = (
+    "title",
+    "title_ja",
+    "description",
+    "shoot_date",
+    "country",
+    "prefecture",
+    "lighting",
+    "no_people",
+)
 
 
 def _require_editable(photo: Photo) -> None:
@@ -91,9 +103,14 @@ def photos_bulk_edit(
     add_tags: Sequence[str] = (),
     remove_tags: Sequence[str] = (),
     subject_attributes: dict | None = None,
+    people: int | None = None,
     **fields,
 ) -> int:
-    """Apply tags and attributes to a selection of the contributor's own editable photos."""
+    """Apply tags and attributes to a selection of the contributor's own editable photos.
+
+    ``people`` sets how many people each photo shows: missing people are added (blank, then
+    given ``subject_attributes``), people beyond it are removed from the end as on the photo's
+    own page, and 0 marks the photos as having no people."""
     photos = list(Photo.objects.select_for_update().filter(contributor=contributor, pk__in=photo_ids))
     if len(photos) != len(set(photo_ids)):
         raise ApplicationError(_("Some of the selected photos do not exist."), code=ErrorCode.NOT_FOUND, status=404)
@@ -113,13 +130,32 @@ def photos_bulk_edit(
         )
     if remove:
         through.objects.filter(photo_id__in=[p.pk for p in photos], tag__name__in=remove).delete()
+    if people is not None:
+        if not 0 <= people <= MAX_PEOPLE:
+            raise ApplicationError(
+                _("The number of people must be between 0 and %(max)s.") % {"max": MAX_PEOPLE},
+                code=ErrorCode.INVALID,
+                field="people",
+            )
+        counts = {p.pk: 0 for p in photos}
+        for photo_id, position in PhotoSubject.objects.filter(photo_id__in=counts).values_list("photo_id", "position"):
+            counts[photo_id] = max(counts[photo_id], position)
+        PhotoSubject.objects.filter(photo_id__in=counts, position__gt=people).delete()
+        PhotoSubject.objects.bulk_create(
+            [
+                PhotoSubject(photo_id=photo_id, position=position)
+                for photo_id, count in counts.items()
+                for position in range(count + 1, people + 1)
+            ]
+        )
+        Photo.objects.filter(pk__in=counts).update(no_people=people == 0, updated_at=timezone.now())
     if subject_attributes:
         allowed = {f.name for f in SubjectData.__dataclass_fields__.values()}
         bad = set(subject_attributes) - allowed
         if bad:
             raise ApplicationError(f"Unknown subject attributes: {', '.join(sorted(bad))}", code=ErrorCode.INVALID)
         PhotoSubject.objects.filter(photo_id__in=[p.pk for p in photos]).update(**subject_attributes)
-    if "no_people" in fields:
+    if "no_people" in fields or people is not None:
         photo_consent_changed.send(sender=Photo, photo_ids=[p.pk for p in photos])
     return len(photos)
 
@@ -131,7 +167,7 @@ def photo_submit(*, photo: Photo) -> Photo:
     problems = []
     if photo.processing != Photo.Processing.READY:
         problems.append(_("it is still being processed"))
-    if not photo.title.strip():
+    if not photo.has_title:
         problems.append(_("it has no title"))
     if not photo.tags.exists():
         problems.append(_("it has no keywords"))
