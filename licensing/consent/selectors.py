@@ -546,7 +546,11 @@ def release_revision(release: ModelRelease) -> str:
 
 def photo_revision(photo: Photo) -> str:
     """A hash of what the review page shows of a photo: the file, its text, its people and their releases."""
-    row = Photo.objects.filter(pk=photo.pk).values("sha256", "title", "title_ja", "description", "no_people", "status").first()
+    row = (
+        Photo.objects.filter(pk=photo.pk)
+        .values("sha256", "title", "title_ja", "description", "no_people", "status")
+        .first()
+    )
     subjects = list(
         PhotoSubject.objects.filter(photo_id=photo.pk)
         .order_by("position")
