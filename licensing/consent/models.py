@@ -191,6 +191,13 @@ class ModelRelease(models.Model):
     rejection_reason = models.CharField(_("rejection reason"), max_length=50, blank=True)
     rejection_note = models.TextField(_("reviewer's note"), max_length=2000, blank=True)
 
+    # APPI: the subject is told by e-mail (to their confirmed contact) on each day their photos
+    # were provided to a third party, unless they turned it off on their page.
+    provision_digest = models.BooleanField(
+        _("e-mail me when my photos are provided to a buyer"),
+        default=True,
+    )
+
     # The subject's secret link: only a SHA-256 of the token is kept.
     withdrawal_token_hash = models.CharField(max_length=64, blank=True, editable=False)
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("consent/<str:token>/release.pdf", views.subject_release_pdf, name="consent_release_pdf"),
     path("consent/send-my-link/", views.LinkResendView.as_view(), name="consent_link_resend"),
     path("consent/<str:token>/receipts.json", views.subject_receipts, name="consent_receipts"),
+    path("consent/<str:token>/digest/", views.consent_digest, name="consent_digest"),
     path("consent/<str:token>/", views.ConsentView.as_view(), name="consent"),
     path("review/provision-records/", views.ProvisionRecordListView.as_view(), name="provision_records"),
 ]

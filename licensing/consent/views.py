@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Photo, PhotoSubject
 from licensing.consent import documents, receipts, rendering, selectors, services
@@ -973,6 +973,7 @@ class ConsentView(View):
                     "photos": photos,
                     "recipients": selectors.subject_recipients(release),
                     "withdrawals": release.withdrawals.prefetch_related("scopes"),
+                    "confirmed_contact": selectors.confirmed_contact_email(release),
                     "form": form or (WithdrawForm(scopes=active) if withdrawable else None),
                     "photographer": getattr(
                         getattr(release.contributor, "contributor_profile", None), "display_name", ""
@@ -1011,6 +1012,23 @@ class ConsentView(View):
                 messages.success(request, _("Your withdrawal is recorded. It took effect immediately."))
                 return _no_referrer(redirect(request.get_full_path()))
         return self._render(request, release, form, status=400)
+
+
+@require_POST
+def consent_digest(request, token):
+    """The subject turns the e-mails about provisions to third parties on or off (APPI's notice)."""
+    release = selectors.release_for_withdrawal_token(token)
+    if release is None:
+        raise Http404
+    enabled = request.POST.get("enabled") == "yes"
+    services.release_provision_digest_set(release=release, enabled=enabled)
+    messages.success(
+        request,
+        _("We will e-mail you when your photos are provided to a buyer.")
+        if enabled
+        else _("We will no longer e-mail you about provisions to buyers."),
+    )
+    return _no_referrer(redirect("licensing:consent", token=token))
 
 
 # --- Staff: third-party provision records ------------------------------------------------------

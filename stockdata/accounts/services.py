@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +23,8 @@ from stockdata.accounts.models import (
 )
 from stockdata.accounts.signals import contributor_registered, member_removed
 from stockdata.errors import ApplicationError, ErrorCode
-from stockdata.mail.services import email_send
+from stockdata.i18n import language_of
+from stockdata.mail.services import email_send_template, site_url
 
 
 @transaction.atomic
@@ -149,25 +149,26 @@ def invitation_send(*, organisation: Organisation, invited_by: User, email: str,
         invited_by=invited_by,
         expires_at=timezone.now() + INVITATION_VALID_FOR,
     )
-    url = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation", kwargs={"token": invitation_token(invitation)})
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("%(name)s invites you to %(organisation)s on Stockdata") % {
+    # The invitee has no language yet: the inviter's (colleagues usually share one).
+    language = language_of(invited_by)
+    path = reverse("accounts:invitation", kwargs={"token": invitation_token(invitation)})
+    with translation.override(language):
+        role_label = str(OrgRole(role).label)
+    email_send_template(
+        key=f"invitation:{invitation.uuid}",
+        to=[email],
+        template="mail/invitation",
+        context={
             "name": invited_by.get_full_name(),
             "organisation": organisation.name,
-        }
-        body = _(
-            "%(name)s invites you to join %(organisation)s on Stockdata as %(role)s.\n\n"
-            "Open this link, then sign up or sign in with this address (%(email)s) to join:\n%(url)s\n\n"
-            "The link works once, for %(days)d days. If you did not expect it, ignore this e-mail."
-        ) % {
-            "name": invited_by.get_full_name(),
-            "organisation": organisation.name,
-            "role": OrgRole(role).label,
+            "role": role_label,
             "email": email,
-            "url": url,
+            "url": site_url(path, language=language),
             "days": INVITATION_VALID_FOR.days,
-        }
-    email_send(key=f"invitation:{invitation.uuid}", to=[email], subject=subject, body=body, secret=True)
+        },
+        language=language,
+        secret=True,
+    )
     return invitation
 
 

@@ -600,6 +600,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "licensing.consent.tasks.scope_masks_refresh_task",
         "schedule": crontab(minute=5, hour=0),  # just after local midnight, when releases expire
     },
+    # APPI: tell each subject (confirmed contacts only) about yesterday's provisions to third parties.
+    "provision-digest": {
+        "task": "licensing.consent.tasks.provision_digest_task",
+        "schedule": crontab(minute=30, hour=0),
+    },
     "monthly-payout-run": {
         "task": "contributors.tasks.payout_run_start_task",
         "schedule": crontab(minute=0, hour=3, day_of_month=1),

@@ -179,6 +179,9 @@ URL_ROWS: dict[str, Row] = {
     "licensing:identity_check": Row(STAFF_REDIRECT, method="POST", data={}, kwargs={"uuid": "release_a.uuid"}),
     # --- The subject, and anyone checking a receipt
     "licensing:consent_receipts": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
+    "licensing:consent_digest": Row(
+        EVERYONE_404, method="POST", data={"enabled": "no"}, kwargs={"token": "not-a-token"}
+    ),
     "licensing:consent_release_pdf": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
     "licensing:contact_confirm": Row(EVERYONE_404, kwargs={"token": "not-a-token"}),
     "licensing:consent_link_resend": Row(PUBLIC),

@@ -8,7 +8,13 @@ from licensing.consent.services.contact import (
     release_identity_check_record,
     subject_links_resend,
 )
-from licensing.consent.services.provision import provision_records_create, retain_until_for
+from licensing.consent.services.provision import (
+    DigestResult,
+    provision_digest_send,
+    provision_records_create,
+    release_provision_digest_set,
+    retain_until_for,
+)
 from licensing.consent.services.receipts import receipt_issue
 from licensing.consent.services.releases import (
     RELEASE_FIELDS,
@@ -46,6 +52,7 @@ __all__ = [
     "DEFAULT_CONSENT_SCOPES",
     "RELEASE_FIELDS",
     "BulkResult",
+    "DigestResult",
     "consent_scopes_ensure",
     "consent_withdraw",
     "contact_confirm",
@@ -53,6 +60,7 @@ __all__ = [
     "photo_review_approve",
     "photo_review_reject",
     "photos_scope_masks_refresh",
+    "provision_digest_send",
     "provision_records_create",
     "receipt_issue",
     "release_approve",
@@ -63,6 +71,7 @@ __all__ = [
     "release_document_check",
     "release_document_replace",
     "release_identity_check_record",
+    "release_provision_digest_set",
     "release_reject",
     "release_request_code_check",
     "release_request_code_send",

@@ -14,20 +14,19 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from licensing.consent.models import ContactCode, ContactConfirmation, ModelRelease, token_hash
 from licensing.consent.selectors import confirmed_contact_email, releases_with_confirmed_contact
 from licensing.consent.services.withdrawal import EMAIL_RE, release_withdrawal_link_issue
 from stockdata.errors import ApplicationError, ErrorCode
-from stockdata.mail.services import email_send
+from stockdata.mail.services import email_send_template, site_url
 
 CONFIRMATION_VALID = timedelta(days=14)
 MAX_ATTEMPTS = 5
@@ -70,22 +69,21 @@ def release_contact_confirmation_send(*, release: ModelRelease) -> ContactCode:
         code_hash=token_hash(secret),
         expires_at=timezone.now() + CONFIRMATION_VALID,
     )
-    url = settings.SITE_URL.rstrip("/") + reverse("licensing:contact_confirm", args=[f"{code.uuid.hex}.{secret}"])
-    with translation.override(_language(release)):
-        subject = _("Please confirm your e-mail address for model release %(id)s") % {"id": release.subject_id}
-        body = _(
-            "The photographer %(photographer)s gave this e-mail address as yours on a model release "
-            "(id %(id)s) signed on %(date)s.\n\n"
-            "If it is yours, confirm it here; we will then send you your private link, where you can see your "
-            "consent and the organisations that received your photos, and withdraw it:\n%(url)s\n\n"
-            "If you did not sign such a release, ignore this e-mail: nothing will be sent to you."
-        ) % {
+    language = _language(release)
+    path = reverse("licensing:contact_confirm", args=[f"{code.uuid.hex}.{secret}"])
+    email_send_template(
+        key=f"contact-confirm:{code.pk}",
+        to=[code.email],
+        template="mail/contact_confirm",
+        context={
             "photographer": release.photographer_name,
             "id": release.subject_id,
-            "date": release.signed_on.isoformat(),
-            "url": url,
-        }
-    email_send(key=f"contact-confirm:{code.pk}", to=[code.email], subject=subject, body=body, secret=True)
+            "date": release.signed_on,
+            "url": site_url(path, language=language),
+        },
+        language=language,
+        secret=True,
+    )
     return code
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import DatasetVersionItem
@@ -88,3 +91,82 @@ def provision_records_create(*, line, files: Collection[str]) -> int:
         )
     ProvisionRecord.objects.bulk_create(records, batch_size=500)
     return len(records)
+
+
+# --- APPI: telling the subject ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    sent: int  # digests queued now
+    already: int  # subjects already told about that day
+    unconfirmed: int  # subjects with provisions that day but no confirmed contact (nothing sent)
+    declined: int  # subjects who turned the digest off
+
+
+def provision_digest_send(*, day: date) -> DigestResult:
+    """APPI: one e-mail to each subject whose photos were provided to a third party on ``day``,
+    naming each recipient, dataset, version and date, with a fresh private link to see and withdraw.
+
+    Only ever to the address the subject confirmed (``confirmed_contact_email``), never to one the
+    photographer typed, and not to a subject who turned it off. Once per subject per day: the outbox
+    key is the subject and the day, and a subject already told keeps their current link (the link is
+    renewed only when a digest is really sent)."""
+    from licensing.consent.selectors import confirmed_contact_email
+    from licensing.consent.services.withdrawal import release_withdrawal_link_issue
+    from stockdata.i18n import language_or_default
+    from stockdata.mail.models import OutgoingEmail
+    from stockdata.mail.services import email_send_template, site_url
+
+    by_release: dict[int, list[ProvisionRecord]] = defaultdict(list)
+    for record in ProvisionRecord.objects.filter(provided_on=day, release__isnull=False).order_by(
+        "recipient_name", "dataset_title", "pk"
+    ):
+        by_release[record.release_id].append(record)
+    sent = already = unconfirmed = declined = 0
+    for release_id, records in sorted(by_release.items()):
+        key = f"provision-digest:{release_id}:{day.isoformat()}"
+        with transaction.atomic():
+            release = ModelRelease.objects.select_for_update().get(pk=release_id)
+            address = confirmed_contact_email(release)
+            if address is None:
+                unconfirmed += 1
+                continue
+            if not release.provision_digest:
+                declined += 1
+                continue
+            if OutgoingEmail.objects.filter(key=key).exists():
+                already += 1
+                continue
+            path = release_withdrawal_link_issue(release=release)
+            language = language_or_default(release.form_language)
+            email_send_template(
+                key=key,
+                to=[address],
+                template="mail/provision_digest",
+                context={
+                    "subject_id": release.subject_id,
+                    "day": day,
+                    "provisions": [
+                        {
+                            "recipient": r.recipient_name,
+                            "dataset": r.dataset_title,
+                            "version": r.dataset_version,
+                            "files": len(r.items.get("files", [])),
+                        }
+                        for r in records
+                    ],
+                    "url": site_url(path, language=language),
+                },
+                language=language,
+                secret=True,
+            )
+            sent += 1
+    return DigestResult(sent=sent, already=already, unconfirmed=unconfirmed, declined=declined)
+
+
+def release_provision_digest_set(*, release: ModelRelease, enabled: bool) -> ModelRelease:
+    """The subject turns the provision e-mails on or off from their own page."""
+    release.provision_digest = enabled
+    release.save(update_fields=["provision_digest", "updated_at"])
+    return release

@@ -15,13 +15,12 @@ import secrets
 from collections.abc import Collection, Sequence
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -43,7 +42,7 @@ from licensing.consent.services.receipts import receipt_issue
 from licensing.consent.services.scopes import photos_scope_masks_refresh
 from licensing.consent.services.withdrawal import release_withdrawal_link_issue
 from stockdata.errors import ApplicationError, ErrorCode
-from stockdata.mail.services import email_send
+from stockdata.mail.services import email_send_template, site_url
 
 REQUEST_VALID = timedelta(days=30)
 CODE_VALID = timedelta(minutes=30)
@@ -106,17 +105,14 @@ def release_request_create(
     request.subjects.set(subjects)
     path = signing_path(request, secret)
     if mode == ReleaseRequest.Mode.REMOTE:
-        with translation.override(request.language):
-            subject = _("%(photographer)s asks you to sign a model release") % {
-                "photographer": request.photographer_name
-            }
-            body = _(
-                "%(photographer)s photographed you and asks for your consent to use the photos. On the page "
-                "below you see the photos and choose, one by one, the uses you agree to; nothing is chosen for you. "
-                "We will send a code to this address to confirm it is yours.\n\n%(url)s\n\n"
-                "If you do not want to sign, ignore this e-mail."
-            ) % {"photographer": request.photographer_name, "url": settings.SITE_URL.rstrip("/") + path}
-        email_send(key=f"release-request:{request.pk}", to=[request.email], subject=subject, body=body, secret=True)
+        email_send_template(
+            key=f"release-request:{request.pk}",
+            to=[request.email],
+            template="mail/release_request",
+            context={"photographer": request.photographer_name, "url": site_url(path, language=request.language)},
+            language=request.language,
+            secret=True,
+        )
     return request, path
 
 
@@ -145,13 +141,14 @@ def release_request_code_send(*, request: ReleaseRequest) -> None:
     row = ContactCode.objects.create(
         request=request, email=request.email, code_hash=token_hash(code), expires_at=timezone.now() + CODE_VALID
     )
-    with translation.override(request.language):
-        subject = _("Your code to sign the model release: %(code)s") % {"code": code}
-        body = _(
-            "Enter this code on the signing page to confirm that this e-mail address is yours: %(code)s\n\n"
-            "It works for 30 minutes. If you did not ask for it, ignore this e-mail."
-        ) % {"code": code}
-    email_send(key=f"release-code:{row.pk}", to=[request.email], subject=subject, body=body, secret=True)
+    email_send_template(
+        key=f"release-code:{row.pk}",
+        to=[request.email],
+        template="mail/release_code",
+        context={"code": code},
+        language=request.language,
+        secret=True,
+    )
 
 
 def release_request_code_check(*, request: ReleaseRequest, code: str) -> ReleaseRequest:

@@ -54,11 +54,16 @@ def test_email_template_every_template_renders_in_both_languages_with_the_base()
     assert names == [
         "bundle_ready",
         "contact_answer",
+        "contact_confirm",
+        "invitation",
         "notification",
         "order_approved",
         "order_declined",
         "order_paid",
+        "provision_digest",
+        "release_code",
         "release_link",
+        "release_request",
         "withdrawal_notice",
     ]
     for name in names:
