@@ -1222,10 +1222,15 @@ class ReleaseRequestCreateView(ContributorRequiredMixin, View):
         )
 
     def get(self, request):
-        form = ReleaseRequestForm(
-            subjects=self._subjects(request.user),
-            initial={"photographer_name": request.user.get_full_name(), "language": "ja", "mode": "remote"},
-        )
+        subjects = self._subjects(request.user)
+        initial = {"photographer_name": request.user.get_full_name(), "language": "ja", "mode": "remote"}
+        # From a photo's page (?photo=<uuid>&person=<n>): that person is already chosen.
+        photo, person = request.GET.get("photo", ""), request.GET.get("person", "")
+        chosen = [s for s in subjects if str(s.photo.uuid) == photo and str(s.position) == person]
+        if chosen:
+            initial["subjects"] = [str(chosen[0].pk)]
+            initial["shoot_date"] = chosen[0].photo.shoot_date
+        form = ReleaseRequestForm(subjects=subjects, initial=initial)
         return render(request, self.template_name, {"form": form})
 
     def post(self, request):

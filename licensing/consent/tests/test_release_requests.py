@@ -101,3 +101,22 @@ def test_signature_counts_only_after_the_code_and_a_minor_needs_the_guardian(
     assert ReleaseRequest.objects.get(pk=req.pk).status == "signed"
     with pytest.raises(ApplicationError, match="already signed"):
         services.release_request_sign(request=req, scopes=["publication"], full_name="x", signature_png=drawn())
+
+
+def test_daily_flow_request_a_release_from_the_photo_page_preselects_the_person(client):
+    from django.urls import reverse
+
+    contributor = ContributorFactory()
+    photo = photo_with_people(contributor, people=2)
+    first, second = photo.subjects.order_by("position")
+    client.force_login(contributor)
+    url = reverse("licensing:release_request")
+    page = client.get(url, {"photo": str(photo.uuid), "person": "1"})
+    assert page.status_code == 200
+    assert page.context["form"].initial["subjects"] == [str(first.pk)]
+    assert page.context["form"].initial["shoot_date"] == photo.shoot_date
+    page = client.get(url, {"photo": str(photo.uuid), "person": "2"})
+    assert page.context["form"].initial["subjects"] == [str(second.pk)]
+    # Another contributor's photo preselects nothing.
+    client.force_login(ContributorFactory())
+    assert "subjects" not in client.get(url, {"photo": str(photo.uuid), "person": "1"}).context["form"].initial
