@@ -1139,7 +1139,9 @@ def bundle_refresh_after_withdrawal(*, bundle: Bundle) -> bool:
     """No provision after a withdrawal: a ready bundle that holds a photo which may no longer be delivered
     is rebuilt without it (its old archive deleted, never served again) and its buyer waits for the new one
     with progress, as for a first build. The one place that decides it; True when a rebuild was started."""
-    bundle = Bundle.objects.select_for_update().select_related("order_line__version", "base").get(pk=bundle.pk)
+    bundle = (
+        Bundle.objects.select_for_update(of=("self",)).select_related("order_line__version", "base").get(pk=bundle.pk)
+    )
     gone = bundle_withdrawn_since_built(bundle)
     if not gone:
         return False
