@@ -67,6 +67,9 @@ def ensure_consent_scopes() -> None:
                 "is_biometric": code in ("biometric", "unique_identification"),
             },
         )
+    from licensing.consent.services import consent_scopes_ensure
+
+    consent_scopes_ensure()  # and every later default scope (generative AI training)
 
 
 # --- Photos ---------------------------------------------------------------------------------

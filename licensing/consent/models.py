@@ -568,6 +568,11 @@ class ContactCode(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        # Never the code (only its hash is kept) nor the whole address.
+        for_what = f"release {self.release.subject_id}" if self.release_id else f"request {self.request_id}"
+        return f"confirmation code for {for_what}"
+
 
 class ReleaseRequest(models.Model):
     """A contributor asks a person to sign a release on their own device (or on the photographer's).

@@ -42,7 +42,10 @@ def bundle_download(request, order_uuid, line_id):
     try:
         part = request.POST.get("part", "")
         url = services.bundle_download(
-            line=line, user=request.user, ip=client_ip(request), part=int(part) if part.isdigit() else None
+            line=line,
+            user=request.user,
+            ip=client_ip(request),
+            part=int(part) if part.isascii() and part.isdigit() else None,
         )
     except services.DownloadRefused as exc:
         return render(

@@ -14,6 +14,9 @@ def test_every_scheduled_task_is_registered():
         "stockdata.core.tasks.worker_heartbeat_record_task",
         "catalog.photos.tasks.photos_requeue_stalled_task",
         "licensing.delivery.tasks.bundles_requeue_stalled_task",
+        "stockdata.mail.tasks.emails_requeue_stalled_task",
+        "licensing.delivery.tasks.notices_remind_task",
+        "licensing.consent.tasks.provision_digest_task",
     }
     missing = scheduled - set(app.tasks)
     assert not missing, f"scheduled but not registered: {sorted(missing)}"

@@ -201,6 +201,16 @@ class ReceiptVerifiedSerializer(serializers.Serializer):
     record = serializers.JSONField(help_text="The ISO/IEC TS 27560 consent record the receipt signs.")
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary="Verify a consent receipt",
+        description=(
+            "Checks a consent receipt (a compact JWS signed with Ed25519) against the platform's published keys "
+            "and returns the ISO/IEC TS 27560 record it signs with its SHA-256. Anyone may ask; an invalid "
+            "receipt is a 400 `receipt_invalid`."
+        ),
+    )
+)
 class ConsentReceiptVerifyView(APIView):
     """Verify a consent receipt against the published keys. Anyone may ask (no personal data is
     returned that the receipt does not already hold). An invalid receipt is a 400 ``receipt_invalid``."""

@@ -80,7 +80,15 @@ def _notice_or_404(user, pk: int):
 
 
 class WithdrawalNoticeListApiView(APIView):
-    @extend_schema(responses=WithdrawalNoticeSerializer(many=True), summary="Your withdrawal notices")
+    @extend_schema(
+        responses=WithdrawalNoticeSerializer(many=True),
+        summary="Your withdrawal notices",
+        description=(
+            "The notices sent to your organisation because a person in a dataset it received withdrew their "
+            "consent: the tombstone (each file to delete with its SHA-256), the deadline and whether a deletion "
+            "confirmation was given. Owners and compliance members only."
+        ),
+    )
     def get(self, request):
         notices = [n for n in _visible(request.user) if services.can_confirm_deletion(request.user, n)]
         return Response(WithdrawalNoticeSerializer([_data(n) for n in notices], many=True).data)
@@ -91,6 +99,11 @@ class WithdrawalNoticeConfirmApiView(APIView):
         request=DeletionConfirmationSerializer,
         responses={201: WithdrawalNoticeSerializer},
         summary="Confirm the deletion a withdrawal notice asks for",
+        description=(
+            "A named person at your organisation (an owner or compliance member) confirms that the files the "
+            "notice lists were deleted from all copies and excluded from new training runs. It closes the notice; "
+            "a second confirmation is refused."
+        ),
     )
     def post(self, request, notice_id: int):
         notice = _notice_or_404(request.user, notice_id)

@@ -24,6 +24,7 @@ from django.db import connection
 
 from catalog.models import Photo
 from catalog.photos import services as catalog_services
+from catalog.photos.services.review import derived_publish
 from catalog.tests.badfiles import good_jpeg
 from catalog.tests.factories import ensure_consent_scopes
 from licensing.consent.tests.factories import make_release
@@ -165,6 +166,7 @@ def seeded(transactional_db, django_capture_on_commit_callbacks):
         )
     photo.refresh_from_db()
     assert photo.processing == Photo.Processing.READY
+    derived_publish(photo)  # its thumbnail and preview in the public storage, as consent would publish them
     make_line(factory_version(photos=3), buyer=buyer)
     return photo
 
