@@ -106,6 +106,7 @@ REAL_PARAMETERS = {
     ("/api/v1/curation/datasets/", "slug"): "draft_dataset.slug",
     ("/api/v1/curation/photos/", "uuid"): "photo_a.uuid",
     ("/api/v1/auth/tokens/", "public_id"): "api_token_a.public_id",
+    ("/api/v1/withdrawal-notices/", "notice_id"): "notice_a.pk",
 }
 
 

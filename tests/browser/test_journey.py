@@ -294,6 +294,11 @@ def test_journey(new_person, live_server, worker, screenshot, smtp_server, tmp_p
         if index == 0:
             expect(rev.get_by_test_id(f"release-{release.subject_id}")).to_be_visible()
             step(rev, "review-photo-and-release")
+            # A paper release is approved only with every checklist item ticked (kept with the decision).
+            boxes = rev.locator("input[name^=checklist-]")
+            for i in range(boxes.count()):
+                boxes.nth(i).check()
+            rev.evaluate("document.activeElement && document.activeElement.blur()")
         rev.keyboard.press("a")
     expect(rev.get_by_test_id("queue-empty")).to_be_visible()
     step(rev, "review-done")
@@ -301,8 +306,21 @@ def test_journey(new_person, live_server, worker, screenshot, smtp_server, tmp_p
     assert release.status == ModelRelease.Status.APPROVED
     assert set(Photo.objects.filter(contributor=contributor).values_list("status", flat=True)) == {"approved"}
 
-    # The approval emailed the subject their private link (the token is never stored in clear).
-    link_mail = delivered(smtp_server, lambda m: m.to == ["eileen@subject.example"], "the subject's link e-mail")
+    # The photographer typed the subject's address: the approval asks its holder to confirm it first;
+    # the private link (its token never stored in clear) goes only to a confirmed address.
+    to_subject = lambda m: m.to == ["eileen@subject.example"]
+    confirm_mail = delivered(smtp_server, to_subject, "the request to confirm the subject's address")
+    assert len(confirm_mail) == 1, [(m.to, m.subject) for m in confirm_mail]
+    confirm_path = re.search(r"https?://[^/\s]+(/(?:(?:ja|en)/)?consent/confirm/[^\s]+/)", confirm_mail[0].body).group(
+        1
+    )
+    holder = new_person()
+    holder.goto(base + confirm_path)
+    holder.get_by_test_id("confirm").click()
+    expect(holder.get_by_test_id("confirmed")).to_be_visible()
+    link_mail = delivered(
+        smtp_server, lambda m: to_subject(m) and "/consent/confirm/" not in m.body, "the subject's link e-mail"
+    )
     assert len(link_mail) == 1, [(m.to, m.subject) for m in link_mail]
     consent_path = re.search(r"https?://[^/\s]+(/(?:(?:ja|en)/)?consent/[^\s]+/)", link_mail[0].body).group(1)
 
