@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -151,8 +152,15 @@ def test_log_redaction_through_nginx_and_gunicorn(stack):
     assert stack.request("GET", download, source="127.0.0.5", headers={"Referer": referer})[0] == 404
     stack.request("GET", "/healthz/", source="127.0.0.5")  # a last line, so the others are flushed
 
-    access = stack.nginx_access_log()
-    output = stack.gunicorn_output()
+    # Each gunicorn worker writes its own lines when it flushes: under load a line can come after a
+    # later request's. Wait (at most 15 s) until every request's access line is in the output.
+    deadline = time.monotonic() + 15
+    while True:
+        access = stack.nginx_access_log()
+        output = stack.gunicorn_output()
+        if output.count('"logger": "gunicorn.access"') >= 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     leaks = [line for line in output.splitlines() if SECRET in line or DOWNLOAD_SECRET in line]
     assert not leaks, leaks
     for log in (access, output):
