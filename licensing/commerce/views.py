@@ -30,6 +30,7 @@ from licensing.commerce.selectors import order_for_buyer, organisation_orders
 from stockdata.accounts.models import Role
 from stockdata.accounts.permissions import (
     ANY_MEMBER,
+    DOWNLOADING,
     PURCHASING,
     OrgRoleRequiredMixin,
     StaffRequiredMixin,
@@ -335,7 +336,13 @@ class OrderListView(OrgRoleRequiredMixin, View):
             .order_by("-placed_at", "-id")
         )
         page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
-        return render(request, "licensing/orders/order_list.html", {"page": page, "orders": page.object_list})
+        # Only members who may download see the Download shortcut (the download itself checks it too).
+        can_download = has_any_org_role(request.user, request.user.organisation_id, DOWNLOADING)
+        return render(
+            request,
+            "licensing/orders/order_list.html",
+            {"page": page, "orders": page.object_list, "can_download": can_download},
+        )
 
 
 class OrderDetailView(OrgRoleRequiredMixin, View):
@@ -354,6 +361,7 @@ class OrderDetailView(OrgRoleRequiredMixin, View):
             "events": _labelled(order.events.select_related("by")),
             "invoices": list(order.invoices.all()),
             "payable": order.status == Order.Status.AWAITING_PAYMENT,
+            "can_download": has_any_org_role(request.user, order.organisation_id, DOWNLOADING),
             "instructions": payments.BankTransfer().start(order).instructions
             if order.payment_method == Order.PaymentMethod.BANK_TRANSFER
             else None,

@@ -32,7 +32,8 @@ def _line_or_404(request, order_uuid, line_id):
 def bundle_status(request, order_uuid, line_id):
     """The delivery partial of one line, polled by htmx while the bundle is built."""
     line = _line_or_404(request, order_uuid, line_id)
-    return render(request, "licensing/_order_line_delivery.html", {"line": line})
+    can_download = has_any_org_role(request.user, line.order.organisation_id, DOWNLOADING)
+    return render(request, "licensing/_order_line_delivery.html", {"line": line, "can_download": can_download})
 
 
 @require_POST

@@ -326,3 +326,23 @@ def test_org_role_a_member_moved_out_of_downloading_loses_the_link(delivered):
     assert client.get(link).status_code == 404
     assert client.post(url).status_code == 403
     assert "does not include downloading" in client.post(url).content.decode()
+
+
+def test_org_role_only_members_who_may_download_see_the_download_buttons(delivered):
+    org = delivered.order.organisation
+    order_pages = (
+        reverse("licensing:order_list"),
+        reverse("licensing:order_detail", args=[delivered.order.uuid]),
+        reverse("licensing:bundle_status", args=[delivered.order.uuid, delivered.pk]),
+    )
+    for role, shown in (
+        (OrgRole.DOWNLOADER, True),
+        (OrgRole.OWNER, True),
+        (OrgRole.COMPLIANCE, False),
+        (OrgRole.PURCHASER, False),
+    ):
+        client = login(BuyerFactory(organisation=org, organisation_role=role))
+        for page in order_pages:
+            html = client.get(page).content.decode()
+            has_button = 'data-testid="order-line-download"' in html or 'data-testid="bundle-download"' in html
+            assert has_button is shown, (role, page)
