@@ -193,6 +193,11 @@ def test_daily_flow_reviewer_from_the_staff_home_counts_to_an_empty_queue(browse
     for title in ("Office worker at her desk", f"Release {lone.subject_id}"):
         expect(page.get_by_test_id("item-title")).to_have_text(title)
         expect(page.locator("html[data-review-keys=on]")).to_have_count(1)
+        # A pending paper release is approved only with every checklist item ticked (kept with the decision).
+        boxes = page.locator("input[name^=checklist-]")
+        for i in range(boxes.count()):
+            boxes.nth(i).check()
+        page.evaluate("document.activeElement && document.activeElement.blur()")
         page.keyboard.press("a")
     expect(page.get_by_test_id("queue-empty")).to_be_visible()
     page.get_by_test_id("main-nav").get_by_role("link", name="Staff", exact=True).click()
