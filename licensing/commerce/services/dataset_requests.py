@@ -3,25 +3,19 @@ a quotation, and contributors' photos entered for the mission it becomes."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import AgeBand, Angle, Gender, Lighting, Photo
-from licensing.commerce import documents
 from licensing.commerce.models import DatasetRequest, MissionPhoto, Quotation
-from licensing.commerce.services.invoices import _totals
-from licensing.commerce.services.numbers import number_next
-from licensing.commerce.services.quotations import QUOTATION_VALID_DAYS
+from licensing.commerce.services.quotations import quotation_store
 from licensing.consent.models import ConsentScope
 from stockdata.accounts.permissions import PURCHASING, has_any_org_role
-from stockdata.company import company
 from stockdata.errors import ApplicationError, ErrorCode
 from stockdata.money import invoice_line_taxes
-from stockdata.storage import private_storage
 
 #: The largest request a buyer can make in one go (a mission of more is several requests).
 MAX_PHOTO_COUNT = 100_000
@@ -207,31 +201,8 @@ def dataset_request_accept(*, request: DatasetRequest, user) -> Quotation:
             "net": share.net,
         }
     ]
-    totals = _totals(lines)
-    issuer = company()
-    org = request.organisation
     now = timezone.now()
-    quotation = Quotation(
-        number=number_next(kind="quotation", prefix="QT"),
-        organisation=org,
-        requested_by=user,
-        requested_by_email=user.email,
-        issued_at=now,
-        valid_until=timezone.localdate(now) + timedelta(days=QUOTATION_VALID_DAYS),
-        issuer_registration_number=issuer.registration_number,
-        issuer=issuer.issuer_snapshot(),
-        buyer_name=org.billing_name or org.name,
-        buyer_address=org.billing_address,
-        buyer_registration_number=org.invoice_registration_number,
-        lines=lines,
-        totals=totals,
-        total=sum(t["total"] for t in totals.values()),
-        tax=sum(t["tax"] for t in totals.values()),
-    )
-    quotation.pdf.name = private_storage().save(
-        f"quotations/{now.year}/{quotation.number}.pdf", ContentFile(documents.quotation_pdf(quotation))
-    )
-    quotation.save()
+    quotation = quotation_store(organisation=request.organisation, user=user, lines=lines)
     request.status = DatasetRequest.Status.ACCEPTED
     request.quotation, request.accepted_at = quotation, now
     request.save(update_fields=["status", "quotation", "accepted_at"])

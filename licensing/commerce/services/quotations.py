@@ -79,9 +79,15 @@ def quotation_issue(*, user) -> Quotation:
         }
         for line, source, share in zip(cart_lines, sources, shares, strict=True)
     ]
+    return quotation_store(organisation=user.organisation, user=user, lines=lines)
+
+
+def quotation_store(*, organisation, user, lines: list[dict]) -> Quotation:
+    """Number, total and store (with its PDF) a quotation of ``lines`` for ``organisation``: the one
+    way a quotation is made, from the cart or from an accepted dataset request."""
     totals = _totals(lines)
     issuer = company()
-    org = user.organisation
+    org = organisation
     now = timezone.now()
     quotation = Quotation(
         number=number_next(kind="quotation", prefix="QT"),
