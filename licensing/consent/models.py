@@ -123,6 +123,27 @@ def _signature_key(release: "ModelRelease", filename: str) -> str:
     return f"releases/{release.contributor_id}/{release.uuid}-signature-{secrets.token_hex(4)}.png"
 
 
+# The fields of a release its contributor fills in (the form, the API) and a reviewer compares
+# with the signed document.
+RELEASE_FIELDS = (
+    "reference",
+    "subject_name",
+    "subject_contact",
+    "date_of_birth",
+    "age_band",
+    "is_minor",
+    "guardian_name",
+    "guardian_signed",
+    "signed_on",
+    "shoot_date",
+    "shoot_place",
+    "photographer_name",
+    "witness_name",
+    "form_language",
+    "expires_on",
+)
+
+
 class ModelRelease(models.Model):
     """A signed model release: one subject's consent, with the scan (or the PDF they signed here) as proof.
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from catalog.models import Photo, PhotoSubject
 from licensing.consent.models import (
+    RELEASE_FIELDS,
     ConsentReceipt,
     ConsentScope,
     ConsentWithdrawal,
@@ -507,25 +508,7 @@ def releases_with_confirmed_contact(email: str) -> QuerySet[ModelRelease]:
 # --- What a reviewer saw -------------------------------------------------------------------------
 
 # The release's own fields that a reviewer compares with the document.
-REVISION_FIELDS = (
-    "reference",
-    "subject_name",
-    "subject_contact",
-    "date_of_birth",
-    "age_band",
-    "is_minor",
-    "guardian_name",
-    "guardian_signed",
-    "signed_on",
-    "shoot_date",
-    "shoot_place",
-    "photographer_name",
-    "witness_name",
-    "form_language",
-    "expires_on",
-    "document_sha256",
-    "status",
-)
+REVISION_FIELDS = (*RELEASE_FIELDS, "document_sha256", "status")
 
 
 def _digest(value) -> str:

@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 from catalog import imaging
 from catalog.models import AgeBand, Photo, PhotoSubject
 from catalog.photos.services import rejection_error
-from licensing.consent.models import ConsentScope, ModelRelease, ReleaseLink, ReleaseScope, new_subject_id
+from licensing.consent.models import (
+    RELEASE_FIELDS,
+    ConsentScope,
+    ModelRelease,
+    ReleaseLink,
+    ReleaseScope,
+    new_subject_id,
+)
 from licensing.consent.services.scopes import photos_scope_masks_refresh
 from stockdata.errors import ApplicationError, ErrorCode
 
@@ -116,24 +123,6 @@ def _delete_file_on_commit(name: str) -> None:
 
 
 # --- Creating and changing a release --------------------------------------------------------
-
-RELEASE_FIELDS = (
-    "reference",
-    "subject_name",
-    "subject_contact",
-    "date_of_birth",
-    "age_band",
-    "is_minor",
-    "guardian_name",
-    "guardian_signed",
-    "signed_on",
-    "shoot_date",
-    "shoot_place",
-    "photographer_name",
-    "witness_name",
-    "form_language",
-    "expires_on",
-)
 
 
 def _age_on(born: date, day: date) -> int:
